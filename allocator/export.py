@@ -1,0 +1,153 @@
+"""Plans out to CSV and Excel; scenarios in from the same Excel workbook.
+
+The workbook is meant to be attached to an agreement and to be loaded again: besides the plan it
+holds the scenario's inputs (settings, key, municipalities) in sheets that `read_workbook` turns
+back into the same `Scenario`, so the same plan follows.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from .plan import Plan
+from .scenario import GROUPS, Scenario, atomic_write, municipalities_csv_frame, settings_dict
+from .validate import Problem, ScenarioError, build_scenario
+
+SHEET_PLAN = "plan"
+SHEET_SUMMARY = "sammendrag"
+SHEET_GROUPS = "grupper"
+SHEET_LIMITS = "grenser"
+SHEET_SETTINGS = "innstillinger"
+SHEET_KEY = "nøkkel"
+SHEET_MUNICIPALITIES = "kommuner"
+SHEET_LOCKS = "låste"
+
+
+def plan_csv_bytes(plan: Plan) -> bytes:
+    """The municipality table as UTF-8 CSV (with BOM so Excel shows æøå correctly)."""
+    return plan.municipality_table().reset_index().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def _settings_rows(scenario: Scenario) -> pd.DataFrame:
+    settings = settings_dict(scenario)
+    rows = [("name", settings["name"]), ("description", settings.get("description", "")), ("year", settings.get("year", ""))]
+    rows += [(f"request.{g}", v) for g, v in settings["request"].items()]
+    rows += [(f"housing.{k}", v) for k, v in settings["housing"].items()]
+    return pd.DataFrame(rows, columns=["field", "value"])
+
+
+def _key_rows(scenario: Scenario) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(t.column, t.weight, t.exponent, t.credit) for t in scenario.key],
+        columns=["column", "weight", "exponent", "credit"],
+    )
+
+
+def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The plan as an .xlsx workbook: plan, summary, limits, and the inputs that reproduce it."""
+    scenario = plan.scenario
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        plan.municipality_table().reset_index().to_excel(writer, sheet_name=SHEET_PLAN, index=False)
+        summary = plan.summary_table()
+        summary.insert(0, "scenario", scenario.name)
+        summary["solver"] = plan.solver
+        summary.to_excel(writer, sheet_name=SHEET_SUMMARY, index=False)
+        plan.group_table().to_excel(writer, sheet_name=SHEET_GROUPS, index=False)
+        plan.binding_summary().to_excel(writer, sheet_name=SHEET_LIMITS, index=False)
+        locked = scenario.municipalities[scenario.municipalities["min_total"] == scenario.municipalities["max_total"]]
+        locked[["kommune", "min_total", "lock_reason"]].rename(columns={"min_total": "locked_total"}).reset_index().to_excel(
+            writer, sheet_name=SHEET_LOCKS, index=False
+        )
+        _settings_rows(scenario).to_excel(writer, sheet_name=SHEET_SETTINGS, index=False)
+        _key_rows(scenario).to_excel(writer, sheet_name=SHEET_KEY, index=False)
+        municipalities_csv_frame(scenario).to_excel(writer, sheet_name=SHEET_MUNICIPALITIES, index=False)
+        for name, frame in (extra_sheets or {}).items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+        for sheet in writer.book.worksheets:
+            for column in sheet.columns:
+                width = max(len(str(cell.value or "")) for cell in column[:200])
+                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+            sheet.freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def write_plan(plan: Plan, path: str | os.PathLike) -> Path:
+    """Write the plan to .csv or .xlsx (by extension), atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        atomic_write(path, plan_csv_bytes(plan))
+    elif suffix == ".xlsx":
+        atomic_write(path, plan_workbook_bytes(plan))
+    else:
+        raise ValueError(f"ukjent filtype «{path.suffix}»; bruk .csv eller .xlsx")
+    return path
+
+
+# --------------------------------------------------------------------------- reading a workbook
+
+
+def _cell_value(text: str):
+    """A settings cell as TOML would type it: whole number, number, true/false or text."""
+    stripped = text.strip()
+    if stripped.lower() in ("true", "false", "sann", "usann"):
+        return stripped.lower() in ("true", "sann")
+    for convert in (int, float):
+        try:
+            return convert(stripped)
+        except ValueError:
+            pass
+    if stripped.endswith(".0") and stripped[:-2].lstrip("-").isdigit():
+        return int(stripped[:-2])
+    return stripped
+
+
+def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok") -> Scenario:
+    """A scenario from an .xlsx workbook with the sheets innstillinger, nøkkel and kommuner."""
+    try:
+        sheets = pd.read_excel(source, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise ScenarioError([Problem(label, message=f"kunne ikke lese filen som Excel-arbeidsbok (.xlsx): {exc}")]) from None
+    missing = [s for s in (SHEET_SETTINGS, SHEET_MUNICIPALITIES) if s not in sheets]
+    if missing:
+        raise ScenarioError([
+            Problem(label, message=f"arket «{s}» mangler; ventet arkene {SHEET_SETTINGS}, {SHEET_KEY} og {SHEET_MUNICIPALITIES}")
+            for s in missing
+        ])
+    settings_file = f"{label}, ark {SHEET_SETTINGS}"
+    settings: dict = {}
+    frame = sheets[SHEET_SETTINGS]
+    if not {"field", "value"} <= set(frame.columns):
+        raise ScenarioError([Problem(settings_file, message="ventet kolonnene field og value")])
+    for line, (field, value) in enumerate(zip(frame["field"], frame["value"]), start=2):
+        field = field.strip()
+        if not field or (value.strip() == "" and field in ("description", "year")):
+            continue
+        section, _, name = field.partition(".")
+        if name:
+            settings.setdefault(section, {})[name] = _cell_value(value)
+        else:
+            settings[field] = value.strip() if field in ("name", "description") else _cell_value(value)
+    if SHEET_KEY in sheets:
+        key_frame = sheets[SHEET_KEY]
+        key: dict = {}
+        for _, row in key_frame.iterrows():
+            column = str(row.get("column", "")).strip()
+            if column:
+                entry = {k: _cell_value(str(row[k])) for k in ("weight", "exponent", "credit") if k in row and str(row[k]).strip()}
+                key[column] = entry
+        settings["key"] = key
+    rows = sheets[SHEET_MUNICIPALITIES]
+    if "kommunenummer" in rows:
+        # Excel drops the leading zero of 0301; a 3-digit number can only mean that.
+        rows["kommunenummer"] = rows["kommunenummer"].str.strip().map(lambda n: n.zfill(4) if n.isdigit() and len(n) == 3 else n)
+    return build_scenario(settings, rows, settings_file, f"{label}, ark {SHEET_MUNICIPALITIES}")
+
+
+__all__ = ["plan_csv_bytes", "plan_workbook_bytes", "read_workbook", "write_plan", "GROUPS"]

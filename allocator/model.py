@@ -1,0 +1,161 @@
+"""The allocation model, written once as mathematics and then as PuLP.
+
+Data
+----
+    i ∈ M          municipalities (sorted by kommunenummer, so the model never depends on row order)
+    g ∈ G          groups: adults, families, minors, special_needs
+    R_g            persons requested in group g
+    f_ig           fair share: R_g × key share of i (see key.py), a real number
+    u_ig           most persons of g that i's own resource allows (dwellings × persons per
+                   dwelling, rounded down; places), capped at R_g and at max_total
+    L_i, U_i       min_total and max_total of i (0 and +∞ when blank)
+
+Variables
+---------
+    x_ig ≥ 0       persons of group g settled in municipality i (whole numbers, see below)
+    y_igk ∈ [0,1]  the k-th person of x_ig (k = 0, 1, …): x_ig = Σ_k y_igk
+
+Constraints (the same in both stages)
+-------------------------------------
+    (1) demand_g       Σ_i x_ig ≤ R_g              nobody is placed who was not requested
+    (2) capacity_i     Σ_g x_ig ≤ U_i              max_total
+    (3) agreed_i       Σ_g x_ig ≥ L_i              min_total (a lock is L_i = U_i)
+    (4) bounds         0 ≤ x_ig ≤ u_ig             dwellings and places
+
+Stage 1: settle as many as possible
+    maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
+
+Stage 2: follow the key as closely as possible
+    minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig
+    subject to (1)–(4),
+    (5) settled        Σ_ig x_ig = S*
+    (6) split_ig       x_ig = Σ_k y_igk
+
+    c_igk = ((k+1 − f_ig)² − (k − f_ig)²) / d_ig = (2k + 1 − 2 f_ig) / d_ig,  d_ig = max(f_ig, ½)
+
+    Summed over k, the costs give Σ (x_ig − f_ig)² / f_ig at every whole x_ig: the chi-square
+    distance between plan and key. Its optimality condition is that every municipality not held
+    by a limit has the same relative deviation (x_ig − f_ig)/f_ig within a group, so persons that
+    a capped municipality cannot take are spread over the others in proportion to their fair
+    shares, and with no limit binding everyone is within one person of the fair share. The costs
+    rise with k (convex), so the LP fills the cheapest persons first without binary variables.
+    Unit steps run to 2 f_ig + 4 persons; beyond that one segment at the last unit cost keeps the
+    model small (the national case) and still convex.
+
+    ε h_ig is a tie-break: h_ig ∈ [0, 1) is a fixed hash of (kommunenummer, group) and ε = 1e-4
+    is far below the cost difference of one person, so among equally fair plans one is always
+    chosen, the same one on every run and for every row order.
+
+Whole persons: the constraint matrix is that of a flow network (group → municipality → county),
+which is totally unimodular, and every bound and right-hand side is whole, so the LP's basic
+optimum is whole without integer variables. `solve.py` checks this and re-solves with integer
+variables if a solver ever returns anything else.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from .scenario import GROUPS, Scenario
+
+TIE_BREAK = 1e-4
+UNIT_STEPS_FACTOR = 2.0
+UNIT_STEPS_EXTRA = 4
+
+
+@dataclass
+class AllocationModel:
+    """A PuLP problem and the handles needed to read a plan back out of it."""
+
+    problem: pulp.LpProblem
+    persons: dict[tuple[str, str], pulp.LpVariable]
+
+    def allocation(self) -> pd.DataFrame:
+        """Solved x_ig as a municipality × group table of floats (rounded by the caller)."""
+        rows = sorted({i for i, _ in self.persons})
+        values = {g: [self.persons[i, g].varValue or 0.0 for i in rows] for g in GROUPS}
+        return pd.DataFrame(values, index=pd.Index(rows, name="kommunenummer"))
+
+    def set_integer(self) -> None:
+        for var in self.persons.values():
+            var.cat = pulp.LpInteger
+
+
+def person_limits(scenario: Scenario) -> pd.DataFrame:
+    """u_ig: the most persons of each group a municipality can take by (4), capped by R_g and U_i."""
+    max_total = scenario.municipalities["max_total"].fillna(np.inf)
+    limits = {}
+    for g in GROUPS:
+        limits[g] = np.minimum(np.minimum(scenario.group_limit(g), scenario.request[g]), max_total)
+    return pd.DataFrame(limits).astype(int)
+
+
+def _network(name: str, scenario: Scenario, limits: pd.DataFrame) -> AllocationModel:
+    """Problem with x_ig and constraints (1)–(4), common to both stages."""
+    problem = pulp.LpProblem(name, pulp.LpMinimize)
+    persons = {
+        (i, g): pulp.LpVariable(f"x_{i}_{g}", lowBound=0, upBound=int(limits.at[i, g]))
+        for i in limits.index
+        for g in GROUPS
+    }
+    table = scenario.municipalities
+    # (1) demand
+    for g in GROUPS:
+        problem += pulp.lpSum(persons[i, g] for i in limits.index) <= scenario.request[g], f"demand_{g}"
+    for i in limits.index:
+        total = pulp.lpSum(persons[i, g] for g in GROUPS)
+        # (2) capacity
+        if not math.isnan(table.at[i, "max_total"]):
+            problem += total <= int(table.at[i, "max_total"]), f"capacity_{i}"
+        # (3) agreed
+        if not math.isnan(table.at[i, "min_total"]) and table.at[i, "min_total"] > 0:
+            problem += total >= int(table.at[i, "min_total"]), f"agreed_{i}"
+    return AllocationModel(problem, persons)
+
+
+def build_settle_model(scenario: Scenario) -> AllocationModel:
+    """Stage 1: the most persons the limits allow."""
+    limits = person_limits(scenario).sort_index()
+    model = _network("settle", scenario, limits)
+    model.problem += -pulp.lpSum(model.persons.values())
+    return model
+
+
+def tie_break(kommunenummer: str, group: str) -> float:
+    """h_ig: a fixed pseudo-random number in [0, 1), the same on every run and machine."""
+    return zlib.crc32(f"{kommunenummer}:{group}".encode()) / 2**32
+
+
+def build_fair_model(scenario: Scenario, fair: pd.DataFrame, settled: int) -> AllocationModel:
+    """Stage 2: the plan closest to the fair shares among those settling `settled` persons."""
+    limits = person_limits(scenario).sort_index()
+    model = _network("fair", scenario, limits)
+    problem, persons = model.problem, model.persons
+    # (5) settled
+    problem += pulp.lpSum(persons.values()) == settled, "settled"
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    for (i, g), x in persons.items():
+        f = float(fair.at[i, g])
+        d = max(f, 0.5)
+        upper = int(limits.at[i, g])
+        unit_steps = min(upper, math.ceil(UNIT_STEPS_FACTOR * f) + UNIT_STEPS_EXTRA)
+        split: list[tuple[pulp.LpVariable, float]] = [(x, 1.0)]
+        for k in range(unit_steps):
+            y = pulp.LpVariable(f"y_{i}_{g}_{k}", lowBound=0, upBound=1)
+            split.append((y, -1.0))
+            objective.append((y, (2 * k + 1 - 2 * f) / d))
+        if upper > unit_steps:
+            tail = pulp.LpVariable(f"y_{i}_{g}_tail", lowBound=0, upBound=upper - unit_steps)
+            split.append((tail, -1.0))
+            objective.append((tail, (2 * unit_steps + 1 - 2 * f) / d))
+        # (6) split
+        problem += pulp.LpConstraint(pulp.LpAffineExpression(split), pulp.LpConstraintEQ, f"split_{i}_{g}", 0)
+        objective.append((x, TIE_BREAK * tie_break(i, g)))
+    problem.setObjective(pulp.LpAffineExpression(objective))
+    return model
