@@ -117,6 +117,16 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
 # --------------------------------------------------------------------------- writing
 
 
+def fingerprint(scenario: Scenario) -> str:
+    """A digest of everything that decides the plan: equal scenarios give equal fingerprints."""
+    import hashlib
+    import json
+
+    settings = json.dumps(settings_dict(scenario), sort_keys=True, ensure_ascii=False)
+    table = municipalities_csv_frame(scenario).sort_values("kommunenummer").to_csv(index=False)
+    return hashlib.sha256((settings + "\n" + table).encode("utf-8")).hexdigest()
+
+
 def settings_dict(scenario: Scenario) -> dict:
     """The `scenario.toml` content of a scenario, as plain data."""
     key: dict[str, object] = {}

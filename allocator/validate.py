@@ -10,6 +10,7 @@ Messages are in Norwegian bokmål: they are shown as they are in the app and on 
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import tomllib
@@ -66,28 +67,38 @@ class ScenarioError(ValueError):
 def read_toml(path: Path) -> dict:
     if not path.is_file():
         raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
+    return parse_toml(path.read_bytes(), path.name)
+
+
+def parse_toml(data: bytes, file: str) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(path.name, message="filen er ikke UTF-8-tekst")]) from None
+        raise ScenarioError([Problem(file, message="filen er ikke UTF-8-tekst")]) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         row = f"linje {match.group(1)}" if match else None
-        raise ScenarioError([Problem(path.name, row, message=f"TOML-syntaksfeil: {exc}")]) from None
+        raise ScenarioError([Problem(file, row, message=f"TOML-syntaksfeil: {exc}")]) from None
 
 
 def read_csv_rows(path: Path) -> pd.DataFrame:
-    """Read a CSV as text cells ("" for blank), so every value is checked by our own rules."""
     if not path.is_file():
         raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
+    return parse_csv(path.read_bytes(), path.name)
+
+
+def parse_csv(data: bytes, file: str) -> pd.DataFrame:
+    """Read a CSV as text cells ("" for blank), so every value is checked by our own rules."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=True)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(path.name, message="filen er ikke UTF-8-tekst (lagre som CSV UTF-8)")]) from None
+        raise ScenarioError([Problem(file, message="filen er ikke UTF-8-tekst (lagre som «CSV UTF-8»)")]) from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
-        raise ScenarioError([Problem(path.name, message="filen er tom; ventet en overskriftsrad og én rad per kommune")]) from None
+        raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")]) from None
     except pd.errors.ParserError as exc:
-        raise ScenarioError([Problem(path.name, message=f"kunne ikke lese CSV (kommaseparert): {exc}")]) from None
+        raise ScenarioError([Problem(file, message=f"kunne ikke lese CSV (kommaseparert): {exc}")]) from None
 
 
 # --------------------------------------------------------------------------- cell parsing

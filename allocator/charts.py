@@ -1,0 +1,47 @@
+"""Plotly figures for the app: allocation against fair share, and scenario differences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .plan import Plan
+
+COLOURS = {"allocation": "#1f4e79", "fair": "#e07b39", "up": "#2e7d32", "down": "#c62828"}
+
+
+def allocation_chart(plan: Plan, top: int | None = None) -> go.Figure:
+    """Each municipality's total as a bar, its fair share as a marker: gaps are what limits do."""
+    table = plan.municipality_table().sort_values("fair_total", ascending=False)
+    if top:
+        table = table.head(top)
+    figure = go.Figure()
+    figure.add_bar(
+        x=table["kommune"], y=table["total"], name="Fordelt", marker_color=COLOURS["allocation"],
+        hovertemplate="%{x}: %{y} personer<extra></extra>",
+    )
+    figure.add_scatter(
+        x=table["kommune"], y=table["fair_total"], name="Rimelig andel", mode="markers",
+        marker={"color": COLOURS["fair"], "size": 9, "symbol": "diamond"},
+        hovertemplate="%{x}: rimelig andel %{y:.1f}<extra></extra>",
+    )
+    figure.update_layout(
+        height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.08},
+        yaxis_title="Personer", xaxis_tickangle=-60, separators=", ",
+    )
+    return figure
+
+
+def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
+    """Bars of one scenario's difference from the reference, per municipality (who absorbs what)."""
+    data = side_by_side[side_by_side[column] != 0].sort_values(column)
+    colours = [COLOURS["up"] if v > 0 else COLOURS["down"] for v in data[column]]
+    figure = go.Figure(go.Bar(
+        x=data[column], y=data["kommune"], orientation="h", marker_color=colours,
+        hovertemplate="%{y}: %{x:+d}<extra></extra>",
+    ))
+    figure.update_layout(
+        height=max(250, 22 * len(data) + 80), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Endring i personer", separators=", ", title=column,
+    )
+    return figure

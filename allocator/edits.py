@@ -1,0 +1,79 @@
+"""The edits a negotiation makes to a scenario: request, key, limits, locks.
+
+Every edit returns a new, re-validated `Scenario` (or raises `ScenarioError` and changes
+nothing), so the app can keep the last good state whenever an edit is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .plan import Plan
+from .scenario import GROUPS, LIMIT_COLUMNS, KeyTerm, Scenario
+from .validate import validate_scenario
+
+#: Municipality columns a user may edit in the app (the rest are data, not negotiation).
+EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, "lock_reason")
+
+
+def set_request(scenario: Scenario, request: Mapping[str, int]) -> Scenario:
+    return validate_scenario(scenario.with_changes(request={g: int(request.get(g, 0)) for g in GROUPS}))
+
+
+def set_key(scenario: Scenario, key: tuple[KeyTerm, ...]) -> Scenario:
+    return validate_scenario(scenario.with_changes(key=tuple(key)))
+
+
+def set_municipality_values(scenario: Scenario, changes: Mapping[str, Mapping[str, object]]) -> Scenario:
+    """Apply {kommunenummer: {column: value}}; None/NaN/"" in a limit column means no limit."""
+    table = scenario.municipalities.copy()
+    for number, values in changes.items():
+        for column, value in values.items():
+            if column not in EDITABLE_COLUMNS:
+                raise KeyError(f"{column} kan ikke redigeres")
+            if column == "lock_reason":
+                table.at[number, column] = "" if value is None else str(value)
+            else:
+                table.at[number, column] = _limit_value(value)
+    return validate_scenario(scenario.with_changes(municipalities=table))
+
+
+def _limit_value(value: object) -> float:
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return np.nan
+    return float(value)  # validation rejects fractions and negatives with a message
+
+
+def is_locked(scenario: Scenario) -> pd.Series:
+    table = scenario.municipalities
+    return table["min_total"].notna() & (table["min_total"] == table["max_total"])
+
+
+def lock(scenario: Scenario, number: str, total: int, reason: str = "") -> Scenario:
+    """Fix a municipality's total (min_total = max_total = total), with the reason agreed."""
+    return set_municipality_values(scenario, {number: {"min_total": total, "max_total": total, "lock_reason": reason}})
+
+
+def unlock(scenario: Scenario, number: str, base: Scenario) -> Scenario:
+    """Release a lock: min_total and max_total go back to the loaded scenario's values."""
+    original = base.municipalities.loc[number] if number in base.municipalities.index else None
+    low = np.nan if original is None else original["min_total"]
+    high = np.nan if original is None else original["max_total"]
+    if not math.isnan(low) and low == high:  # the loaded file itself had a lock: release it fully
+        low, high = np.nan, np.nan
+    return set_municipality_values(scenario, {number: {"min_total": low, "max_total": high, "lock_reason": ""}})
+
+
+def lock_current(scenario: Scenario, plan: Plan, numbers: list[str], reasons: Mapping[str, str] | None = None) -> Scenario:
+    """Lock several municipalities at the totals the current plan gives them."""
+    reasons = reasons or {}
+    totals = plan.allocation.sum(axis=1)
+    changes = {
+        n: {"min_total": int(totals[n]), "max_total": int(totals[n]), "lock_reason": reasons.get(n, scenario.municipalities.at[n, "lock_reason"])}
+        for n in numbers
+    }
+    return set_municipality_values(scenario, changes)

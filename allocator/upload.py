@@ -1,0 +1,30 @@
+"""A scenario from files a user uploads: the two scenario files, or one Excel workbook."""
+
+from __future__ import annotations
+
+import io
+from typing import Mapping
+
+from .export import read_workbook
+from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
+from .validate import Problem, ScenarioError, build_scenario, parse_csv, parse_toml
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+EXPECTED = f"last opp enten {SETTINGS_FILE} og {MUNICIPALITIES_FILE} sammen, eller én Excel-arbeidsbok (.xlsx)"
+
+
+def scenario_from_uploads(files: Mapping[str, bytes]) -> Scenario:
+    """Build and validate a scenario from {file name: content}; raise `ScenarioError` otherwise."""
+    for name, data in files.items():
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ScenarioError([Problem(name, message=f"filen er større enn {MAX_UPLOAD_BYTES // 2**20} MB")])
+    by_type = {name.lower().rsplit(".", 1)[-1]: name for name in files}
+    if len(files) == 1 and "xlsx" in by_type:
+        name = by_type["xlsx"]
+        return read_workbook(io.BytesIO(files[name]), label=name)
+    if len(files) == 2 and {"toml", "csv"} <= set(by_type):
+        toml_name, csv_name = by_type["toml"], by_type["csv"]
+        settings = parse_toml(files[toml_name], toml_name)
+        rows = parse_csv(files[csv_name], csv_name)
+        return build_scenario(settings, rows, toml_name, csv_name)
+    raise ScenarioError([Problem(", ".join(files) or "opplasting", message=EXPECTED)])

@@ -1,0 +1,362 @@
+"""Bosetting i fylket: the negotiation app.
+
+Thin by design: session state → allocator (edits, solve, views) → render. Every rule and number
+comes from `allocator/`; this file only decides where things go on the screen. Each browser
+session has its own working scenario in `st.session_state`; saved scenarios are shared on disk.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from allocator import edits, store
+from allocator.charts import allocation_chart, difference_chart
+from allocator.compare import fairness_table, totals_side_by_side
+from allocator.export import plan_csv_bytes, plan_workbook_bytes
+from allocator.key import key_shares
+from allocator.labels import COLUMN_LABELS, GROUP_LABELS, number
+from allocator.plan import Plan
+from allocator.scenario import GROUPS, KeyTerm, Scenario, fingerprint
+from allocator.solve import SolveError, solve
+from allocator.upload import scenario_from_uploads
+from allocator.validate import ScenarioError
+from allocator.views import EDITOR_INPUTS, apply_editor_edits, editor_frame, plan_view, summary_view
+
+APP_TIME_LIMIT = 10.0
+CURRENT = "Gjeldende scenario (ulagret)"
+
+
+# --------------------------------------------------------------------------- solving
+
+
+@st.cache_resource(max_entries=200, show_spinner=False)
+def _solve_cached(scenario_fingerprint: str, _scenario: Scenario) -> Plan:
+    """Plans are shared between sessions by fingerprint: equal inputs, the same plan.
+    (Streamlit hashes only the fingerprint; the leading underscore keeps it off the scenario.)"""
+    return solve(_scenario, time_limit=APP_TIME_LIMIT)
+
+
+def plan_for(scenario: Scenario) -> Plan:
+    return _solve_cached(fingerprint(scenario), scenario)
+
+
+# --------------------------------------------------------------------------- session state
+
+
+def _widget_state_from(scenario: Scenario) -> None:
+    """Point the request and key widgets at a newly loaded scenario (allowed in callbacks only)."""
+    for g in GROUPS:
+        st.session_state[f"req_{g}"] = int(scenario.request[g])
+    for term in scenario.key:
+        st.session_state[f"key_{term.column}_weight"] = float(term.weight)
+        st.session_state[f"key_{term.column}_exponent"] = float(term.exponent)
+        st.session_state[f"key_{term.column}_credit"] = bool(term.credit)
+
+
+def _load(scenario: Scenario, message: str | None = None) -> None:
+    st.session_state.base = scenario
+    st.session_state.scenario = scenario
+    st.session_state.previous_plan = None
+    st.session_state.plan = None
+    st.session_state.editor_version = st.session_state.get("editor_version", 0) + 1
+    _widget_state_from(scenario)
+    if message:
+        st.session_state.notice = message
+
+
+def _init_state() -> None:
+    if "scenario" not in st.session_state:
+        default = store.list_scenarios()[0]
+        st.session_state.choice = default.label
+        st.session_state.notice = None
+        st.session_state.edit_error = None
+        _load(store.load_stored(default))
+
+
+def _on_choose() -> None:
+    chosen = next(s for s in store.list_scenarios() if s.label == st.session_state.choice)
+    try:
+        _load(store.load_stored(chosen), f"Lastet inn «{chosen.name}».")
+    except ScenarioError as exc:
+        st.session_state.edit_error = f"Kunne ikke laste «{chosen.name}»:\n\n" + _bullets(exc)
+
+
+def _on_upload() -> None:
+    files = st.session_state.get("upload") or []
+    try:
+        scenario = scenario_from_uploads({f.name: f.getvalue() for f in files})
+    except ScenarioError as exc:
+        st.session_state.edit_error = "Opplastingen ble ikke lastet inn; det du hadde er beholdt.\n\n" + _bullets(exc)
+        return
+    _load(scenario, f"Lastet inn «{scenario.name}» fra opplastede filer.")
+
+
+def _on_reset() -> None:
+    _load(st.session_state.base, "Tilbakestilt til scenarioet slik det ble lastet inn.")
+
+
+def _on_save() -> None:
+    name = (st.session_state.get("save_name") or "").strip()
+    try:
+        saved = store.save_named(st.session_state.scenario, name)
+    except ValueError as exc:
+        st.session_state.edit_error = f"Ikke lagret: {exc}"
+        return
+    st.session_state.notice = f"Lagret som «{saved.name}». Alle brukere av denne serveren ser det under Scenario."
+
+
+def _on_add_key_column() -> None:
+    column = st.session_state.get("key_new_column")
+    scenario = st.session_state.scenario
+    if column and column not in {t.column for t in scenario.key}:
+        _try_edit(lambda s: edits.set_key(s, (*s.key, KeyTerm(column, 0.0))))
+        _widget_state_from(st.session_state.scenario)
+
+
+def _remove_key_column(column: str) -> None:
+    _try_edit(lambda s: edits.set_key(s, tuple(t for t in s.key if t.column != column)))
+    _widget_state_from(st.session_state.scenario)
+
+
+def _bullets(exc: ScenarioError) -> str:
+    return "\n".join(f"- {problem}" for problem in exc.problems)
+
+
+def _try_edit(change) -> bool:
+    """Apply one edit; on a broken rule keep the scenario as it was and say why."""
+    try:
+        st.session_state.scenario = change(st.session_state.scenario)
+    except ScenarioError as exc:
+        st.session_state.edit_error = "Endringen ble ikke gjort:\n\n" + _bullets(exc)
+        return False
+    return True
+
+
+def _apply_widget_edits() -> None:
+    """Fold this run's widget values (request, key, table) into the working scenario."""
+    scenario: Scenario = st.session_state.scenario
+    request = {g: int(st.session_state.get(f"req_{g}", scenario.request[g])) for g in GROUPS}
+    if request != dict(scenario.request):
+        _try_edit(lambda s: edits.set_request(s, request))
+    key = tuple(
+        KeyTerm(
+            t.column,
+            float(st.session_state.get(f"key_{t.column}_weight", t.weight)),
+            float(st.session_state.get(f"key_{t.column}_exponent", t.exponent)),
+            bool(st.session_state.get(f"key_{t.column}_credit", t.credit)),
+        )
+        for t in st.session_state.scenario.key
+    )
+    if key != st.session_state.scenario.key:
+        _try_edit(lambda s: edits.set_key(s, key))
+    editor_key = f"editor_{st.session_state.editor_version}"
+    edited = (st.session_state.get(editor_key) or {}).get("edited_rows") or {}
+    if edited and st.session_state.plan is not None:
+        frame = editor_frame(st.session_state.scenario, st.session_state.plan)
+        _try_edit(lambda s: apply_editor_edits(s, st.session_state.plan, st.session_state.base, frame, edited))
+        st.session_state.editor_version += 1  # a fresh editor shows the new plan beside the inputs
+
+
+def _update_plan() -> None:
+    """Solve the working scenario; on failure keep the last good plan on screen."""
+    st.session_state.solve_error = None
+    try:
+        plan = plan_for(st.session_state.scenario)
+    except (ScenarioError, SolveError) as exc:
+        detail = _bullets(exc) if isinstance(exc, ScenarioError) else str(exc)
+        st.session_state.solve_error = "Ingen ny plan kunne lages; viser siste gyldige plan.\n\n" + detail
+        return
+    if st.session_state.plan is not None and fingerprint(st.session_state.plan.scenario) != fingerprint(plan.scenario):
+        st.session_state.previous_plan = st.session_state.plan
+    st.session_state.plan = plan
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        st.header("Scenario")
+        labels = [s.label for s in store.list_scenarios()]
+        if st.session_state.choice not in labels:
+            labels.append(st.session_state.choice)
+        st.selectbox("Velg scenario", labels, key="choice", on_change=_on_choose)
+        st.button("Tilbakestill endringer", on_click=_on_reset, width="stretch",
+                  help="Går tilbake til scenarioet slik det ble lastet inn.")
+        with st.expander("Last opp scenario"):
+            st.file_uploader(
+                "scenario.toml og municipalities.csv, eller én Excel-arbeidsbok",
+                type=["toml", "csv", "xlsx"], accept_multiple_files=True, key="upload",
+            )
+            st.button("Last inn filene", on_click=_on_upload, width="stretch")
+        with st.expander("Lagre scenario", expanded=False):
+            st.text_input("Navn", key="save_name", placeholder="f.eks. Vestland – forslag etter møte 1")
+            st.button("Lagre for alle brukere", on_click=_on_save, width="stretch")
+        st.caption("Kilde: IMDi, SSB. Boliger og plasser i eksemplene er illustrative.")
+
+
+def _summary_strip(plan: Plan) -> None:
+    columns = st.columns(len(GROUPS) + 1)
+    for column, g in zip(columns, (*GROUPS, "total")):
+        requested = plan.scenario.total_request if g == "total" else plan.scenario.request[g]
+        settled = sum(plan.settled.values()) if g == "total" else plan.settled[g]
+        short = requested - settled
+        column.metric(
+            GROUP_LABELS[g], f"{number(settled)} av {number(requested)}",
+            delta=f"{number(-short)} underskudd" if short else "hele anmodningen",
+            delta_color="inverse" if short else "off",
+        )
+
+
+def _request_and_key(scenario: Scenario) -> None:
+    st.subheader("Anmodning per gruppe")
+    for column, g in zip(st.columns(len(GROUPS)), GROUPS):
+        column.number_input(GROUP_LABELS[g], min_value=0, step=1, key=f"req_{g}")
+    st.subheader("Fordelingsnøkkel")
+    st.caption(
+        "Andel = vekt × (verdi^eksponent / sum over kommunene). Eksponent under 1 gir små kommuner "
+        "relativt mer. «Fradrag» trekker fra (f.eks. bosatt tidligere år)."
+    )
+    for term in scenario.key:
+        weight, exponent, credit, remove = st.columns([3, 3, 1, 1])
+        weight.slider(f"Vekt: {term.column}", 0.0, 3.0, step=0.05, key=f"key_{term.column}_weight")
+        exponent.slider(f"Eksponent: {term.column}", 0.0, 1.5, step=0.05, key=f"key_{term.column}_exponent")
+        credit.checkbox("Fradrag", key=f"key_{term.column}_credit")
+        remove.button("Fjern", key=f"key_{term.column}_remove", on_click=_remove_key_column, args=(term.column,),
+                      disabled=len(scenario.key) == 1)
+    table = scenario.municipalities
+    candidates = [c for c in table.columns if c not in {t.column for t in scenario.key}
+                  and c not in ("kommune", "lock_reason", "min_total", "max_total") and table[c].dtype.kind in "if"]
+    if candidates:
+        pick, add = st.columns([3, 1])
+        pick.selectbox("Legg til kolonne i nøkkelen", candidates, key="key_new_column")
+        add.button("Legg til", on_click=_on_add_key_column)
+
+
+def _editor(scenario: Scenario, plan: Plan) -> None:
+    st.subheader("Kommunenes grenser og låser")
+    st.caption(
+        "Endre en celle, så regnes planen ut på nytt. Kryss av «Låst» for å holde kommunens nåværende tall "
+        "fast (skriv gjerne begrunnelse). Tom celle = ingen grense."
+    )
+    frame = editor_frame(scenario, plan, st.session_state.previous_plan)
+    config = {c: st.column_config.NumberColumn(COLUMN_LABELS[c], min_value=0, step=1, format="%d")
+              for c in EDITOR_INPUTS if c not in ("locked", "lock_reason")}
+    config.update(
+        kommune=st.column_config.TextColumn(COLUMN_LABELS["kommune"], disabled=True),
+        locked=st.column_config.CheckboxColumn(COLUMN_LABELS["locked"]),
+        lock_reason=st.column_config.TextColumn(COLUMN_LABELS["lock_reason"], max_chars=200),
+        total=st.column_config.NumberColumn("Plan: totalt", disabled=True),
+        change=st.column_config.NumberColumn("Endring", disabled=True, format="%+d"),
+        fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="%.1f"),
+        binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="large"),
+    )
+    st.data_editor(frame, column_config=config, key=f"editor_{st.session_state.editor_version}",
+                   width="stretch", height=min(38 * len(frame) + 40, 720), num_rows="fixed")
+
+
+def _plan_tab(plan: Plan) -> None:
+    st.dataframe(plan_view(plan, st.session_state.previous_plan), width="stretch",
+                 height=min(36 * len(plan.allocation) + 40, 720))
+    st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
+    st.dataframe(summary_view(plan), width="stretch")
+    st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms.")
+
+
+def _map_tab(plan: Plan) -> None:
+    try:
+        from allocator.mapview import municipality_map
+    except ImportError:
+        municipality_map = None
+    table = plan.municipality_table()
+    figure = municipality_map(table["per_1000"], "Personer per 1 000 innbyggere") if municipality_map else None
+    if figure is None:
+        st.info("Kartet er ikke tilgjengelig på denne maskinen; tabellene viser de samme tallene.")
+    else:
+        st.plotly_chart(figure, width="stretch")
+
+
+def _compare_tab() -> None:
+    options = [CURRENT] + [s.label for s in store.list_scenarios()]
+    chosen = st.multiselect("Scenarioer å sammenligne (det første er referansen)", options,
+                            default=[CURRENT], key="compare_choice")
+    plans: dict[str, Plan] = {}
+    for label in chosen:
+        try:
+            if label == CURRENT:
+                plans[label] = st.session_state.plan
+            else:
+                stored = next(s for s in store.list_scenarios() if s.label == label)
+                plans[label] = plan_for(store.load_stored(stored))
+        except (ScenarioError, SolveError) as exc:
+            st.warning(f"«{label}» kan ikke sammenlignes: {exc}")
+    if len(plans) < 2:
+        st.info("Velg minst to scenarioer. Lagre gjeldende scenario i sidepanelet for å sammenligne varianter.")
+        return
+    figures = fairness_table(plans).rename(columns={
+        "settled": "Fordelt", "shortfall": "Underskudd", "max_deviation": "Største avvik (gruppe)",
+        "max_total_deviation": "Største avvik (totalt)", "max_per_1000": "Høyeste per 1 000",
+        "min_per_1000": "Laveste per 1 000", "at_limit": "Kommuner ved en grense",
+    })
+    st.dataframe(figures.round(2), width="stretch")
+    side = totals_side_by_side(plans)
+    st.dataframe(side, width="stretch", height=min(36 * len(side) + 40, 600))
+    for column in [c for c in side.columns if c.startswith("diff: ")]:
+        st.plotly_chart(difference_chart(side, column), width="stretch")
+
+
+def _export_tab(plan: Plan) -> None:
+    stem = store.slugify(plan.scenario.name) or "plan"
+    st.write("Planen med sammendrag, forutsetninger, nøkkel og låser med begrunnelse. "
+             "Excel-filen kan lastes opp igjen og gir samme plan.")
+    left, right = st.columns(2)
+    left.download_button("Last ned Excel (.xlsx)", plan_workbook_bytes(plan), file_name=f"{stem}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")
+    right.download_button("Last ned CSV", plan_csv_bytes(plan), file_name=f"{stem}.csv", mime="text/csv",
+                          width="stretch")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Bosetting i fylket", page_icon="🏠", layout="wide")
+    _init_state()
+    _apply_widget_edits()
+    _update_plan()
+    _sidebar()
+
+    scenario: Scenario = st.session_state.scenario
+    plan: Plan | None = st.session_state.plan
+    st.title(f"Bosetting: {scenario.name}")
+    for kind in ("notice",):
+        if st.session_state.get(kind):
+            st.success(st.session_state[kind])
+            st.session_state[kind] = None
+    if st.session_state.get("edit_error"):
+        st.error(st.session_state.edit_error)
+        st.session_state.edit_error = None
+    if st.session_state.solve_error:
+        st.error(st.session_state.solve_error)
+    if plan is None:
+        st.stop()
+    if scenario.description:
+        with st.expander("Om scenarioet"):
+            st.markdown(scenario.description)
+    _summary_strip(plan)
+
+    tabs = st.tabs(["Forhandling", "Plan", "Kart", "Sammenlign", "Eksport"])
+    with tabs[0]:
+        _editor(scenario, plan)
+        _request_and_key(scenario)
+        shares = key_shares(scenario)
+        st.caption(f"Største nøkkelandel: {scenario.municipalities.at[shares.idxmax(), 'kommune']} "
+                   f"({number(100 * shares.max(), 1)} %).")
+    with tabs[1]:
+        _plan_tab(plan)
+    with tabs[2]:
+        _map_tab(plan)
+    with tabs[3]:
+        _compare_tab()
+    with tabs[4]:
+        _export_tab(plan)
+
+
+main()
