@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _solve(args) if args.command == "solve" else _validate(args)
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return EXIT_OK
     except ScenarioError as exc:
         print(f"Ugyldig scenario ({len(exc.problems)} feil):", file=sys.stderr)
         for problem in exc.problems:

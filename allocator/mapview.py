@@ -147,7 +147,8 @@ def municipality_map(
         text=[label(c) for c in has],
         hovertemplate="%{text}<extra></extra>",
         colorscale=COLORSCALE,
-        zmin=0,
+        zmin=0.0,
+        zmax=_zmax([float(vals[c]) for c in has]),
         marker={"line": {"width": 0.6, "color": "white"}, "opacity": 0.9},
         colorbar={"title": {"text": COLORBAR_TITLE}, "thickness": 14},
         name="",
@@ -185,6 +186,13 @@ def municipality_map(
         }],
     )
     return fig
+
+
+def _zmax(zs: list[float]) -> float:
+    """Top of the colour scale: the largest value (the scale always starts at 0, so equal
+    rates look equal across counties only if the caller passes a common `zmax`… kept simple)."""
+    top = max(zs, default=0.0)
+    return top if top > 0 else 1.0
 
 
 def _code(k: object) -> str:

@@ -99,23 +99,25 @@ def person_limits(scenario: Scenario) -> pd.DataFrame:
 def _network(name: str, scenario: Scenario, limits: pd.DataFrame) -> AllocationModel:
     """Problem with x_ig and constraints (1)–(4), common to both stages."""
     problem = pulp.LpProblem(name, pulp.LpMinimize)
+    numbers = list(limits.index)
+    upper = limits.to_numpy()
     persons = {
-        (i, g): pulp.LpVariable(f"x_{i}_{g}", lowBound=0, upBound=int(limits.at[i, g]))
-        for i in limits.index
-        for g in GROUPS
+        (i, g): problem.add_variable(f"x_{i}_{g}", lowBound=0, upBound=int(upper[row, col]))
+        for row, i in enumerate(numbers)
+        for col, g in enumerate(GROUPS)
     }
-    table = scenario.municipalities
+    table = scenario.municipalities.reindex(numbers)
     # (1) demand
     for g in GROUPS:
-        problem += pulp.lpSum(persons[i, g] for i in limits.index) <= scenario.request[g], f"demand_{g}"
-    for i in limits.index:
+        problem += pulp.lpSum(persons[i, g] for i in numbers) <= scenario.request[g], f"demand_{g}"
+    for i, high, low in zip(numbers, table["max_total"].to_numpy(), table["min_total"].to_numpy()):
         total = pulp.lpSum(persons[i, g] for g in GROUPS)
         # (2) capacity
-        if not math.isnan(table.at[i, "max_total"]):
-            problem += total <= int(table.at[i, "max_total"]), f"capacity_{i}"
+        if not math.isnan(high):
+            problem += total <= int(high), f"capacity_{i}"
         # (3) agreed
-        if not math.isnan(table.at[i, "min_total"]) and table.at[i, "min_total"] > 0:
-            problem += total >= int(table.at[i, "min_total"]), f"agreed_{i}"
+        if not math.isnan(low) and low > 0:
+            problem += total >= int(low), f"agreed_{i}"
     return AllocationModel(problem, persons)
 
 
@@ -140,22 +142,24 @@ def build_fair_model(scenario: Scenario, fair: pd.DataFrame, settled: int) -> Al
     # (5) settled
     problem += pulp.lpSum(persons.values()) == settled, "settled"
     objective: list[tuple[pulp.LpVariable, float]] = []
-    for (i, g), x in persons.items():
-        f = float(fair.at[i, g])
-        d = max(f, 0.5)
-        upper = int(limits.at[i, g])
-        unit_steps = min(upper, math.ceil(UNIT_STEPS_FACTOR * f) + UNIT_STEPS_EXTRA)
-        split: list[tuple[pulp.LpVariable, float]] = [(x, 1.0)]
-        for k in range(unit_steps):
-            y = pulp.LpVariable(f"y_{i}_{g}_{k}", lowBound=0, upBound=1)
-            split.append((y, -1.0))
-            objective.append((y, (2 * k + 1 - 2 * f) / d))
-        if upper > unit_steps:
-            tail = pulp.LpVariable(f"y_{i}_{g}_tail", lowBound=0, upBound=upper - unit_steps)
-            split.append((tail, -1.0))
-            objective.append((tail, (2 * unit_steps + 1 - 2 * f) / d))
-        # (6) split
-        problem += pulp.LpConstraint(pulp.LpAffineExpression(split), pulp.LpConstraintEQ, f"split_{i}_{g}", 0)
-        objective.append((x, TIE_BREAK * tie_break(i, g)))
+    fair_values = fair.reindex(limits.index)[list(GROUPS)].to_numpy()
+    upper_values = limits[list(GROUPS)].to_numpy()
+    for row, i in enumerate(limits.index):
+        for col, g in enumerate(GROUPS):
+            x, f, upper = persons[i, g], float(fair_values[row, col]), int(upper_values[row, col])
+            d = max(f, 0.5)
+            unit_steps = min(upper, math.ceil(UNIT_STEPS_FACTOR * f) + UNIT_STEPS_EXTRA)
+            split: list[tuple[pulp.LpVariable, float]] = [(x, 1.0)]
+            for k in range(unit_steps):
+                y = problem.add_variable(f"y_{i}_{g}_{k}", lowBound=0, upBound=1)
+                split.append((y, -1.0))
+                objective.append((y, (2 * k + 1 - 2 * f) / d))
+            if upper > unit_steps:
+                tail = problem.add_variable(f"y_{i}_{g}_tail", lowBound=0, upBound=upper - unit_steps)
+                split.append((tail, -1.0))
+                objective.append((tail, (2 * unit_steps + 1 - 2 * f) / d))
+            # (6) split
+            problem += pulp.LpConstraint(pulp.LpAffineExpression(split), pulp.LpConstraintEQ, f"split_{i}_{g}", 0)
+            objective.append((x, TIE_BREAK * tie_break(i, g)))
     problem.setObjective(pulp.LpAffineExpression(objective))
     return model

@@ -73,13 +73,13 @@ class Plan:
         requested. `locked` replaces max_total and min_total when the two are equal.
         """
         table = self.scenario.municipalities
-        total = self.allocation.sum(axis=1)
-        fair_total = self.fair_share.sum(axis=1)
-        limits = {group: self.scenario.group_limit(group) for group in GROUPS}
+        total = self.allocation.sum(axis=1).to_dict()
+        fair_total = self.fair_share.sum(axis=1).to_dict()
+        allocation = self.allocation.to_dict(orient="index")
+        limits = {group: self.scenario.group_limit(group).to_dict() for group in GROUPS}
         result: dict[str, list[str]] = {}
-        for number in table.index:
+        for number, low, high in zip(table.index, table["min_total"].to_numpy(), table["max_total"].to_numpy()):
             codes: list[str] = []
-            low, high = table.at[number, "min_total"], table.at[number, "max_total"]
             if not math.isnan(low) and low == high and total[number] == high:
                 codes.append("locked")
             else:
@@ -89,7 +89,7 @@ class Plan:
                     codes.append("min_total")
             for group, resource in RESOURCE_OF_GROUP.items():
                 limit = limits[group][number]
-                if self.scenario.request[group] > 0 and math.isfinite(limit) and self.allocation.at[number, group] >= limit:
+                if self.scenario.request[group] > 0 and math.isfinite(limit) and allocation[number][group] >= limit:
                     codes.append(resource)
             result[number] = codes
         return result
@@ -157,7 +157,9 @@ class Plan:
 
     def to_dict(self) -> dict:
         """The `--json` shape (a contract: keys may be added, never renamed)."""
-        table = self.scenario.municipalities
+        names = self.scenario.municipalities["kommune"].to_dict()
+        allocation = self.allocation.to_dict(orient="index")
+        fair = self.fair_share.to_dict(orient="index")
         return {
             "scenario": self.scenario.name,
             "status": self.status,
@@ -169,12 +171,12 @@ class Plan:
             "municipalities": [
                 {
                     "kommunenummer": number,
-                    "kommune": str(table.at[number, "kommune"]),
-                    "allocation": {g: int(self.allocation.at[number, g]) for g in GROUPS},
-                    "total": int(self.allocation.loc[number].sum()),
-                    "fair_share": {g: round(float(self.fair_share.at[number, g]), 4) for g in GROUPS},
+                    "kommune": str(names[number]),
+                    "allocation": {g: int(allocation[number][g]) for g in GROUPS},
+                    "total": int(sum(allocation[number][g] for g in GROUPS)),
+                    "fair_share": {g: round(float(fair[number][g]), 4) for g in GROUPS},
                     "binding": list(self.binding[number]),
                 }
-                for number in table.index
+                for number in names
             ],
         }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from .highs import BulkHiGHS
 from .key import fair_shares
 from .model import AllocationModel, build_fair_model, build_settle_model
 from .plan import Plan
@@ -65,7 +66,7 @@ class _SolverRun:
 
 def _make_solver(name: str, time_limit: float, tmp_dir: str) -> tuple[pulp.LpSolver, str]:
     if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1)
+        solver = BulkHiGHS(msg=False, timeLimit=time_limit, threads=1)
         if solver.available():
             return solver, "HiGHS"
         name = "cbc"
