@@ -23,7 +23,8 @@ import plotly.graph_objects as go
 
 SHAPES_PATH = Path(__file__).resolve().parent / "data" / "kommuner_2024.geojson"
 
-ATTRIBUTION = "Kartgrunnlag: kommunegrenser 2020 (hvor, LGPL-3.0), omnummerert til 2024"
+ATTRIBUTION = ("Kartgrunnlag: kommunegrenser 2020 (Kartverket, via hvor, LGPL-3.0), "
+               "omnummerert til 2024")
 COLORBAR_TITLE = "Personer per<br>1 000 innbyggere"
 COLORSCALE = "YlOrRd"  # sequential: light = few, dark = many
 NO_DATA_COLOUR = "#d9d9d9"
@@ -32,7 +33,8 @@ NO_DATA_COLOUR = "#d9d9d9"
 _TILE_PX = 512.0
 _DEFAULT_WIDTH = 700  # the app lets Streamlit stretch the figure; assume a typical column width
 _DEFAULT_HEIGHT = 600
-_MARGIN_PX = 40  # keep the outermost municipalities clear of the frame
+_MARGIN_PX = 20  # keep the outermost municipalities clear of the frame
+_COLORBAR_PX = 120  # width taken by the colour bar and its title, right of the map
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +75,11 @@ def _mercator_y(lat: float) -> float:
 
 
 def _view(features: list[dict], width: int, height: int) -> tuple[dict, float]:
-    """Centre and zoom so that all features fit in a width × height pixel map."""
+    """Centre and zoom so that all features fit in a map area of width × height pixels.
+
+    Fitting is done in Web Mercator (what the map draws), so tall northern extents get the
+    smaller zoom they need; the zoom is capped at 12 for a single tiny municipality.
+    """
     xs: list[float] = []
     ys: list[float] = []
     for f in features:
@@ -98,6 +104,7 @@ def municipality_map(
     *,
     width: int | None = None,
     height: int = _DEFAULT_HEIGHT,
+    zmax: float | None = None,
 ) -> go.Figure | None:
     """Choropleth of `values` (persons per 1 000 inhabitants) by municipality, drawn offline.
 
@@ -106,7 +113,9 @@ def municipality_map(
     the view is centred and zoomed on them. `hover` (same index, optional) adds a line of text to
     each municipality's tooltip. NaN values are drawn grey as "ingen data". Municipalities without
     a shape are listed in the note under the map. `width` is only used to choose the zoom (the
-    figure itself is left to stretch); `height` sets the figure height in pixels.
+    figure itself is left to stretch); `height` sets the figure height in pixels; `zmax` fixes the
+    top of the colour scale (default: the largest value shown; the bottom is always 0), e.g. to
+    compare two maps on one scale.
 
     Returns None when the packaged shapes are unavailable or none of the municipalities has a
     shape, so the caller can skip the map instead of showing an empty frame.
@@ -148,7 +157,7 @@ def municipality_map(
         hovertemplate="%{text}<extra></extra>",
         colorscale=COLORSCALE,
         zmin=0.0,
-        zmax=_zmax([float(vals[c]) for c in has]),
+        zmax=zmax if zmax is not None else _zmax([float(vals[c]) for c in has]),
         marker={"line": {"width": 0.6, "color": "white"}, "opacity": 0.9},
         colorbar={"title": {"text": COLORBAR_TITLE}, "thickness": 14},
         name="",
@@ -166,7 +175,8 @@ def municipality_map(
             name="ingen data",
         ))
 
-    centre, zoom = _view(features, width or _DEFAULT_WIDTH, height)
+    top, bottom = (50 if title else 10), (40 if missing else 25)
+    centre, zoom = _view(features, (width or _DEFAULT_WIDTH) - _COLORBAR_PX, height - top - bottom)
     note = ATTRIBUTION
     if missing:
         known = shapes.get("missing") or {}
@@ -177,7 +187,7 @@ def municipality_map(
         title={"text": title},
         map={"style": "white-bg", "center": centre, "zoom": zoom},
         height=height,
-        margin={"l": 0, "r": 0, "t": 50 if title else 10, "b": 40 if missing else 25},
+        margin={"l": 0, "r": 0, "t": top, "b": bottom},
         separators=", ",  # decimal comma and space as thousands separator (colour bar ticks)
         annotations=[{
             "text": note, "showarrow": False, "xref": "paper", "yref": "paper",
@@ -189,8 +199,11 @@ def municipality_map(
 
 
 def _zmax(zs: list[float]) -> float:
-    """Top of the colour scale: the largest value (the scale always starts at 0, so equal
-    rates look equal across counties only if the caller passes a common `zmax`… kept simple)."""
+    """Top of the colour scale when the caller gives none: the largest value (1 if all are 0).
+
+    Both ends are fixed (0 … max) because Plotly ignores `zmin` unless `zmax` is set too, and a
+    scale that starts at 0 keeps light colours meaning "few" even when every value is similar.
+    """
     top = max(zs, default=0.0)
     return top if top > 0 else 1.0
 
