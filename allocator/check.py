@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .plan import Plan
-from .scenario import GROUPS, Scenario
+from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
 
 
 class PlanViolation(AssertionError):
@@ -20,7 +20,6 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
     """Every rule the plan breaks, in words; empty when the plan is valid."""
     found: list[str] = []
     table = scenario.municipalities
-    housing = scenario.housing
     allocation = plan.allocation
     if set(allocation.index) != set(table.index):
         found.append("the plan does not cover exactly the scenario's municipalities")
@@ -38,12 +37,7 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
             found.append(f"{g}: reported settled/shortfall do not add up to the request")
     for number, row in table.iterrows():
         x = allocation.loc[number]
-        caps = {
-            "adults": _floor(row["small_dwellings"] * housing.adults_per_small_dwelling),
-            "families": _floor(row["family_dwellings"] * housing.persons_per_family_dwelling),
-            "minors": row["minor_places"],
-            "special_needs": row["special_places"],
-        }
+        caps = {g: _person_cap(scenario, number, g, 4) for g in GROUPS}
         for g, cap in caps.items():
             if not math.isnan(cap) and x[g] > cap:
                 found.append(f"{number} {g}: {x[g]} persons exceed the limit {cap:.0f}")
@@ -52,7 +46,58 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
             found.append(f"{number}: total {total} exceeds max_total {row['max_total']:.0f}")
         if not math.isnan(row["min_total"]) and total < row["min_total"]:
             found.append(f"{number}: total {total} is below min_total {row['min_total']:.0f}")
+    if plan.schedule is not None:
+        found += schedule_violations(plan, scenario)
     return found
+
+
+def schedule_violations(plan: Plan, scenario: Scenario) -> list[str]:
+    """The quarterly rules: sums to the year, nobody before ready, resources only once they exist."""
+    found: list[str] = []
+    table = plan.schedule.table
+    quarters = scenario.quarters
+    if (table < 0).any().any():
+        found.append("the schedule has negative persons")
+    yearly = table.groupby(level="kommunenummer").sum()
+    for number in scenario.municipalities.index:
+        for g in GROUPS:
+            if int(yearly.at[number, g]) != int(plan.allocation.at[number, g]):
+                found.append(f"{number} {g}: quarters sum to {yearly.at[number, g]}, the year is {plan.allocation.at[number, g]}")
+    county = table.groupby(level="quarter").sum()
+    for g in GROUPS:
+        settled = ready = 0
+        for q in (1, 2, 3, 4):
+            settled += int(county.at[q, g]) if q in county.index else 0
+            ready += quarters.ready[g][q - 1]
+            if settled > ready:
+                found.append(f"{g}: {settled} settled by Q{q} but only {ready} ready")
+    for g in GROUPS:
+        for q in (1, 2, 3):
+            for number in scenario.municipalities.index:
+                cap = _person_cap(scenario, number, g, q)
+                used = int(sum(table.at[(number, k), g] for k in range(1, q + 1)))
+                if not math.isnan(cap) and used > cap:
+                    found.append(f"{number} {g}: {used} settled by Q{q} but {RESOURCE_OF_GROUP[g]} allows {cap:.0f}")
+    for q in (1, 2, 3, 4):
+        column = f"locked_q{q}"
+        if column in scenario.municipalities:
+            for number, locked in scenario.municipalities[column].dropna().items():
+                if int(table.loc[(number, q)].sum()) != int(locked):
+                    found.append(f"{number}: Q{q} has {int(table.loc[(number, q)].sum())}, locked at {locked:.0f}")
+    return found
+
+
+def _person_cap(scenario: Scenario, number: str, group: str, quarter: int) -> float:
+    """Persons of `group` the municipality's resource allows by the end of `quarter` (NaN = no limit)."""
+    row = scenario.municipalities.loc[number]
+    resource = RESOURCE_OF_GROUP[group]
+    units = row[resource] + sum(row.get(f"{resource}_q{k}", 0) or 0 for k in range(1, quarter + 1) if not _isnan(row.get(f"{resource}_q{k}")))
+    per_unit = {"adults": scenario.housing.adults_per_small_dwelling, "families": scenario.housing.persons_per_family_dwelling}.get(group, 1.0)
+    return _floor(units * per_unit)
+
+
+def _isnan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _floor(value: float) -> float:

@@ -6,6 +6,7 @@ nothing), so the app can keep the last good state whenever an edit is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Mapping
 
@@ -13,15 +14,35 @@ import numpy as np
 import pandas as pd
 
 from .plan import Plan
-from .scenario import GROUPS, LIMIT_COLUMNS, KeyTerm, Scenario
+from .quarters import split_by_shares
+from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split
 from .validate import validate_scenario
 
 #: Municipality columns a user may edit in the app (the rest are data, not negotiation).
-EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, "lock_reason")
+EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, "lock_reason", *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS)
 
 
 def set_request(scenario: Scenario, request: Mapping[str, int]) -> Scenario:
-    return validate_scenario(scenario.with_changes(request={g: int(request.get(g, 0)) for g in GROUPS}))
+    """A new request; quarterly readiness of a changed group keeps its pattern, scaled to the new total."""
+    request = {g: int(request.get(g, 0)) for g in GROUPS}
+    changes: dict[str, object] = {"request": request}
+    if scenario.quarters is not None:
+        ready = {
+            g: tuple(split_by_shares(request[g], pattern)) if request[g] != scenario.request[g] else pattern
+            for g, pattern in scenario.quarters.ready.items()
+        }
+        ready = {g: r if sum(r) == request[g] else even_split(request[g]) for g, r in ready.items()}
+        changes["quarters"] = dataclasses.replace(scenario.quarters, ready=ready)
+    return validate_scenario(scenario.with_changes(**changes))
+
+
+def set_quarters(scenario: Scenario, quarters: Quarters | None) -> Scenario:
+    """Turn the quarterly plan on (`Quarters.evenly(request)` is a good start), change it, or off."""
+    return validate_scenario(scenario.with_changes(quarters=quarters))
+
+
+def set_incentives(scenario: Scenario, incentives: Incentives) -> Scenario:
+    return validate_scenario(scenario.with_changes(incentives=incentives))
 
 
 def set_key(scenario: Scenario, key: tuple[KeyTerm, ...]) -> Scenario:
@@ -31,6 +52,8 @@ def set_key(scenario: Scenario, key: tuple[KeyTerm, ...]) -> Scenario:
 def set_municipality_values(scenario: Scenario, changes: Mapping[str, Mapping[str, object]]) -> Scenario:
     """Apply {kommunenummer: {column: value}}; None/NaN/"" in a limit column means no limit."""
     table = scenario.municipalities.copy()
+    for column in {c for values in changes.values() for c in values} - set(table.columns):
+        table[column] = np.nan  # e.g. the first family_dwellings_q3 or locked_q2 typed in
     for number, values in changes.items():
         for column, value in values.items():
             if column not in EDITABLE_COLUMNS:
@@ -77,3 +100,16 @@ def lock_current(scenario: Scenario, plan: Plan, numbers: list[str], reasons: Ma
         for n in numbers
     }
     return set_municipality_values(scenario, changes)
+
+
+def lock_schedule(scenario: Scenario, plan: Plan, number: str) -> Scenario:
+    """Fix a municipality's persons per quarter at the current schedule (and its yearly total with it)."""
+    if plan.schedule is None:
+        raise ValueError("planen har ingen kvartalsplan")
+    per_quarter = plan.schedule.table.loc[number].sum(axis=1)
+    changes = {f"locked_q{q}": int(per_quarter[q]) for q in per_quarter.index}
+    return set_municipality_values(scenario, {number: changes})
+
+
+def unlock_schedule(scenario: Scenario, number: str) -> Scenario:
+    return set_municipality_values(scenario, {number: {c: None for c in SCHEDULE_LOCK_COLUMNS}})

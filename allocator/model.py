@@ -13,7 +13,6 @@ Data
 Variables
 ---------
     x_ig ≥ 0       persons of group g settled in municipality i (whole numbers, see below)
-    y_igk ∈ [0,1]  the k-th person of x_ig (k = 0, 1, …): x_ig = Σ_k y_igk
 
 Constraints (the same in both stages)
 -------------------------------------
@@ -25,25 +24,29 @@ Constraints (the same in both stages)
 Stage 1: settle as many as possible
     maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
 
-Stage 2: follow the key as closely as possible
-    minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig
-    subject to (1)–(4),
-    (5) settled        Σ_ig x_ig = S*
-    (6) split_ig       x_ig = Σ_k y_igk
+Stage 2: follow the key as closely as possible, in two steps
+    2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4) and
+       (5) settled: Σ_ig x_ig = S*. A quadratic programme, solved by HiGHS. Its optimality condition
+       is that every municipality not held by a limit has the same relative deviation
+       (x_ig − f_ig)/f_ig within a group, so persons that a capped municipality cannot take are
+       spread over the others in proportion to their fair shares (and persons a lock pulls up are
+       taken from the others in proportion). With no limit in the way the targets are the fair
+       shares.
+    2b (build_rounding_model) whole persons: each x_ig is its target T_ig rounded down or up,
+       each municipality's total and each group's total within one person of theirs, and
+       Σ |x_ig − T_ig| as small as possible, subject to (1)–(5). So with no limit binding everyone
+       is within one person of the fair share, and otherwise within one person of the common scale.
 
-    c_igk = ((k+1 − f_ig)² − (k − f_ig)²) / d_ig = (2k + 1 − 2 f_ig) / d_ig,  d_ig = max(f_ig, ½)
-
-    Summed over k, the costs give Σ (x_ig − f_ig)² / f_ig at every whole x_ig: the chi-square
-    distance between plan and key. Its optimality condition is that every municipality not held
-    by a limit has the same relative deviation (x_ig − f_ig)/f_ig within a group, so persons that
-    a capped municipality cannot take are spread over the others in proportion to their fair
-    shares, and with no limit binding everyone is within one person of the fair share. The costs
-    rise with k (convex), so the LP fills the cheapest persons first without binary variables.
-    Unit steps run to 2 f_ig + 4 persons; beyond that one segment at the last unit cost keeps the
-    model small (the national case) and still convex.
+    Without highspy (CBC only), stage 2 is one LP instead (build_fair_model):
+    minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig   subject to (1)–(5) and
+    (6) split_ig  x_ig = Σ_k y_igk, y_igk ∈ [0, 1] the k-th person of x_ig, with
+    c_igk = ((k+1 − f_ig)² − (k − f_ig)²) / d_ig = (2k + 1 − 2 f_ig) / d_ig,  d_ig = max(f_ig, ½):
+    the same chi-square cost, exact at whole persons (it behaves like Sainte-Laguë apportionment,
+    which can put a large municipality more than one person from its share). The timeliness-
+    weighted quarterly model (quarters.py) uses this form too.
 
     ε h_ig is a tie-break: h_ig ∈ [0, 1) is a fixed hash of (kommunenummer, group) and ε = 1e-4
-    is far below the cost difference of one person, so among equally fair plans one is always
+    is far below the cost difference of one person, so among equally good plans one is always
     chosen, the same one on every run and for every row order.
 
 Whole persons: the constraint matrix is that of a flow network (group → municipality → county),
@@ -89,7 +92,7 @@ class AllocationModel:
 
 def person_limits(scenario: Scenario) -> pd.DataFrame:
     """u_ig: the most persons of each group a municipality can take by (4), capped by R_g and U_i."""
-    max_total = scenario.municipalities["max_total"].fillna(np.inf)
+    max_total = scenario.total_bounds()[1].fillna(np.inf)
     limits = {}
     for g in GROUPS:
         limits[g] = np.minimum(np.minimum(scenario.group_limit(g), scenario.request[g]), max_total)
@@ -106,11 +109,11 @@ def _network(name: str, scenario: Scenario, limits: pd.DataFrame) -> AllocationM
         for row, i in enumerate(numbers)
         for col, g in enumerate(GROUPS)
     }
-    table = scenario.municipalities.reindex(numbers)
+    lows, highs = (bound.reindex(numbers).to_numpy() for bound in scenario.total_bounds())
     # (1) demand
     for g in GROUPS:
         problem += pulp.lpSum(persons[i, g] for i in numbers) <= scenario.request[g], f"demand_{g}"
-    for i, high, low in zip(numbers, table["max_total"].to_numpy(), table["min_total"].to_numpy()):
+    for i, high, low in zip(numbers, highs, lows):
         total = pulp.lpSum(persons[i, g] for g in GROUPS)
         # (2) capacity
         if not math.isnan(high):
@@ -126,6 +129,37 @@ def build_settle_model(scenario: Scenario) -> AllocationModel:
     limits = person_limits(scenario).sort_index()
     model = _network("settle", scenario, limits)
     model.problem += -pulp.lpSum(model.persons.values())
+    return model
+
+
+def build_rounding_model(scenario: Scenario, targets: pd.DataFrame, settled: int) -> AllocationModel:
+    """Stage 2b: whole persons, each target rounded down or up, closest in total to the targets."""
+    limits = person_limits(scenario).sort_index()
+    targets = targets.reindex(limits.index)[list(GROUPS)].round(6)  # solver noise must not move a floor
+    floors = np.floor(targets).astype(int)
+    ceilings = np.minimum(np.ceil(targets).astype(int), limits[list(GROUPS)])
+    model = _network("round", scenario, limits)
+    problem, persons = model.problem, model.persons
+    # (5) settled
+    problem += pulp.lpSum(persons.values()) == settled, "settled"
+    # Controlled rounding: each municipality's total and each group's total also stay within one
+    # person of their targets (such a rounding always exists for a two-way table).
+    for i, total in targets.sum(axis=1).round(6).items():
+        problem += pulp.lpSum(persons[i, g] for g in GROUPS) >= math.floor(total), f"round_low_{i}"
+        problem += pulp.lpSum(persons[i, g] for g in GROUPS) <= math.ceil(total), f"round_high_{i}"
+    for g, total in targets.sum(axis=0).round(6).items():
+        problem += pulp.lpSum(persons[i, g] for i in limits.index) >= math.floor(total), f"round_low_{g}"
+        problem += pulp.lpSum(persons[i, g] for i in limits.index) <= math.ceil(total), f"round_high_{g}"
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    low, high, target = floors.to_numpy(), ceilings.to_numpy(), targets.to_numpy()
+    for row, i in enumerate(limits.index):
+        for col, g in enumerate(GROUPS):
+            x = persons[i, g]
+            x.lowBound, x.upBound = int(low[row, col]), int(max(low[row, col], high[row, col]))
+            # |x − T| = frac + (x − floor)(1 − 2 frac) for x ∈ {floor, floor + 1}
+            fraction = target[row, col] - low[row, col]
+            objective.append((x, (1 - 2 * fraction) + TIE_BREAK * tie_break(i, g)))
+    problem.setObjective(pulp.LpAffineExpression(objective))
     return model
 
 

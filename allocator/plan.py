@@ -9,11 +9,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
+
+if TYPE_CHECKING:
+    from .quarters import Schedule
 
 #: Order in which binding limits are listed.
 LIMIT_ORDER = ("locked", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")
@@ -29,6 +33,7 @@ class Plan:
     solver: str
     solve_seconds: float
     total_seconds: float
+    schedule: "Schedule | None" = None  # the quarterly schedule, when the scenario has [quarters]
 
     # ---------------------------------------------------------------- county figures
 
@@ -61,7 +66,7 @@ class Plan:
         columns = {}
         for group, resource in RESOURCE_OF_GROUP.items():
             columns[f"{resource}_used"] = np.ceil(self.allocation[group] / per_unit[group] - 1e-9).astype(int)
-            columns[f"{resource}_available"] = table[resource]
+            columns[f"{resource}_available"] = self.scenario.resource_available(resource)
         return pd.DataFrame(columns, index=table.index)
 
     @cached_property
@@ -179,4 +184,9 @@ class Plan:
                 }
                 for number in names
             ],
+            "quarters": self.schedule.quarters_json() if self.schedule else [],
+            "timeliness": {
+                g: {k: v for k, v in figures.items() if k != "waiting_person_months"}
+                for g, figures in (self.schedule.timeliness().items() if self.schedule else [])
+            },
         }

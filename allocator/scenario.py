@@ -34,6 +34,20 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("kommunenummer", "kommune", "population")
 #: Free text kept with a municipality, e.g. why its number is locked (shown in the app and exports).
 TEXT_COLUMNS: tuple[str, ...] = ("lock_reason",)
 
+QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
+#: Quarters allowed from ready to settled: the national targets are 6 months for adults and
+#: 3 months for unaccompanied minors and families with children (IMDi).
+DEFAULT_DEADLINES: Mapping[str, int] = {"adults": 2, "families": 1, "minors": 1, "special_needs": 2}
+#: Year-1 integration grant per person, NOK, 2024 rates: single adult 241,100; adult or child in a
+#: family 194,400; unaccompanied minor 187,000; special needs = single adult + the one-off
+#: special-needs grant 196,400.
+DEFAULT_GRANTS: Mapping[str, float] = {"adults": 241_100, "families": 194_400, "minors": 187_000, "special_needs": 437_500}
+BASELINE_PATTERNS: Mapping[str, tuple[float, ...]] = {"even": (0.25, 0.25, 0.25, 0.25), "backloaded": (0.1, 0.2, 0.3, 0.4)}
+#: Dwellings/places added during the year: `<resource>_q<n>` (e.g. family_dwellings_q3).
+DATED_COLUMNS: tuple[str, ...] = tuple(f"{r}_q{q}" for r in RESOURCE_COLUMNS for q in QUARTERS)
+#: A municipality's quarterly schedule locked in persons per quarter (blank = free).
+SCHEDULE_LOCK_COLUMNS: tuple[str, ...] = tuple(f"locked_q{q}" for q in QUARTERS)
+
 SETTINGS_FILE = "scenario.toml"
 MUNICIPALITIES_FILE = "municipalities.csv"
 
@@ -61,6 +75,54 @@ class Housing:
     persons_per_family_dwelling: float = 3.5
 
 
+def even_split(total: int, parts: int = 4) -> tuple[int, ...]:
+    """`total` in `parts` whole numbers as equal as possible, earlier parts first (46 → 12,12,11,11)."""
+    base, extra = divmod(int(total), parts)
+    return tuple(base + (1 if k < extra else 0) for k in range(parts))
+
+
+@dataclass(frozen=True)
+class Quarters:
+    """When persons become ready for settlement, and how fast they should be settled.
+
+    `ready[g][q-1]`: persons of group g whose residence permit comes in quarter q.
+    `deadline[g]`: quarters allowed from ready to settled (1 = within 3 months).
+    `timeliness_weight`: 0 keeps the yearly split exactly as fair as without quarters and only
+    then settles as early as possible; > 0 lets earlier settlement move persons between
+    municipalities (how much fairness cost one person-quarter of waiting is worth).
+    `baseline`: the quarterly pattern the optimised schedule is compared with.
+    """
+
+    ready: Mapping[str, tuple[int, ...]]
+    deadline: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    timeliness_weight: float = 0.0
+    baseline: str | tuple[float, ...] = "even"
+
+    @staticmethod
+    def evenly(request: Mapping[str, int]) -> "Quarters":
+        return Quarters(ready={g: even_split(request[g]) for g in GROUPS})
+
+    @property
+    def baseline_shares(self) -> tuple[float, ...]:
+        if isinstance(self.baseline, str):
+            return BASELINE_PATTERNS[self.baseline]
+        return tuple(self.baseline)
+
+
+@dataclass(frozen=True)
+class Incentives:
+    """The KS idea priced: a bonus per person settled early, a deduction for Q4 pile-ups (NOK).
+
+    No such scheme exists; the defaults are illustrative. A municipality pays `q4_deduction` for
+    each person settled in Q4 beyond `q4_threshold` × its yearly number (rounded down).
+    """
+
+    bonus: tuple[float, ...] = (50_000.0, 25_000.0, 0.0, 0.0)
+    q4_threshold: float = 0.4
+    q4_deduction: float = 25_000.0
+    grant: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_GRANTS))
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """A validated scenario. Build it with `load_scenario` or `validate.build_scenario`.
@@ -77,14 +139,28 @@ class Scenario:
     housing: Housing = field(default_factory=Housing)
     description: str = ""
     year: int | None = None
+    quarters: Quarters | None = None
+    incentives: Incentives = field(default_factory=Incentives)
 
     @property
     def total_request(self) -> int:
         return sum(self.request.values())
 
-    def group_limit(self, group: str) -> pd.Series:
+    def resource_available(self, resource: str, quarter: int | None = None) -> pd.Series:
+        """Dwellings or places of one kind per municipality (NaN = no limit).
+
+        With `quarter`, only what exists by the end of that quarter: the undated column plus what
+        is added (`<resource>_q<n>`) up to it; without, the whole year's.
+        """
+        available = self.municipalities[resource].copy()
+        for q in QUARTERS[: quarter or len(QUARTERS)]:
+            if f"{resource}_q{q}" in self.municipalities:
+                available = available + self.municipalities[f"{resource}_q{q}"].fillna(0)
+        return available
+
+    def group_limit(self, group: str, quarter: int | None = None) -> pd.Series:
         """Most persons of `group` each municipality can take from its own resource (inf = no limit)."""
-        resource = self.municipalities[RESOURCE_OF_GROUP[group]]
+        resource = self.resource_available(RESOURCE_OF_GROUP[group], quarter)
         if group == "adults":
             persons = resource * self.housing.adults_per_small_dwelling
         elif group == "families":
@@ -93,6 +169,22 @@ class Scenario:
             persons = resource
         # A small tolerance so 4 dwellings x 3.5 = 14.0 never floors to 13 through rounding error.
         return np.floor(persons + 1e-9).fillna(np.inf)
+
+    def total_bounds(self) -> tuple[pd.Series, pd.Series]:
+        """min_total and max_total per municipality, tightened by a locked quarterly schedule.
+
+        Locked quarters must be settled, so the year is at least their sum; with all four quarters
+        locked the year is exactly that. (0 and NaN = no bound.)
+        """
+        table = self.municipalities
+        low, high = table["min_total"].copy(), table["max_total"].copy()
+        locks = [c for c in SCHEDULE_LOCK_COLUMNS if c in table]
+        if locks:
+            locked = table[locks]
+            low = np.fmax(low, locked.sum(axis=1, min_count=1))
+            all_four = locked.notna().sum(axis=1) == len(QUARTERS)
+            high = high.where(~all_four, np.fmin(high, locked.sum(axis=1)))
+        return low, high
 
     def with_changes(self, **changes) -> "Scenario":
         """A copy with some fields replaced (the app's edits go through here)."""
@@ -146,6 +238,22 @@ def settings_dict(scenario: Scenario) -> dict:
     settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
     settings["housing"] = dataclasses.asdict(scenario.housing)
     settings["key"] = key
+    if scenario.quarters is not None:
+        quarters = scenario.quarters
+        settings["quarters"] = {
+            "ready": {g: list(quarters.ready[g]) for g in GROUPS},
+            "deadline": dict(quarters.deadline),
+            "timeliness_weight": quarters.timeliness_weight,
+            "baseline": quarters.baseline if isinstance(quarters.baseline, str) else list(quarters.baseline),
+        }
+    incentives = scenario.incentives
+    if scenario.quarters is not None or incentives != Incentives():
+        settings["incentives"] = {
+            "bonus": list(incentives.bonus),
+            "q4_threshold": incentives.q4_threshold,
+            "q4_deduction": incentives.q4_deduction,
+            "grant": dict(incentives.grant),
+        }
     return settings
 
 
@@ -156,7 +264,7 @@ def municipalities_csv_frame(scenario: Scenario) -> pd.DataFrame:
     for column in table.columns:
         values = table[column]
         if column in LIMIT_COLUMNS or column == "population":
-            out[column] = values.map(lambda v: "" if pd.isna(v) else str(int(v)))
+            out[column] = values.map(_format_number)  # a fraction stays visible, so validation refuses it
         elif pd.api.types.is_numeric_dtype(values) and column not in TEXT_COLUMNS:
             out[column] = values.map(_format_number)
         else:

@@ -15,11 +15,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pulp
 
 from .highs import BulkHiGHS
 from .key import fair_shares
-from .model import AllocationModel, build_fair_model, build_settle_model
+from . import targets
+from .model import AllocationModel, build_fair_model, build_rounding_model, build_settle_model, person_limits
+from .quarters import WAIT_WEIGHT, Schedule, ScheduleModel, add_schedule, build_schedule_model
 from .plan import Plan
 from .scenario import GROUPS, Scenario
 from .validate import Problem, ScenarioError
@@ -118,11 +121,20 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
             raise SolveError(f"{name} stoppet uten optimal løsning ({pulp.LpStatus[settle.problem.status]}, tidsgrense {time_limit:g} s)")
         settled = int(round(pulp.value(settle.problem.objective) * -1))
 
-        fair_model = build_fair_model(scenario, fair, settled)
+        if targets.available():
+            started_targets = time.perf_counter()
+            proportional = targets.proportional_targets(scenario, fair, person_limits(scenario).sort_index(), settled, time_limit)
+            run.seconds += time.perf_counter() - started_targets
+            fair_model = build_rounding_model(scenario, proportional, settled)
+        else:
+            fair_model = build_fair_model(scenario, fair, settled)
         _run(fair_model, lp_solver, run)
         if not _is_optimal(fair_model):
             raise SolveError(f"{name} stoppet uten optimal løsning ({pulp.LpStatus[fair_model.problem.status]}, tidsgrense {time_limit:g} s)")
         allocation = _whole_persons(fair_model, lp_solver, run)
+        schedule = None
+        if scenario.quarters is not None:
+            allocation, schedule = _schedule(scenario, fair, settled, allocation, lp_solver, run)
 
     order = scenario.municipalities.index
     return Plan(
@@ -132,7 +144,37 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         solver=name,
         solve_seconds=run.seconds,
         total_seconds=time.perf_counter() - started,
+        schedule=schedule,
     )
+
+
+def _schedule(scenario: Scenario, fair, settled: int, allocation, lp_solver, run: _SolverRun):
+    """Stage 3: the quarterly schedule. With a timeliness weight, yearly plan and schedule are
+    re-solved together and the yearly totals that moved away from the fair-first plan are kept."""
+    weight = scenario.quarters.timeliness_weight
+    if weight > 0:
+        model = build_fair_model(scenario, fair, settled)
+        persons, terms = add_schedule(model.problem, scenario, model.persons, weight=weight / WAIT_WEIGHT)
+        model.problem.setObjective(model.problem.objective + pulp.LpAffineExpression(terms))
+        scheduled = ScheduleModel(model.problem, persons)
+    else:
+        scheduled = build_schedule_model(scenario, allocation)
+    _run(scheduled, lp_solver, run)
+    if scheduled.problem.status == pulp.LpStatusInfeasible:
+        raise InfeasibleScenario([Problem(
+            "municipalities.csv", column="locked_q1–locked_q4",
+            message="de låste kvartalstallene kan ikke oppfylles med personene som er klare og boligene som finnes "
+                    "i hvert kvartal; løs opp eller endre en kvartalslås.")])
+    if not _is_optimal(scheduled):
+        raise SolveError(f"{run.name} fant ingen optimal kvartalsplan ({pulp.LpStatus[scheduled.problem.status]})")
+    table = scheduled.schedule()
+    moved = None
+    if weight > 0:
+        yearly = table.groupby(level="kommunenummer").sum()[list(GROUPS)]
+        moved = pd.DataFrame({"fair_first": allocation.sum(axis=1), "with_timeliness": yearly.sum(axis=1)})
+        moved["moved"] = moved["with_timeliness"] - moved["fair_first"]
+        allocation = yearly
+    return allocation, Schedule(scenario, table, moved)
 
 
 def _explain_infeasible(scenario: Scenario) -> Problem:

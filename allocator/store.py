@@ -3,7 +3,10 @@
 Saved scenarios go to one folder (`ALLOCATOR_SAVED_DIR`, default `saved/` beside `scenarios/`),
 one sub-folder per scenario in the ordinary scenario format, so a saved scenario can also be used
 with the command line. Names are turned into safe folder names, so no name can reach outside that
-folder, and a save replaces the folder in one rename, so nobody ever reads half a scenario.
+folder. Each save writes a new, never-changed version folder under `.versions/` and then points the
+scenario's name (a symlink) at it in one rename; a reader resolves the name once and reads both
+files from one version, so nobody ever reads half a scenario, a mix of two, or finds it missing.
+Replaced versions are removed by a later save, once no reader can still be using them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,9 @@ from .scenario import SETTINGS_FILE, Scenario, load_scenario, save_scenario
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO = "vestland-2026"
+VERSIONS_DIR = ".versions"
+#: How long a replaced version is kept for readers that resolved the name just before the save.
+KEEP_REPLACED_SECONDS = 300.0
 
 
 def saved_dir() -> Path:
@@ -76,25 +83,44 @@ def save_named(scenario: Scenario, name: str) -> StoredScenario:
     if not slug:
         raise ValueError("Navnet må inneholde minst én bokstav eller ett tall.")
     root = saved_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    target = (root / slug).resolve()
-    if target.parent != root:
-        raise ValueError("Ugyldig navn.")
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{slug}."))
+    versions = root / VERSIONS_DIR
+    versions.mkdir(parents=True, exist_ok=True)
+    target = root / slug  # a slug is [a-z0-9-]+, so always a direct child of root
+    version = Path(tempfile.mkdtemp(dir=versions, prefix=f"{slug}."))
+    link = root / f".{version.name}.link"
     try:
-        save_scenario(scenario.with_changes(name=name.strip()), staging)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=root, prefix=f".{slug}.old."))
-            os.replace(target, old / "x")
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        save_scenario(scenario.with_changes(name=name.strip()), version)
+        os.symlink(Path(VERSIONS_DIR) / version.name, link, target_is_directory=True)
+        if target.is_dir() and not target.is_symlink():  # saved before versions existed: keep it as one
+            os.replace(target, Path(tempfile.mkdtemp(dir=versions, prefix=f"{slug}.")) / "old")
+        replaced = target.resolve() if target.is_symlink() else None
+        os.replace(link, target)  # the one step readers can observe: old version → new version
+    except BaseException:
+        link.unlink(missing_ok=True)
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    if replaced is not None and replaced.is_dir():
+        os.utime(replaced)  # start its grace period now
+    _remove_replaced_versions(root)
     return StoredScenario(name.strip(), target, True)
 
 
+def _remove_replaced_versions(root: Path) -> None:
+    """Delete versions (and links of interrupted saves) no name points at, after the grace period."""
+    versions = root / VERSIONS_DIR
+    current = {p.resolve() for p in root.iterdir() if p.is_symlink()}
+    cutoff = time.time() - KEEP_REPLACED_SECONDS
+    for path in [*versions.iterdir(), *root.glob(".*.link")]:
+        try:
+            if path.resolve() in current or path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_symlink():
+                path.unlink()
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass  # another save is tidying up too
+
+
 def load_stored(stored: StoredScenario) -> Scenario:
-    return load_scenario(stored.path)
+    return load_scenario(stored.path.resolve())  # both files from one version, even during a save

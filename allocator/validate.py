@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from .scenario import (
+    BASELINE_PATTERNS,
+    DATED_COLUMNS,
+    DEFAULT_DEADLINES,
+    DEFAULT_GRANTS,
     GROUPS,
+    SCHEDULE_LOCK_COLUMNS,
+    Incentives,
+    Quarters,
+    even_split,
     LIMIT_COLUMNS,
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
@@ -31,7 +39,9 @@ from .scenario import (
     Scenario,
 )
 
-SETTINGS_KEYS = ("name", "description", "year", "request", "housing", "key")
+SETTINGS_KEYS = ("name", "description", "year", "request", "housing", "key", "quarters", "incentives")
+QUARTER_KEYS = ("ready", "deadline", "timeliness_weight", "baseline")
+INCENTIVE_KEYS = ("bonus", "q4_threshold", "q4_deduction", "grant")
 KEY_ENTRY_KEYS = ("weight", "exponent", "credit")
 
 
@@ -206,6 +216,96 @@ def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTe
     return tuple(terms)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_quarters(settings: dict, file: str, problems: list[Problem], request: dict[str, int]) -> Quarters | None:
+    """The optional [quarters] section: readiness per quarter, deadlines, weight, baseline."""
+    if "quarters" not in settings:
+        return None
+    section = settings["quarters"]
+    if not isinstance(section, dict):
+        problems.append(Problem(file, column="[quarters]", message="ventet en tabell"))
+        return None
+    for key in section:
+        if key not in QUARTER_KEYS:
+            problems.append(Problem(file, column=f"quarters.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(QUARTER_KEYS)}"))
+    ready = {g: even_split(request[g]) for g in GROUPS}
+    for group, values in (section.get("ready") or {}).items():
+        where = f"quarters.ready.{group}"
+        if group not in GROUPS:
+            problems.append(Problem(file, column=where, message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+            continue
+        counts = [_whole(v) for v in values] if isinstance(values, list) else []
+        if len(counts) != 4 or any(c is None or c < 0 for c in counts):
+            problems.append(Problem(file, column=where, message=f"ventet fire hele tall ≥ 0 (personer klare i K1–K4), fikk {values!r}"))
+        elif sum(counts) != request[group]:
+            problems.append(Problem(file, column=where, message=(
+                f"summerer til {sum(counts)}, men anmodningen for {group} er {request[group]}; "
+                "personene som blir klare i løpet av året må til sammen være anmodningen")))
+        else:
+            ready[group] = tuple(counts)
+    deadline = dict(DEFAULT_DEADLINES)
+    for group, value in (section.get("deadline") or {}).items():
+        count = _whole(value)
+        if group not in GROUPS:
+            problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+        elif count is None or not 0 <= count <= 4:
+            problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ventet antall kvartaler fra klar til bosatt, 0–4, fikk {value!r}"))
+        else:
+            deadline[group] = count
+    weight = section.get("timeliness_weight", 0.0)
+    if not _is_number(weight) or weight < 0:
+        problems.append(Problem(file, column="quarters.timeliness_weight", message=f"ventet et tall ≥ 0, fikk {weight!r}"))
+        weight = 0.0
+    baseline = section.get("baseline", "even")
+    if isinstance(baseline, list):
+        if len(baseline) != 4 or not all(_is_number(v) and v >= 0 for v in baseline) or sum(baseline) <= 0:
+            problems.append(Problem(file, column="quarters.baseline", message=f"ventet fire andeler ≥ 0 (K1–K4), fikk {baseline!r}"))
+            baseline = "even"
+        else:
+            baseline = tuple(float(v) / sum(baseline) for v in baseline)
+    elif baseline not in BASELINE_PATTERNS:
+        problems.append(Problem(file, column="quarters.baseline", message=(
+            f"ventet {' eller '.join(repr(k) for k in BASELINE_PATTERNS)} eller fire andeler, fikk {baseline!r}")))
+        baseline = "even"
+    return Quarters(ready=ready, deadline=deadline, timeliness_weight=float(weight), baseline=baseline)
+
+
+def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Incentives:
+    """The optional [incentives] section, in NOK; defaults where a key is missing."""
+    section = settings.get("incentives", {})
+    if not isinstance(section, dict):
+        problems.append(Problem(file, column="[incentives]", message="ventet en tabell"))
+        return Incentives()
+    for key in section:
+        if key not in INCENTIVE_KEYS:
+            problems.append(Problem(file, column=f"incentives.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(INCENTIVE_KEYS)}"))
+    defaults = Incentives()
+    bonus = section.get("bonus", list(defaults.bonus))
+    if not isinstance(bonus, list) or len(bonus) != 4 or not all(_is_number(v) and v >= 0 for v in bonus):
+        problems.append(Problem(file, column="incentives.bonus", message=f"ventet fire beløp ≥ 0 i kroner per person (K1–K4), fikk {bonus!r}"))
+        bonus = list(defaults.bonus)
+    threshold = section.get("q4_threshold", defaults.q4_threshold)
+    if not _is_number(threshold) or not 0 <= threshold <= 1:
+        problems.append(Problem(file, column="incentives.q4_threshold", message=f"ventet en andel mellom 0 og 1, fikk {threshold!r}"))
+        threshold = defaults.q4_threshold
+    deduction = section.get("q4_deduction", defaults.q4_deduction)
+    if not _is_number(deduction) or deduction < 0:
+        problems.append(Problem(file, column="incentives.q4_deduction", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {deduction!r}"))
+        deduction = defaults.q4_deduction
+    grant = dict(DEFAULT_GRANTS)
+    for group, value in (section.get("grant") or {}).items():
+        if group not in GROUPS:
+            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+        elif not _is_number(value) or value < 0:
+            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {value!r}"))
+        else:
+            grant[group] = float(value)
+    return Incentives(tuple(float(v) for v in bonus), float(threshold), float(deduction), grant)
+
+
 # --------------------------------------------------------------------------- municipality checks
 
 
@@ -243,7 +343,8 @@ def check_kommunenummer(rows: pd.DataFrame, labels: list[str], file: str, proble
 def check_counts(rows: pd.DataFrame, labels: list[str], file: str, problems: list[Problem]) -> dict[str, pd.Series]:
     """Population and every limit column: whole numbers (limits may be blank = no limit)."""
     parsed: dict[str, pd.Series] = {}
-    for column in ("population", *LIMIT_COLUMNS):
+    optional = [c for c in (*DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS) if c in rows.columns]
+    for column in ("population", *LIMIT_COLUMNS, *optional):
         if column not in rows.columns:
             parsed[column] = pd.Series(np.nan, index=rows.index)
             continue
@@ -300,6 +401,12 @@ def _numeric_extra(cells: pd.Series) -> pd.Series | None:
 
 def check_agreed_minimums(table: pd.DataFrame, request: dict[str, int], scenario: Scenario, file: str, problems: list[Problem]) -> None:
     """Agreed minimums must fit in the request and in each municipality's own resources."""
+    low, high = scenario.total_bounds()
+    for number in table.index:
+        if low[number] > high[number]:
+            problems.append(Problem(file, f"{number} ({table.at[number, 'kommune']})", "locked_q1–locked_q4", (
+                f"de låste kvartalene krever {low[number]:.0f} personer, men max_total eller summen av "
+                f"kvartalene tillater {high[number]:.0f}")))
     total_min = table["min_total"].fillna(0).sum()
     if total_min > sum(request.values()):
         problems.append(Problem(file, column="min_total", message=(
@@ -323,6 +430,8 @@ def build_scenario(settings: dict, rows: pd.DataFrame, settings_file: str, rows_
     request = check_request(settings, settings_file, problems)
     housing = check_housing(settings, settings_file, problems)
     key = check_key(settings, settings_file, problems)
+    quarters = check_quarters(settings, settings_file, problems, request)
+    incentives = check_incentives(settings, settings_file, problems)
 
     rows = rows.copy()
     if not check_columns(rows, rows_file, problems):
@@ -338,10 +447,11 @@ def build_scenario(settings: dict, rows: pd.DataFrame, settings_file: str, rows_
 
     table = pd.DataFrame({"kommune": rows["kommune"].str.strip()}, index=rows.index)
     table["population"] = parsed["population"].astype(int)
-    for column in LIMIT_COLUMNS:
-        table[column] = parsed[column]
+    for column in parsed:
+        if column != "population":
+            table[column] = parsed[column]
     table["lock_reason"] = rows["lock_reason"].str.strip() if "lock_reason" in rows else ""
-    handled = set(REQUIRED_COLUMNS) | set(LIMIT_COLUMNS) | set(TEXT_COLUMNS)
+    handled = set(REQUIRED_COLUMNS) | set(parsed) | set(TEXT_COLUMNS)
     for column in rows.columns:
         if column not in handled:
             numeric = _numeric_extra(rows[column])
@@ -356,6 +466,8 @@ def build_scenario(settings: dict, rows: pd.DataFrame, settings_file: str, rows_
         housing=housing,
         description=str(settings.get("description", "")).strip(),
         year=_whole(settings["year"]) if "year" in settings else None,
+        quarters=quarters,
+        incentives=incentives,
     )
     check_agreed_minimums(table, request, scenario, rows_file, problems)
     if problems:

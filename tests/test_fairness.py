@@ -1,0 +1,158 @@
+"""The plan follows the key: within one person of the fair share when nothing is in the way, and
+when some municipalities are held by a limit, the others share the difference in proportion to
+their fair shares (within one person of t_g × fair share, one common scale t_g per group).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from allocator import GROUPS, KeyTerm, load_scenario
+from allocator.scenario import LIMIT_COLUMNS
+from helpers import SCENARIOS, make_scenario, per_group_scale, solve_and_check
+
+POPULATIONS = [50000, 30000, 20000, 12000, 8000, 5000, 3000, 2000]
+REQUEST = {"adults": 300, "families": 200, "minors": 20, "special_needs": 10}
+
+
+def _worst_deviations(plan, held=(), scale=None) -> dict[str, tuple[str, int, float]]:
+    """Per group: (kommunenummer, allocation, target) of the municipality furthest from its target."""
+    scale = scale or {g: 1.0 for g in GROUPS}
+    others = [n for n in plan.allocation.index if n not in held]
+    worst = {}
+    for g in GROUPS:
+        target = scale[g] * plan.fair_share.loc[others, g]
+        gap = (plan.allocation.loc[others, g] - target).abs()
+        number = gap.idxmax()
+        worst[g] = (number, int(plan.allocation.at[number, g]), round(float(target[number]), 3))
+    return worst
+
+
+def assert_within_one_person_of_fair_share(plan) -> None:
+    gap = (plan.allocation - plan.fair_share).abs()
+    assert (gap < 1).all().all(), f"furthest from the fair share (number, allocation, fair share): {_worst_deviations(plan)}"
+
+
+def assert_others_share_in_proportion(plan, held) -> dict[str, float]:
+    """Every municipality not in `held` is within one person of t_g × fair share; returns t_g."""
+    scale = per_group_scale(plan, held)
+    others = [n for n in plan.allocation.index if n not in held]
+    gap = (plan.allocation.loc[others] - plan.fair_share.loc[others].mul(scale)).abs()
+    assert (gap < 1).all().all(), (
+        f"t_g = { {g: round(float(t), 3) for g, t in scale.items()} }; furthest from t_g × fair share "
+        f"(number, allocation, target): {_worst_deviations(plan, held, scale)}"
+    )
+    return scale
+
+
+# --------------------------------------------------------------------------- ample capacity
+
+AMPLE = {
+    "eight municipalities": make_scenario(POPULATIONS, REQUEST),
+    "eight municipalities, population^0.6": make_scenario(POPULATIONS, REQUEST, key=(KeyTerm("population", 1.0, 0.6),)),
+    "odd request": make_scenario(POPULATIONS, {"adults": 101, "families": 37, "minors": 7, "special_needs": 3}),
+    "a city and twelve small municipalities": make_scenario([290000] + [4000] * 12, REQUEST),
+}
+
+
+@pytest.mark.parametrize("scenario", AMPLE.values(), ids=AMPLE.keys())
+def test_ample_capacity_puts_everyone_within_one_person_of_the_fair_share(scenario):
+    plan = solve_and_check(scenario)
+    assert plan.settled == dict(scenario.request)  # group totals exact
+    assert_within_one_person_of_fair_share(plan)
+
+
+def test_ample_capacity_within_one_person_on_vestland_without_its_limits():
+    folder = SCENARIOS / "vestland-2026"
+    if not folder.is_dir():
+        pytest.skip("scenarios/vestland-2026 is not there")
+    scenario = load_scenario(folder)
+    table = scenario.municipalities.copy()
+    table[list(LIMIT_COLUMNS)] = np.nan
+    # The default key (population, weight 1) on the real Vestland municipalities, no limits.
+    plan = solve_and_check(scenario.with_changes(municipalities=table, key=(KeyTerm("population", 1.0),)))
+    assert plan.settled == dict(scenario.request)
+    assert_within_one_person_of_fair_share(plan)
+
+
+# --------------------------------------------------------------------------- capped municipalities
+
+
+@pytest.mark.parametrize("position, cap", [(0, 10), (3, 5), (7, 2)], ids=["largest", "middle", "smallest"])
+def test_one_capped_municipality_leaves_the_others_in_proportion(position, cap):
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={position: {"max_total": cap}})
+    plan = solve_and_check(scenario)
+    number = scenario.municipalities.index[position]
+    assert plan.allocation.loc[number].sum() == cap
+    assert plan.status == "optimal"
+    scale = assert_others_share_in_proportion(plan, [number])
+    assert all(t >= 1 for t in scale.values())
+    assert "max_total" in plan.binding[number]
+
+
+CAPPED_SETS = {
+    "two small": {5: 1, 6: 1},
+    "two largest": {0: 10, 1: 20},
+    "three spread out": {0: 10, 3: 5, 6: 2},
+    "three largest": {0: 10, 1: 20, 2: 5},
+}
+
+
+@pytest.mark.parametrize("caps", CAPPED_SETS.values(), ids=CAPPED_SETS.keys())
+def test_several_capped_municipalities_leave_the_others_in_proportion(caps):
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={p: {"max_total": c} for p, c in caps.items()})
+    plan = solve_and_check(scenario)
+    held = [scenario.municipalities.index[p] for p in caps]
+    for p, cap in caps.items():
+        assert plan.allocation.loc[scenario.municipalities.index[p]].sum() == cap
+    assert plan.status == "optimal"
+    scale = assert_others_share_in_proportion(plan, held)
+    assert all(t > 1 for t in scale.values())
+
+
+def test_a_group_capped_by_dwellings_moves_only_that_group():
+    # The largest municipality has family dwellings for 7 persons (2 × 3.5), nothing else limited.
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"family_dwellings": 2}})
+    plan = solve_and_check(scenario)
+    number = scenario.municipalities.index[0]
+    assert plan.allocation.at[number, "families"] == 7
+    assert "family_dwellings" in plan.binding[number]
+    others = [n for n in plan.allocation.index if n != number]
+    # families: the others share the difference in proportion
+    t = per_group_scale(plan, [number])["families"]
+    assert t > 1
+    assert ((plan.allocation.loc[others, "families"] - t * plan.fair_share.loc[others, "families"]).abs() < 1).all()
+    # the other groups still follow the key everywhere
+    for g in ("adults", "minors", "special_needs"):
+        assert ((plan.allocation[g] - plan.fair_share[g]).abs() < 1).all(), g
+
+
+# --------------------------------------------------------------------------- locks
+
+
+def test_a_lock_above_the_fair_share_makes_the_others_lose_in_proportion():
+    position = 5  # fair share about 20 persons in all; locked at 100
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={position: {"min_total": 100, "max_total": 100}})
+    number = scenario.municipalities.index[position]
+    assert plan_total_fair(scenario, number) < 30
+    plan = solve_and_check(scenario)
+    assert plan.allocation.loc[number].sum() == 100
+    assert "locked" in plan.binding[number]
+    scale = assert_others_share_in_proportion(plan, [number])
+    assert all(t < 1 for t in scale.values()), scale
+
+
+def test_a_lock_below_the_fair_share_makes_the_others_gain_in_proportion():
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"min_total": 50, "max_total": 50}})
+    plan = solve_and_check(scenario)
+    number = scenario.municipalities.index[0]
+    assert plan.allocation.loc[number].sum() == 50
+    scale = assert_others_share_in_proportion(plan, [number])
+    assert all(t > 1 for t in scale.values())
+
+
+def plan_total_fair(scenario, number) -> float:
+    from allocator import fair_shares
+
+    return float(fair_shares(scenario).loc[number].sum())
