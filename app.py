@@ -10,17 +10,31 @@ from __future__ import annotations
 import streamlit as st
 
 from allocator import edits, store
-from allocator.charts import allocation_chart, difference_chart
+from allocator.charts import allocation_chart, difference_chart, quarter_chart
 from allocator.compare import fairness_table, totals_side_by_side
 from allocator.export import plan_csv_bytes, plan_workbook_bytes
 from allocator.key import key_shares
 from allocator.labels import COLUMN_LABELS, GROUP_LABELS, number
 from allocator.plan import Plan
-from allocator.scenario import GROUPS, KeyTerm, Scenario, fingerprint
+from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Incentives, KeyTerm, Quarters, Scenario, fingerprint
 from allocator.solve import SolveError, solve
 from allocator.upload import scenario_from_uploads
 from allocator.validate import ScenarioError
-from allocator.views import EDITOR_INPUTS, apply_editor_edits, editor_frame, plan_view, summary_view
+from allocator.views import (
+    DATED_INPUTS,
+    EDITOR_INPUTS,
+    apply_editor_edits,
+    apply_readiness_edits,
+    apply_schedule_edits,
+    dated_frame,
+    economics_view,
+    editor_frame,
+    plan_view,
+    readiness_frame,
+    schedule_frame,
+    summary_view,
+    timeliness_view,
+)
 
 APP_TIME_LIMIT = 10.0
 CURRENT = "Gjeldende scenario (ulagret)"
@@ -51,6 +65,16 @@ def _widget_state_from(scenario: Scenario) -> None:
         st.session_state[f"key_{term.column}_weight"] = float(term.weight)
         st.session_state[f"key_{term.column}_exponent"] = float(term.exponent)
         st.session_state[f"key_{term.column}_credit"] = bool(term.credit)
+    quarters = scenario.quarters or Quarters.evenly(scenario.request)
+    for g in GROUPS:
+        st.session_state[f"q_deadline_{g}"] = int(quarters.deadline[g])
+    st.session_state.q_weight = float(quarters.timeliness_weight)
+    st.session_state.q_baseline = quarters.baseline if isinstance(quarters.baseline, str) else "even"
+    incentives = scenario.incentives
+    for q in QUARTERS:
+        st.session_state[f"inc_bonus_{q}"] = int(incentives.bonus[q - 1])
+    st.session_state.inc_threshold = float(incentives.q4_threshold)
+    st.session_state.inc_deduction = int(incentives.q4_deduction)
 
 
 def _load(scenario: Scenario, message: str | None = None) -> None:
@@ -118,6 +142,36 @@ def _remove_key_column(column: str) -> None:
     _widget_state_from(st.session_state.scenario)
 
 
+def _on_quarters_on() -> None:
+    _try_edit(lambda s: edits.set_quarters(s, Quarters.evenly(s.request)))
+
+
+def _on_quarters_off() -> None:
+    _try_edit(lambda s: edits.set_quarters(s, None))
+
+
+def _on_quarter_settings() -> None:
+    """Deadlines, timeliness weight, comparison pattern and incentives from the settings form."""
+    state = st.session_state
+
+    def change(s: Scenario) -> Scenario:
+        quarters = Quarters(
+            ready=s.quarters.ready,
+            deadline={g: int(state[f"q_deadline_{g}"]) for g in GROUPS},
+            timeliness_weight=float(state.q_weight),
+            baseline=state.q_baseline,
+        )
+        incentives = Incentives(
+            bonus=tuple(float(state[f"inc_bonus_{q}"]) for q in QUARTERS),
+            q4_threshold=float(state.inc_threshold),
+            q4_deduction=float(state.inc_deduction),
+            grant=s.incentives.grant,
+        )
+        return edits.set_incentives(edits.set_quarters(s, quarters), incentives)
+
+    _try_edit(change)
+
+
 def _bullets(exc: ScenarioError) -> str:
     return "\n".join(f"- {problem}" for problem in exc.problems)
 
@@ -149,12 +203,22 @@ def _apply_widget_edits() -> None:
     )
     if key != st.session_state.scenario.key:
         _try_edit(lambda s: edits.set_key(s, key))
-    editor_key = f"editor_{st.session_state.editor_version}"
-    edited = (st.session_state.get(editor_key) or {}).get("edited_rows") or {}
-    if edited and st.session_state.plan is not None:
-        frame = editor_frame(st.session_state.scenario, st.session_state.plan)
-        _try_edit(lambda s: apply_editor_edits(s, st.session_state.plan, st.session_state.base, frame, edited))
-        st.session_state.editor_version += 1  # a fresh editor shows the new plan beside the inputs
+    plan = st.session_state.plan
+    if plan is None:
+        return
+    editors = {
+        "editor": lambda s, rows: apply_editor_edits(s, plan, st.session_state.base, editor_frame(s, plan), rows),
+        "dated": lambda s, rows: edits.set_municipality_values(s, {
+            dated_frame(s).index[int(p)]: {c: v for c, v in row.items() if c in DATED_INPUTS} for p, row in rows.items()}),
+        "ready": apply_readiness_edits,
+        "schedule": lambda s, rows: apply_schedule_edits(s, plan, schedule_frame(plan), rows),
+    }
+    version = st.session_state.editor_version
+    for name, apply in editors.items():
+        edited = (st.session_state.get(f"{name}_{version}") or {}).get("edited_rows") or {}
+        if edited:
+            _try_edit(lambda s: apply(s, edited))
+            st.session_state.editor_version = version + 1  # fresh editors show the new plan
 
 
 def _update_plan() -> None:
@@ -305,6 +369,62 @@ def _compare_tab() -> None:
         st.plotly_chart(difference_chart(side, column), width="stretch")
 
 
+def _quarter_tab(scenario: Scenario, plan: Plan) -> None:
+    if scenario.quarters is None or plan.schedule is None:
+        st.info("Scenarioet har ingen kvartalsplan. Med kvartalsplan fordeles hver kommunes årstall på "
+                "kvartaler: tidlig bosetting, 3- og 6-månedersmålene og KS-ideen om bonus og trekk.")
+        st.button("Lag kvartalsplan (klare personer jevnt fordelt over året)", on_click=_on_quarters_on)
+        return
+    value = plan.schedule.value_of_agreement()
+    saved, late = value["waiting_person_months_saved"], value["late_optimised"]
+    left, middle, right = st.columns(3)
+    left.metric("Ventetid spart mot vanlig mønster", f"{number(saved)} personmåneder")
+    middle.metric("Bosatt etter fristen", number(late), delta=f"{number(late - value['late_baseline'])} mot vanlig mønster",
+                  delta_color="inverse")
+    right.metric("Bonus − trekk (fylket)", f"{number(value['bonus_optimised'] - value['deduction_optimised'])} kr",
+                 delta=f"{number(value['bonus_optimised'] - value['deduction_optimised'] - value['bonus_baseline'] + value['deduction_baseline'])} kr mot vanlig mønster")
+    st.plotly_chart(quarter_chart(plan), width="stretch")
+    st.dataframe(timeliness_view(plan), width="stretch")
+    if plan.schedule.moved_from_fair is not None and (plan.schedule.moved_from_fair["moved"] != 0).any():
+        moved = plan.schedule.moved_from_fair
+        st.warning("Tidlig bosetting veier tyngre enn rettferdig årsfordeling i dette scenarioet. "
+                   "Disse kommunene får et annet årstall enn den rettferdige fordelingen:")
+        st.dataframe(moved[moved["moved"] != 0].rename(columns={
+            "fair_first": "Rettferdig fordeling", "with_timeliness": "Med vekt på tid", "moved": "Flyttet"}))
+
+    st.subheader("Kvartalsplan per kommune")
+    st.caption("Kryss av «Låst» for å holde kommunens kvartalstall fast (også årstallet).")
+    version = st.session_state.editor_version
+    st.data_editor(schedule_frame(plan), key=f"schedule_{version}", width="stretch", num_rows="fixed",
+                   disabled=["kommune", "K1", "K2", "K3", "K4", "År"],
+                   column_config={"schedule_locked": st.column_config.CheckboxColumn("Låst"),
+                                  "kommune": st.column_config.TextColumn("Kommune")})
+    with st.expander("Økonomi per kommune (kr)"):
+        st.dataframe(economics_view(plan), width="stretch")
+
+    st.subheader("Forutsetninger")
+    st.caption("Personer som blir klare for bosetting (vedtak om opphold) per kvartal; hver rad må summere til anmodningen.")
+    st.data_editor(readiness_frame(scenario), key=f"ready_{version}", disabled=["Sum"], num_rows="fixed")
+    st.caption("Boliger og plasser som kommer til i K2–K4 (det som ikke er datert, finnes fra K1).")
+    st.data_editor(dated_frame(scenario), key=f"dated_{version}", disabled=["kommune"], num_rows="fixed", width="stretch",
+                   column_config={c: st.column_config.NumberColumn(c, min_value=0, step=1, format="%d") for c in DATED_INPUTS})
+    with st.form("quarter_settings"):
+        st.markdown("**Frister, vekting og insentiver**")
+        for column, g in zip(st.columns(len(GROUPS)), GROUPS):
+            column.number_input(f"Frist (kvartaler): {GROUP_LABELS[g].lower()}", min_value=0, max_value=4, step=1, key=f"q_deadline_{g}")
+        st.slider("Vekt på tidlig bosetting mot rettferdig årsfordeling (0 = rettferdig fordeling først)",
+                  0.0, 10.0, step=0.5, key="q_weight")
+        st.selectbox("Sammenlign med", list(BASELINE_PATTERNS), key="q_baseline",
+                     format_func={"even": "jevn bosetting (25 % per kvartal)", "backloaded": "bosetting mot slutten av året (10/20/30/40 %)"}.get)
+        for column, q in zip(st.columns(len(QUARTERS)), QUARTERS):
+            column.number_input(f"Bonus per person i K{q} (kr)", min_value=0, step=5000, key=f"inc_bonus_{q}")
+        threshold, deduction = st.columns(2)
+        threshold.slider("Trekk når andelen bosatt i K4 er over", 0.0, 1.0, step=0.05, key="inc_threshold")
+        deduction.number_input("Trekk per person over grensen (kr)", min_value=0, step=5000, key="inc_deduction")
+        st.form_submit_button("Oppdater kvartalsplanen", on_click=_on_quarter_settings)
+    st.button("Fjern kvartalsplanen", on_click=_on_quarters_off)
+
+
 def _export_tab(plan: Plan) -> None:
     stem = store.slugify(plan.scenario.name) or "plan"
     st.write("Planen med sammendrag, forutsetninger, nøkkel og låser med begrunnelse. "
@@ -326,15 +446,16 @@ def main() -> None:
     scenario: Scenario = st.session_state.scenario
     plan: Plan | None = st.session_state.plan
     st.title(f"Bosetting: {scenario.name}")
-    for kind in ("notice",):
-        if st.session_state.get(kind):
-            st.success(st.session_state[kind])
-            st.session_state[kind] = None
-    if st.session_state.get("edit_error"):
-        st.error(st.session_state.edit_error)
-        st.session_state.edit_error = None
-    if st.session_state.solve_error:
-        st.error(st.session_state.solve_error)
+    with st.container():  # always there, so a message coming or going does not reset the open tab
+        for kind in ("notice",):
+            if st.session_state.get(kind):
+                st.success(st.session_state[kind])
+                st.session_state[kind] = None
+        if st.session_state.get("edit_error"):
+            st.error(st.session_state.edit_error)
+            st.session_state.edit_error = None
+        if st.session_state.solve_error:
+            st.error(st.session_state.solve_error)
     if plan is None:
         st.stop()
     if scenario.description:
@@ -342,7 +463,7 @@ def main() -> None:
             st.markdown(scenario.description)
     _summary_strip(plan)
 
-    tabs = st.tabs(["Forhandling", "Plan", "Kart", "Sammenlign", "Eksport"])
+    tabs = st.tabs(["Forhandling", "Plan", "Kvartaler", "Kart", "Sammenlign", "Eksport"])
     with tabs[0]:
         _editor(scenario, plan)
         _request_and_key(scenario)
@@ -352,10 +473,12 @@ def main() -> None:
     with tabs[1]:
         _plan_tab(plan)
     with tabs[2]:
-        _map_tab(plan)
+        _quarter_tab(scenario, plan)
     with tabs[3]:
-        _compare_tab()
+        _map_tab(plan)
     with tabs[4]:
+        _compare_tab()
+    with tabs[5]:
         _export_tab(plan)
 
 

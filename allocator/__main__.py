@@ -14,6 +14,7 @@ import traceback
 
 import pandas as pd
 
+from .labels import number
 from .plan import Plan
 from .scenario import GROUPS, load_scenario
 from .validate import ScenarioError
@@ -51,10 +52,21 @@ def render_text(plan: Plan) -> str:
         summary = plan.summary_table().to_string(index=False)
         limits = plan.binding_summary()
         limits = limits[limits["municipalities"] > 0].to_string(index=False) if (limits["municipalities"] > 0).any() else "(ingen)"
+        quarters = ""
+        if plan.schedule is not None:
+            county = plan.schedule.county_by_quarter().to_string()
+            timeliness = pd.DataFrame(plan.schedule.timeliness()).T.to_string()
+            value = plan.schedule.value_of_agreement()
+            quarters = (
+                f"\nKvartalsplan (fylket, personer per kvartal)\n{county}\n\nTidsmål per gruppe\n{timeliness}\n\n"
+                f"Mot vanlig mønster: {number(value['waiting_person_months_saved'])} personmåneder mindre ventetid; "
+                f"bonus {number(value['bonus_optimised'])} kr (mot {number(value['bonus_baseline'])}), "
+                f"trekk {number(value['deduction_optimised'])} kr (mot {number(value['deduction_baseline'])}).\n"
+            )
     status = "hele anmodningen er fordelt" if plan.status == "optimal" else "ikke alle kan bosettes (underskudd)"
     return (
         f"{plan.scenario.name}: {status}. Løser {plan.solver}, {plan.solve_seconds:.2f} s.\n\n"
-        f"{table}\n\nSammendrag\n{summary}\n\nBindende grenser\n{limits}\n"
+        f"{table}\n\nSammendrag\n{summary}\n\nBindende grenser\n{limits}\n{quarters}"
     )
 
 

@@ -45,3 +45,29 @@ def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
         xaxis_title="Endring i personer", separators=", ", title=column,
     )
     return figure
+
+
+GROUP_COLOURS = {"adults": "#1f4e79", "families": "#4f8fc0", "minors": "#e07b39", "special_needs": "#8e6c8a"}
+
+
+def quarter_chart(plan: Plan) -> go.Figure:
+    """County persons settled per quarter by group, with persons ready and the comparison pattern."""
+    from .labels import GROUP_LABELS
+    from .scenario import GROUPS, QUARTERS
+
+    schedule = plan.schedule
+    county = schedule.county_by_quarter()
+    baseline = schedule.county_by_quarter(schedule.baseline).sum(axis=1)
+    ready = [sum(plan.scenario.quarters.ready[g][q - 1] for g in GROUPS) for q in QUARTERS]
+    labels = [f"K{q}" for q in QUARTERS]
+    figure = go.Figure()
+    for g in GROUPS:
+        figure.add_bar(x=labels, y=county[g], name=GROUP_LABELS[g], marker_color=GROUP_COLOURS[g],
+                       hovertemplate="%{x}: %{y} bosatt<extra>" + GROUP_LABELS[g] + "</extra>")
+    figure.add_scatter(x=labels, y=ready, name="Klare for bosetting", mode="lines+markers",
+                       line={"color": "#333", "dash": "dot"})
+    figure.add_scatter(x=labels, y=baseline, name="Sammenligning (vanlig mønster)", mode="lines+markers",
+                       line={"color": "#c62828"})
+    figure.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         yaxis_title="Personer", legend={"orientation": "h", "y": 1.12}, separators=", ")
+    return figure

@@ -26,6 +26,10 @@ SHEET_SETTINGS = "innstillinger"
 SHEET_KEY = "nøkkel"
 SHEET_MUNICIPALITIES = "kommuner"
 SHEET_LOCKS = "låste"
+SHEET_SCHEDULE = "kvartalsplan"
+SHEET_ECONOMICS = "økonomi"
+SHEET_TIMELINESS = "tidsmål"
+SHEET_VALUE = "verdi av avtalen"
 
 
 def plan_csv_bytes(plan: Plan) -> bytes:
@@ -33,12 +37,20 @@ def plan_csv_bytes(plan: Plan) -> bytes:
     return plan.municipality_table().reset_index().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
+def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
+    """Nested settings as dotted fields; lists as "1, 2, 3" (one readable cell)."""
+    if isinstance(value, dict):
+        return [row for key, item in value.items() for row in _flatten(f"{prefix}.{key}" if prefix else key, item)]
+    if isinstance(value, (list, tuple)):
+        return [(prefix, ", ".join(str(v) for v in value))]
+    return [(prefix, value)]
+
+
 def _settings_rows(scenario: Scenario) -> pd.DataFrame:
     settings = settings_dict(scenario)
-    rows = [("name", settings["name"]), ("description", settings.get("description", "")), ("year", settings.get("year", ""))]
-    rows += [(f"request.{g}", v) for g, v in settings["request"].items()]
-    rows += [(f"housing.{k}", v) for k, v in settings["housing"].items()]
-    return pd.DataFrame(rows, columns=["field", "value"])
+    settings.pop("key")  # the key has a sheet of its own
+    settings.setdefault("description", "")
+    return pd.DataFrame(_flatten("", settings), columns=["field", "value"])
 
 
 def _key_rows(scenario: Scenario) -> pd.DataFrame:
@@ -67,6 +79,9 @@ def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None
         _settings_rows(scenario).to_excel(writer, sheet_name=SHEET_SETTINGS, index=False)
         _key_rows(scenario).to_excel(writer, sheet_name=SHEET_KEY, index=False)
         municipalities_csv_frame(scenario).to_excel(writer, sheet_name=SHEET_MUNICIPALITIES, index=False)
+        if plan.schedule is not None:
+            for name, frame in schedule_sheets(plan).items():
+                frame.to_excel(writer, sheet_name=name, index=False)
         for name, frame in (extra_sheets or {}).items():
             frame.to_excel(writer, sheet_name=name, index=False)
         for sheet in writer.book.worksheets:
@@ -75,6 +90,22 @@ def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
             sheet.freeze_panes = "A2"
     return buffer.getvalue()
+
+
+def schedule_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The quarterly schedule, the economics per municipality and the value of the agreement."""
+    schedule = plan.schedule
+    table = schedule.table.reset_index()
+    table.insert(1, "kommune", table["kommunenummer"].map(plan.scenario.municipalities["kommune"]))
+    table["total"] = table[list(GROUPS)].sum(axis=1)
+    timeliness = pd.DataFrame(schedule.timeliness()).T.rename_axis("group").reset_index()
+    value = pd.DataFrame(list(schedule.value_of_agreement().items()), columns=["figure", "value"])
+    return {
+        SHEET_SCHEDULE: table,
+        SHEET_ECONOMICS: schedule.economics().reset_index(),
+        SHEET_TIMELINESS: timeliness,
+        SHEET_VALUE: value,
+    }
 
 
 def write_plan(plan: Plan, path: str | os.PathLike) -> Path:
@@ -129,11 +160,16 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         field = field.strip()
         if not field or (value.strip() == "" and field in ("description", "year")):
             continue
-        section, _, name = field.partition(".")
-        if name:
-            settings.setdefault(section, {})[name] = _cell_value(value)
+        *sections, name = field.split(".")
+        target = settings
+        for section in sections:
+            target = target.setdefault(section, {})
+        if field in ("name", "description"):
+            target[name] = value.strip()
+        elif "," in value:
+            target[name] = [_cell_value(v) for v in value.split(",")]
         else:
-            settings[field] = value.strip() if field in ("name", "description") else _cell_value(value)
+            target[name] = _cell_value(value)
     if SHEET_KEY in sheets:
         key_frame = sheets[SHEET_KEY]
         key: dict = {}

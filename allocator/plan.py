@@ -156,7 +156,7 @@ class Plan:
                 row["used"] = int(use.loc[limited, f"{code}_used"].sum())
                 row["available"] = int(use.loc[limited, f"{code}_available"].sum())
             rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).astype({"used": "Int64", "available": "Int64"})
 
     # ---------------------------------------------------------------- machine-readable
 

@@ -1,7 +1,8 @@
 """Solve a scenario: stage 1 (settle as many as possible), stage 2 (as fair as possible) → `Plan`.
 
-HiGHS (the `highspy` package, in process) is the default solver; CBC, shipped with PuLP 3.x, is
-the fallback when highspy is missing. A result is accepted only when the solver says the
+HiGHS (the `highspy` package, in process) is the default LP/MIP solver; CBC, shipped with PuLP 3.x,
+is the fallback when highspy is missing. Stage 2's real-valued targets are a quadratic programme
+solved by Clarabel (targets.py). A result is accepted only when the solver says the
 *solution* is optimal: PuLP maps a HiGHS time-out to status "Optimal", so the model status alone
 is not enough.
 """
@@ -123,7 +124,10 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
 
         if targets.available():
             started_targets = time.perf_counter()
-            proportional = targets.proportional_targets(scenario, fair, person_limits(scenario).sort_index(), settled, time_limit)
+            try:
+                proportional = targets.proportional_targets(scenario, fair, person_limits(scenario).sort_index(), settled, time_limit)
+            except targets.TargetError as exc:
+                raise SolveError(str(exc)) from None
             run.seconds += time.perf_counter() - started_targets
             fair_model = build_rounding_model(scenario, proportional, settled)
         else:
@@ -141,7 +145,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         scenario=scenario,
         allocation=allocation.reindex(order),
         fair_share=fair.reindex(order),
-        solver=name,
+        solver=f"{name} + Clarabel" if targets.available() else name,
         solve_seconds=run.seconds,
         total_seconds=time.perf_counter() - started,
         schedule=schedule,

@@ -220,6 +220,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _group_table(section: dict, key: str, where: str, file: str, problems: list[Problem]) -> dict:
+    """A per-group sub-table such as quarters.ready; a problem (and {}) when it is not a table."""
+    value = section.get(key) or {}
+    if not isinstance(value, dict):
+        problems.append(Problem(file, column=where, message=f"ventet en tabell med én verdi per gruppe ({', '.join(GROUPS)}), fikk {value!r}"))
+        return {}
+    return value
+
+
 def check_quarters(settings: dict, file: str, problems: list[Problem], request: dict[str, int]) -> Quarters | None:
     """The optional [quarters] section: readiness per quarter, deadlines, weight, baseline."""
     if "quarters" not in settings:
@@ -232,7 +241,7 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
         if key not in QUARTER_KEYS:
             problems.append(Problem(file, column=f"quarters.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(QUARTER_KEYS)}"))
     ready = {g: even_split(request[g]) for g in GROUPS}
-    for group, values in (section.get("ready") or {}).items():
+    for group, values in _group_table(section, "ready", "quarters.ready", file, problems).items():
         where = f"quarters.ready.{group}"
         if group not in GROUPS:
             problems.append(Problem(file, column=where, message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
@@ -247,7 +256,7 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
         else:
             ready[group] = tuple(counts)
     deadline = dict(DEFAULT_DEADLINES)
-    for group, value in (section.get("deadline") or {}).items():
+    for group, value in _group_table(section, "deadline", "quarters.deadline", file, problems).items():
         count = _whole(value)
         if group not in GROUPS:
             problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
@@ -266,7 +275,7 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
             baseline = "even"
         else:
             baseline = tuple(float(v) / sum(baseline) for v in baseline)
-    elif baseline not in BASELINE_PATTERNS:
+    elif not isinstance(baseline, str) or baseline not in BASELINE_PATTERNS:
         problems.append(Problem(file, column="quarters.baseline", message=(
             f"ventet {' eller '.join(repr(k) for k in BASELINE_PATTERNS)} eller fire andeler, fikk {baseline!r}")))
         baseline = "even"
@@ -296,7 +305,7 @@ def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Ince
         problems.append(Problem(file, column="incentives.q4_deduction", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {deduction!r}"))
         deduction = defaults.q4_deduction
     grant = dict(DEFAULT_GRANTS)
-    for group, value in (section.get("grant") or {}).items():
+    for group, value in _group_table(section, "grant", "incentives.grant", file, problems).items():
         if group not in GROUPS:
             problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
         elif not _is_number(value) or value < 0:

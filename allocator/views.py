@@ -7,15 +7,18 @@ browser.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import edits
-from .labels import COLUMN_LABELS, GROUP_LABELS, binding_reasons
+from .labels import COLUMN_LABELS, GROUP_LABELS, binding_reasons, number
 from .plan import Plan
-from .scenario import GROUPS, LIMIT_COLUMNS, Scenario
+from .quarters import TARGET_MONTHS
+from .scenario import GROUPS, LIMIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
 
 #: Editor columns in the order shown; the first block is editable, the rest is the plan's answer.
 EDITOR_INPUTS = ("locked", "lock_reason", *LIMIT_COLUMNS)
@@ -97,3 +100,88 @@ def apply_editor_edits(
         if row:
             changes[number] = row
     return edits.set_municipality_values(scenario, changes) if changes else scenario
+
+
+# --------------------------------------------------------------------------- quarters
+
+QUARTER_LABELS = {q: f"K{q}" for q in QUARTERS}
+#: Dated resource columns shown in the app: what is added in Q2–Q4 (Q1 is the undated column).
+DATED_INPUTS = tuple(f"{r}_q{q}" for r in RESOURCE_OF_GROUP.values() for q in (2, 3, 4))
+
+
+def readiness_frame(scenario: Scenario) -> pd.DataFrame:
+    """Persons ready per group (rows) and quarter (columns K1–K4)."""
+    ready = scenario.quarters.ready
+    frame = pd.DataFrame([list(ready[g]) for g in GROUPS], index=[GROUP_LABELS[g] for g in GROUPS],
+                         columns=[QUARTER_LABELS[q] for q in QUARTERS])
+    frame["Sum"] = frame.sum(axis=1)
+    return frame
+
+
+def apply_readiness_edits(scenario: Scenario, edited_rows: Mapping[int | str, Mapping[str, object]]) -> Scenario:
+    """Readiness edits from the K1–K4 table; each group must still sum to its request."""
+    ready = {g: list(scenario.quarters.ready[g]) for g in GROUPS}
+    labels = {label: q for q, label in QUARTER_LABELS.items()}
+    for position, row in edited_rows.items():
+        group = GROUPS[int(position)]
+        for column, value in row.items():
+            if column in labels:
+                ready[group][labels[column] - 1] = 0 if value is None else value
+    quarters = dataclasses.replace(scenario.quarters, ready={g: tuple(v) for g, v in ready.items()})
+    return edits.set_quarters(scenario, quarters)
+
+
+def dated_frame(scenario: Scenario) -> pd.DataFrame:
+    """Dwellings and places added in Q2–Q4 per municipality (blank = none)."""
+    table = scenario.municipalities
+    frame = pd.DataFrame({"kommune": table["kommune"]}, index=table.index)
+    for column in DATED_INPUTS:
+        frame[column] = (table[column] if column in table else pd.Series(np.nan, index=table.index)).astype("Int64")
+    return frame
+
+
+def schedule_frame(plan: Plan) -> pd.DataFrame:
+    """Per municipality: persons per quarter (all groups), year, and whether the quarters are locked."""
+    table = plan.schedule.table.sum(axis=1).unstack("quarter").reindex(columns=list(QUARTERS), fill_value=0)
+    table.columns = [QUARTER_LABELS[q] for q in QUARTERS]
+    municipalities = plan.scenario.municipalities
+    frame = pd.DataFrame({"kommune": municipalities["kommune"]}).join(table)
+    frame["År"] = table.sum(axis=1)
+    locks = [c for c in SCHEDULE_LOCK_COLUMNS if c in municipalities]
+    frame["schedule_locked"] = municipalities[locks].notna().all(axis=1) if len(locks) == len(QUARTERS) else False
+    return frame
+
+
+def apply_schedule_edits(scenario: Scenario, plan: Plan, frame: pd.DataFrame, edited_rows: Mapping[int | str, Mapping[str, object]]) -> Scenario:
+    """Ticking "locked" holds a municipality's current quarters; unticking frees them."""
+    for position, row in edited_rows.items():
+        number = frame.index[int(position)]
+        if row.get("schedule_locked") is True:
+            scenario = edits.lock_schedule(scenario, plan, number)
+        elif row.get("schedule_locked") is False:
+            scenario = edits.unlock_schedule(scenario, number)
+    return scenario
+
+
+def timeliness_view(plan: Plan) -> pd.DataFrame:
+    """Per group: months from ready to settled, share within target, late, carried over."""
+    rows = []
+    for g, figures in plan.schedule.timeliness().items():
+        rows.append({
+            "Gruppe": GROUP_LABELS[g],
+            "Mål": f"{TARGET_MONTHS[g]} mnd",
+            "Snitt måneder": figures["avg_months"],
+            "Innen målet": f"{number(100 * figures['within_target'], 1)} %",
+            "For sent": figures["late"],
+            "Overført til neste år": figures["carried_over"],
+        })
+    return pd.DataFrame(rows).set_index("Gruppe")
+
+
+def economics_view(plan: Plan) -> pd.DataFrame:
+    frame = plan.schedule.economics()
+    return frame.rename(columns={
+        "kommune": "Kommune", **{f"grant_q{q}": f"Integreringstilskudd år 1, {QUARTER_LABELS[q]}" for q in QUARTERS},
+        "persons": "Personer", "q4_persons": "Bosatt i K4", "q4_over_threshold": "Over K4-grensen",
+        "bonus": "Bonus", "deduction": "Trekk", "net_incentive": "Bonus − trekk",
+    })

@@ -1,13 +1,15 @@
-"""Benchmark: medians per stage for each case, against the floor of HiGHS solving the same model directly.
+"""Benchmark: medians per stage for each case, against the floor of HiGHS solving the same models directly.
 
     python -m benchmarks.run [--repeat N]
 
-Stages (milliseconds, median of the runs): load (read + validate the files), build (fair shares and
-both models), solve (the two PuLP → HiGHS solver calls), tables (municipality_table, summary_table,
-to_dict), e2e (load → allocator.solve → tables). raw2 is the stage-2 model written as MPS and solved
-by highspy directly (only `run()` is timed), raw12 the same for stage 1 + stage 2. ratio = e2e / raw2.
-To add a case, append `(name, callable)` to CASES: the callable takes `repeat` and returns
-{metric: [seconds, ...]} for any of METRICS (a missing metric prints as "-").
+Metrics (milliseconds, median of the runs): load (read + validate the files); solver (time inside
+the solvers during allocator.solve: stage 1 LP, stage 2a QP, stage 2b rounding LP, stage 3
+schedule MIP when the scenario has quarters); tables (municipality_table, summary_table, to_dict);
+e2e (load → allocator.solve → tables); raw (the floor: the same LPs/MIP written as MPS and solved by
+highspy directly, only `run()` timed, plus the QP, which is already solved by highspy directly);
+app_edit (a changed max_total → the app's edit path → new plan → the tables the app shows).
+ratio = e2e / raw. To add a case, append `(name, callable, repeat)` to CASES: the callable takes
+`repeat` and returns {metric: [seconds, ...]} for any of METRICS (a missing metric prints as "-").
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ import pandas as pd
 import pulp
 
 from allocator import GROUPS, KeyTerm, Scenario, fair_shares, load_scenario, solve
-from allocator.model import build_fair_model, build_settle_model
-from allocator.scenario import LIMIT_COLUMNS, RESOURCE_COLUMNS
+from allocator import targets as qp
+from allocator.model import build_rounding_model, build_settle_model, person_limits
+from allocator.quarters import build_schedule_model
+from allocator.scenario import LIMIT_COLUMNS, RESOURCE_COLUMNS, Quarters
 from allocator.solve import DEFAULT_TIME_LIMIT
 from allocator.validate import validate_scenario
+from allocator.views import apply_editor_edits, editor_frame, plan_view
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
-METRICS = ("load", "build", "solve", "tables", "e2e", "raw2", "raw12")
+METRICS = ("load", "solver", "tables", "e2e", "raw", "app_edit")
 
 
 def time_it(fn: Callable, repeat: int, setup: Callable | None = None) -> list[float]:
@@ -64,51 +69,74 @@ def raw_highs(models: list[pulp.LpProblem], repeat: int) -> list[float]:
         def fresh(path: str) -> highspy.Highs:
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
+            h.setOptionValue("threads", 1)
             h.readModel(path)
             return h
 
         runs = [time_it(lambda h: h.run(), repeat, setup=lambda p=path: fresh(p)) for path in paths]
-        check = fresh(paths[-1])  # the floor must solve the same problem to the same optimum
-        check.run()
-        assert check.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        assert abs(check.getInfo().objective_function_value - pulp.value(models[-1].objective)) < 1e-6
     return [sum(t) for t in zip(*runs)]
 
 
-def scenario_case(source: Path | Callable[[], Scenario]) -> Callable[[int], dict]:
+def floor_models(scenario: Scenario, plan) -> tuple[list[pulp.LpProblem], Callable[[], None]]:
+    """The LP/MIP models allocator.solve builds, and the QP solve (already direct highspy)."""
+    settled = sum(plan.settled.values())
+    fair = fair_shares(scenario).sort_index()
+    limits = person_limits(scenario).sort_index()
+    targets = qp.proportional_targets(scenario, fair, limits, settled, DEFAULT_TIME_LIMIT)
+    models = [build_settle_model(scenario).problem, build_rounding_model(scenario, targets, settled).problem]
+    if scenario.quarters is not None:
+        models.append(build_schedule_model(scenario, plan.allocation).problem)
+    return models, lambda: qp.proportional_targets(scenario, fair, limits, settled, DEFAULT_TIME_LIMIT)
+
+
+def scenario_case(source: Path | Callable[[], Scenario], quarters: bool = False) -> Callable[[int], dict]:
     """Every metric for one scenario: a folder (load timed) or a function that makes it (load = 0)."""
     folder = source if isinstance(source, Path) else None
 
-    def run(repeat: int) -> dict[str, list[float]]:
+    def make() -> Scenario:
         scenario = load_scenario(folder) if folder else source()
-        plan = solve(scenario)  # warm-up, and the number settled for stage 2
-        settled = sum(plan.settled.values())
-        fair = fair_shares(scenario).sort_index()
-        highs = pulp.HiGHS(msg=False, timeLimit=DEFAULT_TIME_LIMIT, threads=1)  # as allocator.solve
-        models = lambda: (build_settle_model(scenario), build_fair_model(scenario, fair, settled))
+        return scenario.with_changes(quarters=Quarters.evenly(scenario.request)) if quarters and scenario.quarters is None else scenario
 
-        def solve_both(pair) -> None:
-            for model in pair:
-                model.problem.solve(highs)
-
-        def build() -> None:
-            fair_shares(scenario).sort_index()
-            models()
+    def run(repeat: int) -> dict[str, list[float]]:
+        scenario = make()
+        plan = solve(scenario)  # warm-up
+        models, solve_targets = floor_models(scenario, plan)
+        solver_seconds: list[float] = []
 
         def end_to_end() -> None:
-            tables(solve(load_scenario(folder) if folder else scenario))
+            result = solve(make())
+            solver_seconds.append(result.solve_seconds)
+            tables(result)
 
-        built = models()
-        solve_both(built)
+        e2e = time_it(end_to_end, repeat)
+        raw = [lp + qp_time for lp, qp_time in zip(raw_highs(models, repeat), time_it(solve_targets, repeat))]
         return {
             "load": time_it(lambda: load_scenario(folder), repeat) if folder else [0.0] * repeat,
-            "build": time_it(build, repeat),
-            "solve": time_it(solve_both, repeat, setup=models),
+            "solver": solver_seconds,
             "tables": time_it(tables, repeat, setup=lambda: dataclasses.replace(plan)),  # fresh caches
-            "e2e": time_it(end_to_end, repeat),
-            "raw2": raw_highs([built[1].problem], repeat),
-            "raw12": raw_highs([m.problem for m in built], repeat),
+            "e2e": e2e,
+            "raw": raw,
         }
+    return run
+
+
+def app_edit_case(folder: Path) -> Callable[[int], dict]:
+    """A changed cap to a new plan, through the app's code path (views → edits → solve → views)."""
+
+    def run(repeat: int) -> dict[str, list[float]]:
+        base = load_scenario(folder)
+        plan = solve(base)
+        frame = editor_frame(base, plan)
+        largest = int(np.argmax(plan.allocation.sum(axis=1).reindex(frame.index)))
+        current = int(plan.allocation.sum(axis=1).iloc[largest])
+        caps = iter(range(current - 1, current - 1 - 10 * repeat, -3))  # a new cap each run: no cache
+
+        def edit() -> None:
+            scenario = apply_editor_edits(base, plan, base, frame, {largest: {"max_total": next(caps)}})
+            new_plan = solve(scenario)
+            plan_view(new_plan, plan), editor_frame(scenario, new_plan, plan)
+
+        return {"app_edit": time_it(edit, repeat)}
     return run
 
 
@@ -145,17 +173,19 @@ CASES: list[tuple[str, Callable[[int], dict], int]] = [  # (name, callable, defa
     ("vestland-2026", scenario_case(ROOT / "scenarios" / "vestland-2026"), 7),
     ("norge-2026", scenario_case(ROOT / "scenarios" / "norge-2026"), 5),
     ("synthetic-357", scenario_case(synthetic_scenario), 5),
-    # ---- APP EDIT CASE (to be added): time from a changed cap (e.g. max_total of one municipality,
-    # via Scenario.with_changes) to a new plan, as the app does it. Append something like
-    #   ("vestland-2026 app edit", app_edit_case(ROOT / "scenarios" / "vestland-2026"), 7),
-    # where the callable returns {"app_edit": time_it(...)}; add "app_edit" to METRICS and a TARGETS row.
+    ("norge-2026+quarters", scenario_case(ROOT / "scenarios" / "norge-2026", quarters=True), 3),
+    ("vestland app edit", app_edit_case(ROOT / "scenarios" / "vestland-2026"), 7),
+    ("norge app edit", app_edit_case(ROOT / "scenarios" / "norge-2026"), 3),
 ]
-# (label, case, metric, limit): metric in METRICS is in ms; "ratio" is e2e / raw2.
+# (label, case, metric, limit): metric in METRICS is in ms; "ratio" is e2e / raw.
 TARGETS = [
     ("county plan end to end <= 300 ms", "vestland-2026", "e2e", 300.0),
     ("national plan end to end <= 2000 ms", "norge-2026", "e2e", 2000.0),
     ("national plan (synthetic) end to end <= 2000 ms", "synthetic-357", "e2e", 2000.0),
     ("end to end <= 2 x raw HiGHS (national)", "norge-2026", "ratio", 2.0),
+    ("national plan with quarters end to end <= 3000 ms", "norge-2026+quarters", "e2e", 3000.0),
+    ("changed cap to new plan, county <= 300 ms", "vestland app edit", "app_edit", 300.0),
+    ("changed cap to new plan, national <= 2000 ms", "norge app edit", "app_edit", 2000.0),
 ]
 
 
@@ -167,17 +197,16 @@ def main() -> None:
     for name, case, default in CASES:
         samples = case(args.repeat or default)
         medians = {k: 1000 * statistics.median(v) for k, v in samples.items()}
-        if "e2e" in medians and "raw2" in medians:
-            medians["ratio"] = medians["e2e"] / medians["raw2"]
-            medians["ratio12"] = medians["e2e"] / medians["raw12"]
+        if "e2e" in medians and "raw" in medians:
+            medians["ratio"] = medians["e2e"] / medians["raw"]
         results[name] = {"median_ms": medians, "samples_ms": {k: [1000 * s for s in v] for k, v in samples.items()}}
 
-    columns = (*METRICS, "ratio", "ratio12")
-    print(f"{'case':<16}" + "".join(f"{c:>9}" for c in columns) + "   (ms, medians; ratio = e2e / raw2)")
+    columns = (*METRICS, "ratio")
+    print(f"{'case':<22}" + "".join(f"{c:>10}" for c in columns) + "   (ms, medians; ratio = e2e / raw)")
     for name, result in results.items():
         cells = [result["median_ms"].get(c) for c in columns]
-        print(f"{name:<16}" + "".join(f"{'-':>9}" if v is None else f"{v:>9.1f}" for v in cells))
-    print("\n(e2e solves two stages; raw2 = stage-2 model alone in highspy, raw12 = stage 1 + stage 2)\n")
+        print(f"{name:<22}" + "".join(f"{'-':>10}" if v is None else f"{v:>10.1f}" for v in cells))
+    print()
     verdicts = []
     for label, case, metric, limit in TARGETS:
         value = results[case]["median_ms"][metric]

@@ -216,14 +216,53 @@ def minors_text(info: dict, minors: int) -> str:
             "rundet opp (illustrativt; gir 20 % margin).")
 
 
+READY_SHARES = (0.3, 0.3, 0.2, 0.2)  # illustrative: more permits early in the year
+QUARTERS_TEMPLATE = '''
+[quarters]
+# Illustrative: persons ready for settlement (permit granted) per quarter, 30/30/20/20 %.
+{ready}
+baseline = "backloaded"  # compare with the usual pattern: 10/20/30/40 % of the year per quarter
+
+[incentives]
+# Illustrative KS-style scheme (no such scheme exists): NOK per person settled in Q1..Q4, and a
+# deduction per person settled in Q4 beyond 40 % of the municipality's yearly number.
+bonus = [50000, 25000, 0, 0]
+q4_threshold = 0.4
+q4_deduction = 25000
+'''
+QUARTERS_TEXT = ("- Kvartaler (illustrativt): 30/30/20/20 % av personene blir klare for bosetting i K1–K4. "
+                 "I kommuner med sentralitet 1–2 kommer 30 % av familieboligene (rundet ned) først i K3 "
+                 "(`family_dwellings_q3`), f.eks. etter oppussing. Bonus og trekk i [incentives] er et "
+                 "tenkt KS-opplegg, ikke en ordning som finnes.")
+
+
+def split_shares(total: int, shares: tuple[float, ...]) -> list[int]:
+    raw = [total * s for s in shares]
+    counts = [int(v) for v in raw]
+    for k in sorted(range(len(raw)), key=lambda k: (-(raw[k] - counts[k]), k))[: total - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
+def add_quarters(t: pd.DataFrame, req: dict[str, int]) -> tuple[pd.DataFrame, str]:
+    """Readiness per quarter and family dwellings that arrive in Q3 (both illustrative)."""
+    t = t.copy()
+    central = t["sentralitet"] <= 2
+    later = (t["family_dwellings"] * 0.3).astype(int).where(central, 0)
+    t["family_dwellings"] = t["family_dwellings"] - later
+    t.insert(t.columns.get_loc("family_dwellings") + 1, "family_dwellings_q3", later)
+    ready = "\n".join(f"ready.{g} = {split_shares(n, READY_SHARES)}" for g, n in req.items())
+    return t, QUARTERS_TEMPLATE.format(ready=ready)
+
+
 def write(folder: str, name: str, lines: list[str], req: dict[str, int], t: pd.DataFrame,
-          minors_note: str) -> None:
+          minors_note: str, extra_toml: str = "") -> None:
     description = "\n".join(lines + ["", "Kilde: IMDi, SSB."]) + "\n"
     assert '"""' not in description and "\\" not in description
     # Wrap long lines with TOML line-ending backslashes (they join back into one line when parsed).
     wrapped = "\n".join(" \\\n".join(textwrap.wrap(line, 96, break_on_hyphens=False)) for line in description.split("\n"))
     text = TEMPLATE.format(name=name, description=wrapped, minors_note=minors_note,
-                           ppfd=PERSONS_PER_FAMILY_DWELLING, exp=KEY_EXPONENT, **req)
+                           ppfd=PERSONS_PER_FAMILY_DWELLING, exp=KEY_EXPONENT, **req) + extra_toml
     parsed = tomllib.loads(text)
     assert parsed["request"] == req and parsed["description"] == description
     d = OUT / folder
@@ -247,8 +286,12 @@ def main() -> None:
         t, info = build_table(kc, req)
         intro = (f"{county}s {len(kc)} kommuner med fylkets reelle anmodning for 2026 fra IMDi: "
                  f"{nok(total)} personer, {minors} av dem enslige mindreårige.")
-        write(folder, f"{county} 2026", [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT,
-              minors_text(info, minors), HOUSING_TEXT], req, t, "real, IMDi 2026 county request")
+        lines = [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT, minors_text(info, minors), HOUSING_TEXT]
+        extra = ""
+        if county == "Vestland":  # the default scenario shows the quarterly plan too
+            t, extra = add_quarters(t, req)
+            lines.append(QUARTERS_TEXT)
+        write(folder, f"{county} 2026", lines, req, t, "real, IMDi 2026 county request", extra)
 
     total, minors = 13000, 651  # national 2026 request (IMDi) = sum of the county requests
     assert int(f.anmodning_2026.sum()) == total and int(f.anmodning_em_2026.sum()) == minors
