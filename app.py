@@ -265,11 +265,12 @@ def _summary_strip(plan: Plan) -> None:
         requested = plan.scenario.total_request if g == "total" else plan.scenario.request[g]
         settled = sum(plan.settled.values()) if g == "total" else plan.settled[g]
         short = requested - settled
-        column.metric(
-            GROUP_LABELS[g], f"{number(settled)} av {number(requested)}",
-            delta=f"{number(-short)} underskudd" if short else "hele anmodningen",
-            delta_color="inverse" if short else "off",
-        )
+        if short:
+            column.metric(GROUP_LABELS[g], number(settled), delta=f"−{number(short)} av {number(requested)} kan ikke bosettes",
+                          delta_color="normal")
+        else:
+            column.metric(GROUP_LABELS[g], number(settled), delta=f"hele anmodningen på {number(requested)}",
+                          delta_color="off", delta_arrow="off")
 
 
 def _request_and_key(scenario: Scenario) -> None:
@@ -301,7 +302,7 @@ def _editor(scenario: Scenario, plan: Plan) -> None:
     st.subheader("Kommunenes grenser og låser")
     st.caption(
         "Endre en celle, så regnes planen ut på nytt. Kryss av «Låst» for å holde kommunens nåværende tall "
-        "fast (skriv gjerne begrunnelse). Tom celle = ingen grense."
+        "fast (skriv gjerne begrunnelse). Tom celle (vises som None) = ingen grense."
     )
     frame = editor_frame(scenario, plan, st.session_state.previous_plan)
     config = {c: st.column_config.NumberColumn(COLUMN_LABELS[c], min_value=0, step=1, format="%d")
@@ -313,9 +314,12 @@ def _editor(scenario: Scenario, plan: Plan) -> None:
         total=st.column_config.NumberColumn("Plan: totalt", disabled=True),
         change=st.column_config.NumberColumn("Endring", disabled=True, format="%+d"),
         fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="%.1f"),
-        binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="large"),
+        binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="medium"),
     )
-    st.data_editor(frame, column_config=config, key=f"editor_{st.session_state.editor_version}",
+    config["_index"] = st.column_config.TextColumn(COLUMN_LABELS["kommunenummer"])
+    config["kommune"] = st.column_config.TextColumn(COLUMN_LABELS["kommune"], disabled=True, pinned=True)
+    order = ["kommune", "total", "change", "fair_total", "binding", *EDITOR_INPUTS]
+    st.data_editor(frame, column_config=config, column_order=order, key=f"editor_{st.session_state.editor_version}",
                    width="stretch", height=min(38 * len(frame) + 40, 720), num_rows="fixed")
 
 

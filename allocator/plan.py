@@ -74,13 +74,16 @@ class Plan:
         """Per municipality, the limits it has reached (codes from LIMIT_ORDER).
 
         A limit binds when the municipality is at it: at max_total, at a min_total that holds it
-        above its fair share, or with a group's dwellings or places used up while that group is
-        requested. `locked` replaces max_total and min_total when the two are equal.
+        above its fair share, or with a group's dwellings or places used up (a resource of 0 only
+        where the key would have given at least one person: "no minor places" is not news for a
+        municipality whose fair share of minors is 0.2). `locked` replaces max_total and min_total
+        when the two are equal.
         """
         table = self.scenario.municipalities
         total = self.allocation.sum(axis=1).to_dict()
         fair_total = self.fair_share.sum(axis=1).to_dict()
         allocation = self.allocation.to_dict(orient="index")
+        fair = self.fair_share.to_dict(orient="index")
         limits = {group: self.scenario.group_limit(group).to_dict() for group in GROUPS}
         result: dict[str, list[str]] = {}
         for number, low, high in zip(table.index, table["min_total"].to_numpy(), table["max_total"].to_numpy()):
@@ -93,8 +96,10 @@ class Plan:
                 if not math.isnan(low) and low > 0 and total[number] <= low and low > fair_total[number]:
                     codes.append("min_total")
             for group, resource in RESOURCE_OF_GROUP.items():
-                limit = limits[group][number]
-                if self.scenario.request[group] > 0 and math.isfinite(limit) and allocation[number][group] >= limit:
+                limit, taken = limits[group][number], allocation[number][group]
+                used_up = math.isfinite(limit) and taken >= limit and self.scenario.request[group] > 0
+                # a resource at 0 only matters where the key would have given at least one person
+                if used_up and (taken > 0 or fair[number][group] >= 0.5):
                     codes.append(resource)
             result[number] = codes
         return result

@@ -63,7 +63,7 @@ def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None) -
     frame["locked"] = edits.is_locked(scenario)
     frame["lock_reason"] = table["lock_reason"]
     for column in LIMIT_COLUMNS:
-        frame[column] = table[column].astype("Int64")
+        frame[column] = table[column]
     frame["total"] = plan.allocation.sum(axis=1).reindex(table.index)
     frame["change"] = _change(plan, previous).reindex(table.index)
     frame["fair_total"] = plan.fair_share.sum(axis=1).reindex(table.index).round(1)
