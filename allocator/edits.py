@@ -91,17 +91,6 @@ def unlock(scenario: Scenario, number: str, base: Scenario) -> Scenario:
     return set_municipality_values(scenario, {number: {"min_total": low, "max_total": high, "lock_reason": ""}})
 
 
-def lock_current(scenario: Scenario, plan: Plan, numbers: list[str], reasons: Mapping[str, str] | None = None) -> Scenario:
-    """Lock several municipalities at the totals the current plan gives them."""
-    reasons = reasons or {}
-    totals = plan.allocation.sum(axis=1)
-    changes = {
-        n: {"min_total": int(totals[n]), "max_total": int(totals[n]), "lock_reason": reasons.get(n, scenario.municipalities.at[n, "lock_reason"])}
-        for n in numbers
-    }
-    return set_municipality_values(scenario, changes)
-
-
 def lock_schedule(scenario: Scenario, plan: Plan, number: str) -> Scenario:
     """Fix a municipality's persons per quarter at the current schedule (and its yearly total with it)."""
     if plan.schedule is None:

@@ -185,5 +185,3 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         rows["kommunenummer"] = rows["kommunenummer"].str.strip().map(lambda n: n.zfill(4) if n.isdigit() and len(n) == 3 else n)
     return build_scenario(settings, rows, settings_file, f"{label}, ark {SHEET_MUNICIPALITIES}")
 
-
-__all__ = ["plan_csv_bytes", "plan_workbook_bytes", "read_workbook", "write_plan", "GROUPS"]

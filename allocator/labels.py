@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 from .plan import Plan
-from .scenario import RESOURCE_OF_GROUP
 
 GROUP_LABELS = {
     "adults": "Enslige voksne",
@@ -90,7 +89,3 @@ def binding_reasons(plan: Plan) -> dict[str, str]:
                 parts.append(f"begrenset av {RESOURCE_LABELS[code]}: {used} av {available:.0f} brukt")
         reasons[number_] = "; ".join(parts)
     return reasons
-
-
-def group_of_resource(resource: str) -> str:
-    return {v: k for k, v in RESOURCE_OF_GROUP.items()}[resource]

@@ -196,5 +196,3 @@ def _explain_infeasible(scenario: Scenario) -> Problem:
         ),
     )
 
-
-__all__ = ["solve", "SolveError", "InfeasibleScenario", "GROUPS"]
