@@ -136,7 +136,8 @@ def build_settle_model(scenario: Scenario) -> AllocationModel:
 def build_rounding_model(scenario: Scenario, targets: pd.DataFrame, settled: int) -> AllocationModel:
     """Stage 2b: whole persons, each target rounded down or up, closest in total to the targets."""
     limits = person_limits(scenario).sort_index()
-    targets = targets.reindex(limits.index)[list(GROUPS)].round(TARGET_DECIMALS)  # solver noise must not move a floor
+    exact = targets.reindex(limits.index)[list(GROUPS)]
+    targets = exact.round(TARGET_DECIMALS)  # solver noise must not move a floor
     floors = np.floor(targets).astype(int)
     ceilings = np.minimum(np.ceil(targets).astype(int), limits[list(GROUPS)])
     model = _network("round", scenario, limits)
@@ -145,10 +146,10 @@ def build_rounding_model(scenario: Scenario, targets: pd.DataFrame, settled: int
     problem += pulp.lpSum(persons.values()) == settled, "settled"
     # Controlled rounding: each municipality's total and each group's total also stay within one
     # person of their targets (such a rounding always exists for a two-way table).
-    for i, total in targets.sum(axis=1).round(TARGET_DECIMALS).items():
+    for i, total in exact.sum(axis=1).round(TARGET_DECIMALS).items():
         problem += pulp.lpSum(persons[i, g] for g in GROUPS) >= math.floor(total), f"round_low_{i}"
         problem += pulp.lpSum(persons[i, g] for g in GROUPS) <= math.ceil(total), f"round_high_{i}"
-    for g, total in targets.sum(axis=0).round(TARGET_DECIMALS).items():
+    for g, total in exact.sum(axis=0).round(TARGET_DECIMALS).items():
         problem += pulp.lpSum(persons[i, g] for i in limits.index) >= math.floor(total), f"round_low_{g}"
         problem += pulp.lpSum(persons[i, g] for i in limits.index) <= math.ceil(total), f"round_high_{g}"
     objective: list[tuple[pulp.LpVariable, float]] = []
