@@ -416,8 +416,9 @@ def _quarter_tab(scenario: Scenario, plan: Plan) -> None:
         st.markdown("**Frister, vekting og insentiver**")
         for column, g in zip(st.columns(len(GROUPS)), GROUPS):
             column.number_input(f"Frist (kvartaler): {GROUP_LABELS[g].lower()}", min_value=0, max_value=4, step=1, key=f"q_deadline_{g}")
-        st.slider("Vekt på tidlig bosetting mot rettferdig årsfordeling (0 = rettferdig fordeling først)",
-                  0.0, 10.0, step=0.5, key="q_weight")
+        st.slider("Vekt på tidlig bosetting mot rettferdig årsfordeling", 0.0, 2.0, step=0.1, key="q_weight",
+                  help="0 = årsfordelingen er den rettferdige. Med vekt w flyttes én person til en annen kommune "
+                       "bare når det sparer minst 1/w personkvartaler ventetid (w = 0,5: minst to).")
         st.selectbox("Sammenlign med", list(BASELINE_PATTERNS), key="q_baseline",
                      format_func={"even": "jevn bosetting (25 % per kvartal)", "backloaded": "bosetting mot slutten av året (10/20/30/40 %)"}.get)
         for column, q in zip(st.columns(len(QUARTERS)), QUARTERS):

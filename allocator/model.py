@@ -41,9 +41,9 @@ Stage 2: follow the key as closely as possible, in two steps
     minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig   subject to (1)–(5) and
     (6) split_ig  x_ig = Σ_k y_igk, y_igk ∈ [0, 1] the k-th person of x_ig, with
     c_igk = ((k+1 − f_ig)² − (k − f_ig)²) / d_ig = (2k + 1 − 2 f_ig) / d_ig,  d_ig = max(f_ig, ½):
-    the same chi-square cost, exact at whole persons (it behaves like Sainte-Laguë apportionment,
-    which can put a large municipality more than one person from its share). The timeliness-
-    weighted quarterly model (quarters.py) uses this form too.
+    the same chi-square cost, exact at whole persons up to 4 f_ig + 8 persons and linear beyond
+    (it behaves like Sainte-Laguë apportionment, which can put a large municipality more than one
+    person from its share: a fallback, not the default).
 
     ε h_ig is a tie-break: h_ig ∈ [0, 1) is a fixed hash of (kommunenummer, group) and ε = 1e-4
     is far below the cost difference of one person, so among equally good plans one is always
@@ -68,8 +68,8 @@ import pulp
 from .scenario import GROUPS, Scenario
 
 TIE_BREAK = 1e-4
-UNIT_STEPS_FACTOR = 2.0
-UNIT_STEPS_EXTRA = 4
+UNIT_STEPS_FACTOR = 4.0
+UNIT_STEPS_EXTRA = 8
 TARGET_DECIMALS = 4  # targets are accurate to ~1e-6 persons; 4 decimals keeps 9.9999996 a 10
 
 
@@ -161,6 +161,27 @@ def build_rounding_model(scenario: Scenario, targets: pd.DataFrame, settled: int
             # |x − T| = frac + (x − floor)(1 − 2 frac) for x ∈ {floor, floor + 1}
             fraction = target[row, col] - low[row, col]
             objective.append((x, (1 - 2 * fraction) + TIE_BREAK * tie_break(i, g)))
+    problem.setObjective(pulp.LpAffineExpression(objective))
+    return model
+
+
+def build_deviation_model(scenario: Scenario, reference: pd.DataFrame, settled: int) -> AllocationModel:
+    """Constraints (1)–(5), and the cost of moving persons away from a reference yearly plan.
+
+    The cost is ½ Σ |x_ig − X_ig| = persons moved (a move counts at both ends). Used by the
+    timeliness-weighted quarterly model, which weighs persons moved against waiting saved.
+    """
+    limits = person_limits(scenario).sort_index()
+    model = _network("deviation", scenario, limits)
+    problem, persons = model.problem, model.persons
+    # (5) settled
+    problem += pulp.lpSum(persons.values()) == settled, "settled"
+    objective: list[tuple[pulp.LpVariable, float]] = []
+    for (i, g), x in persons.items():
+        above = problem.add_variable(f"up_{i}_{g}", lowBound=0)
+        below = problem.add_variable(f"down_{i}_{g}", lowBound=0)
+        problem += x - above + below == int(reference.at[i, g]), f"moved_{i}_{g}"
+        objective += [(above, 0.5), (below, 0.5)]
     problem.setObjective(pulp.LpAffineExpression(objective))
     return model
 

@@ -7,7 +7,7 @@ dimension after the yearly plan is chosen.
 
 Data (besides the yearly model's)
 ---------------------------------
-    q, r, s ∈ {1..4}   quarters; s = 5 means "carried into next year"
+    q, r ∈ {1..4}      quarters
     X_ig               yearly persons (stage 2's plan; variables when timeliness_weight > 0)
     ready_gr           persons of g ready (permit granted) in quarter r
     D_g                quarters allowed from ready to settled
@@ -17,37 +17,40 @@ Data (besides the yearly model's)
 
 Variables
 ---------
-    x_igq ≥ 0 integer  persons of g settled in i in quarter q
-    z_grs ≥ 0          persons of g ready in r and settled in s (s ≥ r; s = 5: next year)
+    x_igq ≥ 0 integer  persons of g settled in i in quarter q;  S_g(q) = Σ_i Σ_{k ≤ q} x_igk
+    o_gr ≥ 0           persons ready by quarter r still unsettled at r + D_g (overdue)
     e_i ≥ 0            persons i settles in Q4 beyond ⌊θ·X_i⌋ (those draw the deduction)
     p_igq, n_igq ≥ 0   deviation of x_igq from X_ig × ready_gq / R_g (timing in step with readiness)
 
 Constraints
 -----------
     (7)  year_ig       Σ_q x_igq = X_ig
-    (8)  ready_gr      Σ_s z_grs = ready_gr
-    (9)  flow_gs       Σ_{r ≤ s} z_grs = Σ_i x_igs               nobody is settled before ready
+    (8)  ready_gq      S_g(q) ≤ R_g(q) = Σ_{r ≤ q} ready_gr       nobody is settled before ready
+    (9)  overdue_gr    o_gr ≥ R_g(r) − S_g(r + D_g)              (for r + D_g ≤ 4)
     (10) housing_igq   Σ_{q' ≤ q} x_igq' ≤ cap_igq               a dwelling is used once it exists
     (11) schedule_iq   Σ_g x_igq = L_iq                           a locked quarterly schedule
     (12) q4_i          Σ_g x_ig4 − e_i ≤ ⌊θ·X_i⌋
 
 Objective, in this order of priority (weights far apart)
 --------------------------------------------------------
-    1000 × persons settled after their deadline (z_grs with s > r + D_g, next year included)
-    + 10 × person-quarters of waiting, Σ (s − r) z_grs
+    1000 × Σ o_gr: persons past their deadline, first ready first settled, counted for each
+           quarter they stay past it (0 exactly when nobody is late)
+    + 10 × person-quarters of waiting, Σ_q (R_g(q) − S_g(q)) (the queue at each quarter's end)
     + 1 × persons drawing the Q4 deduction, Σ e_i
     + 0.01 × Σ (p_igq + n_igq): each municipality's timing in step with the county's readiness
     + 1e-4 × a fixed tie-break per (i, g, q), for the same schedule on every run.
 
 With timeliness_weight = 0 (the default) X_ig is the fair yearly plan, fixed. With a weight w > 0
-the yearly model and this one are solved together, minimising fairness cost + w × (the objective
-above ÷ 10, i.e. per person-quarter of waiting), so earlier settlement may move persons between
-municipalities; `Schedule.moved_from_fair` shows exactly who moved.
+X_ig become variables again (constraints (1)–(5) of model.py) and the objective adds the persons
+moved away from the fair plan, ½ Σ |X_ig − X⁰_ig|, to w/10 × the objective above: a person moves
+only when that saves at least 1/w person-quarters of waiting. `Schedule.moved_from_fair` shows
+exactly who moved.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -90,7 +93,7 @@ def add_schedule(
     yearly: dict[tuple[str, str], pulp.LpVariable | int],
     weight: float = 1.0,
 ) -> tuple[dict[tuple[str, str, int], pulp.LpVariable], list[tuple[pulp.LpVariable, float]]]:
-    """Add x_igq, z_grs, e_i and constraints (7)–(12); return x_igq and the objective terms × weight.
+    """Add x_igq, o_gr, e_i and constraints (7)–(12); return x_igq and the objective terms × weight.
 
     `yearly[i, g]` is X_ig: a number (fixed yearly plan) or the yearly model's variable.
     """
@@ -113,25 +116,20 @@ def add_schedule(
                 if math.isfinite(cap):
                     problem += pulp.lpSum(persons[i, g, k] for k in QUARTERS[:q]) <= int(cap), f"housing_{i}_{g}_{q}"
     for g in GROUPS:
-        ready = quarters.ready[g]
+        ready_by = np.cumsum(quarters.ready[g])  # R_g(q)
         deadline = quarters.deadline[g]
-        flows = {
-            (r, s): problem.add_variable(f"z_{g}_{r}_{s}", lowBound=0)
-            for r in QUARTERS for s in range(r, NEXT_YEAR + 1)
-        }
-        for r in QUARTERS:
+        settled_by = {q: pulp.lpSum(persons[i, g, k] for i in numbers for k in QUARTERS[:q]) for q in QUARTERS}
+        for q in QUARTERS:
             # (8) ready
-            problem += pulp.lpSum(flows[r, s] for s in range(r, NEXT_YEAR + 1)) == ready[r - 1], f"ready_{g}_{r}"
-        for s in QUARTERS:
-            # (9) flow
-            problem += (
-                pulp.lpSum(flows[r, s] for r in QUARTERS if r <= s) == pulp.lpSum(persons[i, g, s] for i in numbers),
-                f"flow_{g}_{s}",
-            )
-        for (r, s), z in flows.items():
-            cost = WAIT_WEIGHT * (s - r) + (LATE_WEIGHT if s > r + deadline else 0.0)
-            if cost:
-                objective.append((z, weight * cost))
+            problem += settled_by[q] <= int(ready_by[q - 1]), f"ready_{g}_{q}"
+        for r in QUARTERS:
+            if r + deadline <= QUARTERS[-1]:
+                overdue = problem.add_variable(f"o_{g}_{r}", lowBound=0)
+                # (9) overdue
+                problem += overdue + settled_by[r + deadline] >= int(ready_by[r - 1]), f"overdue_{g}_{r}"
+                objective.append((overdue, weight * LATE_WEIGHT))
+        # waiting: a person settled in quarter k leaves the queue at the ends of quarters k..4
+        objective += [(persons[i, g, k], -weight * WAIT_WEIGHT * (QUARTERS[-1] + 1 - k)) for i in numbers for k in QUARTERS]
     has_locks = any(c in table for c in SCHEDULE_LOCK_COLUMNS)
     threshold = scenario.incentives.q4_threshold
     for i in numbers:
@@ -165,12 +163,20 @@ def add_schedule(
     return persons, objective
 
 
+def objective_expression(terms: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+    """Sum the terms (a variable may appear more than once: waiting cost and tie-break)."""
+    total: dict[pulp.LpVariable, float] = defaultdict(float)
+    for var, coefficient in terms:
+        total[var] += coefficient
+    return pulp.LpAffineExpression(list(total.items()))
+
+
 def build_schedule_model(scenario: Scenario, allocation: pd.DataFrame) -> ScheduleModel:
     """Stage 3: the schedule of a fixed yearly plan (timeliness_weight = 0)."""
     problem = pulp.LpProblem("schedule", pulp.LpMinimize)
     yearly = {(i, g): int(allocation.at[i, g]) for i in allocation.index for g in GROUPS}
     persons, objective = add_schedule(problem, scenario, yearly)
-    problem.setObjective(pulp.LpAffineExpression(objective))
+    problem.setObjective(objective_expression(objective))
     return ScheduleModel(problem, persons)
 
 

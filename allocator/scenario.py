@@ -86,9 +86,9 @@ class Quarters:
 
     `ready[g][q-1]`: persons of group g whose residence permit comes in quarter q.
     `deadline[g]`: quarters allowed from ready to settled (1 = within 3 months).
-    `timeliness_weight`: 0 keeps the yearly split exactly as fair as without quarters and only
-    then settles as early as possible; > 0 lets earlier settlement move persons between
-    municipalities (how much fairness cost one person-quarter of waiting is worth).
+    `timeliness_weight` w: 0 keeps the yearly split exactly as fair as without quarters and only
+    then settles as early as possible; w > 0 moves a person from one municipality to another in
+    the yearly split when that saves at least 1/w person-quarters of waiting.
     `baseline`: the quarterly pattern the optimised schedule is compared with.
     """
 

@@ -22,8 +22,15 @@ import pulp
 from .highs import BulkHiGHS
 from .key import fair_shares
 from . import targets
-from .model import AllocationModel, build_fair_model, build_rounding_model, build_settle_model, person_limits
-from .quarters import WAIT_WEIGHT, Schedule, ScheduleModel, add_schedule, build_schedule_model
+from .model import (
+    AllocationModel,
+    build_deviation_model,
+    build_fair_model,
+    build_rounding_model,
+    build_settle_model,
+    person_limits,
+)
+from .quarters import WAIT_WEIGHT, Schedule, ScheduleModel, add_schedule, build_schedule_model, objective_expression
 from .plan import Plan
 from .scenario import GROUPS, Scenario
 from .validate import Problem, ScenarioError
@@ -70,12 +77,13 @@ class _SolverRun:
 
 def _make_solver(name: str, time_limit: float, tmp_dir: str) -> tuple[pulp.LpSolver, str]:
     if name == "highs":
-        solver = BulkHiGHS(msg=False, timeLimit=time_limit, threads=1)
+        # An exact MIP optimum: a relative gap would let the schedule's large objective hide real waiting.
+        solver = BulkHiGHS(msg=False, timeLimit=time_limit, threads=1, gapRel=0.0, gapAbs=1e-6)
         if solver.available():
             return solver, "HiGHS"
         name = "cbc"
     if name == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=0.0)
         solver.tmpDir = tmp_dir  # PuLP writes .mps/.sol files there; the directory is removed after
         if solver.available():
             return solver, "CBC"
@@ -153,13 +161,14 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
 
 
 def _schedule(scenario: Scenario, fair, settled: int, allocation, lp_solver, run: _SolverRun):
-    """Stage 3: the quarterly schedule. With a timeliness weight, yearly plan and schedule are
-    re-solved together and the yearly totals that moved away from the fair-first plan are kept."""
+    """Stage 3: the quarterly schedule of the fair yearly plan. With a timeliness weight w, the
+    yearly plan may move: a person moves away from the fair plan when that saves at least 1/w
+    person-quarters of waiting; the moves are reported in `Schedule.moved_from_fair`."""
     weight = scenario.quarters.timeliness_weight
     if weight > 0:
-        model = build_fair_model(scenario, fair, settled)
+        model = build_deviation_model(scenario, allocation, settled)
         persons, terms = add_schedule(model.problem, scenario, model.persons, weight=weight / WAIT_WEIGHT)
-        model.problem.setObjective(model.problem.objective + pulp.LpAffineExpression(terms))
+        model.problem.setObjective(model.problem.objective + objective_expression(terms))
         scheduled = ScheduleModel(model.problem, persons)
     else:
         scheduled = build_schedule_model(scenario, allocation)

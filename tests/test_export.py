@@ -56,6 +56,8 @@ def _assert_same_scenario(a, b) -> None:
     assert dict(a.request) == dict(b.request)
     assert a.key == b.key
     assert a.housing == b.housing
+    assert getattr(a, "quarters", None) == getattr(b, "quarters", None)
+    assert getattr(a, "incentives", None) == getattr(b, "incentives", None)
     pd.testing.assert_frame_equal(a.municipalities, b.municipalities, check_like=True)
 
 

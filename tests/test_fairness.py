@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocator import GROUPS, KeyTerm, load_scenario
 from allocator.scenario import LIMIT_COLUMNS
 from helpers import SCENARIOS, make_scenario, per_group_scale, solve_and_check
+
+try:  # the QP's curvature floor: d = max(f, MIN_CURVATURE_SHARE)
+    from allocator.targets import MIN_CURVATURE_SHARE
+except ImportError:
+    MIN_CURVATURE_SHARE = 0.01
 
 POPULATIONS = [50000, 30000, 20000, 12000, 8000, 5000, 3000, 2000]
 REQUEST = {"adults": 300, "families": 200, "minors": 20, "special_needs": 10}
@@ -53,6 +60,8 @@ AMPLE = {
     "eight municipalities, population^0.6": make_scenario(POPULATIONS, REQUEST, key=(KeyTerm("population", 1.0, 0.6),)),
     "odd request": make_scenario(POPULATIONS, {"adults": 101, "families": 37, "minors": 7, "special_needs": 3}),
     "a city and twelve small municipalities": make_scenario([290000] + [4000] * 12, REQUEST),
+    "a single municipality": make_scenario([46310], {"adults": 1000, "families": 405, "minors": 45, "special_needs": 7}),
+    "a single municipality, one group": make_scenario([46310], {"adults": 1000}),
 }
 
 
@@ -89,6 +98,25 @@ def test_one_capped_municipality_leaves_the_others_in_proportion(position, cap):
     scale = assert_others_share_in_proportion(plan, [number])
     assert all(t >= 1 for t in scale.values())
     assert "max_total" in plan.binding[number]
+
+
+FILLED_TO_CAP = {
+    "four equal, one capped at 4": make_scenario([1, 1, 1, 1], {"families": 10, "minors": 10, "special_needs": 10}, limits={3: {"max_total": 4}}),
+    "a large one capped at 1": make_scenario([16, 29305], {"families": 18, "minors": 27, "special_needs": 27}, limits={1: {"max_total": 1}}),
+    "eight, three largest capped": make_scenario(POPULATIONS, REQUEST, limits={0: {"max_total": 10}, 1: {"max_total": 20}, 2: {"max_total": 5}}),
+}
+
+
+@pytest.mark.parametrize("scenario", FILLED_TO_CAP.values(), ids=FILLED_TO_CAP.keys())
+def test_a_municipality_capped_below_its_fair_share_is_filled_to_its_cap(scenario):
+    # Everyone else ends above their fair share, so leaving a place at the capped municipality
+    # empty only moves a person further from the key.
+    plan = solve_and_check(scenario)
+    assert plan.status == "optimal"
+    fair_total = plan.fair_share.sum(axis=1)
+    for number, cap in scenario.municipalities["max_total"].dropna().items():
+        assert cap < fair_total[number]
+        assert plan.allocation.loc[number].sum() == cap, (number, plan.allocation.loc[number].to_dict())
 
 
 CAPPED_SETS = {
@@ -156,3 +184,51 @@ def plan_total_fair(scenario, number) -> float:
     from allocator import fair_shares
 
     return float(fair_shares(scenario).loc[number].sum())
+
+
+# --------------------------------------------------------------------------- random scenarios
+
+_population = st.integers(1, 5).flatmap(lambda digits: st.integers(10 ** (digits - 1), 8 * 10**digits))
+_request = st.fixed_dictionaries({g: st.one_of(st.just(0), st.integers(0, 30), st.integers(0, 800)) for g in GROUPS})
+_key = st.sampled_from([(KeyTerm("population", 1.0),), (KeyTerm("population", 1.0, 0.6),)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_population, min_size=1, max_size=60), _request, _key)
+def test_random_ample_capacity_is_within_one_person_of_the_fair_share(populations, request, key):
+    scenario = make_scenario(populations, request, key=key)
+    plan = solve_and_check(scenario)
+    assert plan.settled == dict(scenario.request)
+    assert_within_one_person_of_fair_share(plan)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(_population, st.one_of(st.none(), st.none(), st.integers(0, 40))), min_size=2, max_size=40),
+    _request,
+    _key,
+)
+def test_random_caps_leave_the_others_in_proportion(rows, request, key):
+    populations = [p for p, _ in rows]
+    caps = {i: {"max_total": c} for i, (_, c) in enumerate(rows) if c is not None}
+    scenario = make_scenario(populations, request, limits=caps, key=key)
+    plan = solve_and_check(scenario)
+    totals = plan.allocation.sum(axis=1)
+    # Held: every municipality at its cap (a superset of those the cap really holds).
+    at_cap = {scenario.municipalities.index[i] for i, cell in caps.items() if totals.iloc[i] == cell["max_total"]}
+    for g in GROUPS:
+        fair = plan.fair_share[g]
+        # The targets' curvature is max(f, MIN_CURVATURE_SHARE) (targets.py): below that a fair
+        # share is not scaled exactly, so such municipalities count as held here.
+        held = [n for n in plan.allocation.index if n in at_cap or fair[n] < MIN_CURVATURE_SHARE]
+        others = [n for n in plan.allocation.index if n not in held]
+        if not others:
+            continue
+        spread = fair[others].sum()
+        scale = (plan.settled[g] - plan.allocation.loc[held, g].sum()) / spread
+        # t_g from whole persons may differ from the exact scale by (1 + |held|) / Σ fair: the
+        # rounding keeps the group total and every held value within one person of its target.
+        slack = (1 + len(held)) * fair[others] / spread
+        gap = (plan.allocation.loc[others, g] - scale * fair[others]).abs()
+        worst = gap.idxmax()
+        assert (gap < 1 + slack + 1e-6).all(), (g, round(float(scale), 3), worst, int(plan.allocation.at[worst, g]), float(fair[worst]))
