@@ -13,7 +13,7 @@ from allocator import edits, store
 from allocator.charts import allocation_chart, difference_chart, quarter_chart
 from allocator.compare import fairness_table, totals_side_by_side
 from allocator.export import plan_csv_bytes, plan_workbook_bytes
-from allocator.key import key_shares
+from allocator.key import key_candidates, key_shares
 from allocator.labels import COLUMN_LABELS, GROUP_LABELS, number
 from allocator.plan import Plan
 from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Incentives, KeyTerm, Quarters, Scenario, fingerprint
@@ -97,8 +97,16 @@ def _init_state() -> None:
         _load(store.load_stored(default))
 
 
+def _find_stored(label: str) -> store.StoredScenario | None:
+    """A scenario by its label; None when it is gone (another user may have replaced it)."""
+    return next((s for s in store.list_scenarios() if s.label == label), None)
+
+
 def _on_choose() -> None:
-    chosen = next(s for s in store.list_scenarios() if s.label == st.session_state.choice)
+    chosen = _find_stored(st.session_state.choice)
+    if chosen is None:
+        st.session_state.edit_error = f"Fant ikke «{st.session_state.choice}» lenger; velg et annet scenario."
+        return
     try:
         _load(store.load_stored(chosen), f"Lastet inn «{chosen.name}».")
     except ScenarioError as exc:
@@ -290,8 +298,7 @@ def _request_and_key(scenario: Scenario) -> None:
         remove.button("Fjern", key=f"key_{term.column}_remove", on_click=_remove_key_column, args=(term.column,),
                       disabled=len(scenario.key) == 1)
     table = scenario.municipalities
-    candidates = [c for c in table.columns if c not in {t.column for t in scenario.key}
-                  and c not in ("kommune", "lock_reason", "min_total", "max_total") and table[c].dtype.kind in "if"]
+    candidates = [c for c in key_candidates(scenario) if c not in {t.column for t in scenario.key}]
     if candidates:
         pick, add = st.columns([3, 1])
         pick.selectbox("Legg til kolonne i nøkkelen", candidates, key="key_new_column")
@@ -354,7 +361,10 @@ def _compare_tab() -> None:
             if label == CURRENT:
                 plans[label] = st.session_state.plan
             else:
-                stored = next(s for s in store.list_scenarios() if s.label == label)
+                stored = _find_stored(label)
+                if stored is None:
+                    st.warning(f"«{label}» finnes ikke lenger.")
+                    continue
                 plans[label] = plan_for(store.load_stored(stored))
         except (ScenarioError, SolveError) as exc:
             st.warning(f"«{label}» kan ikke sammenlignes: {exc}")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .scenario import GROUPS, Scenario
+from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, Scenario
 
 
 def key_shares(scenario: Scenario) -> pd.Series:
@@ -42,3 +42,10 @@ def fair_shares(scenario: Scenario) -> pd.DataFrame:
     """Fair share per municipality (rows) and group (columns), in persons (fractional)."""
     shares = key_shares(scenario)
     return pd.DataFrame({g: shares * scenario.request[g] for g in GROUPS})
+
+
+def key_candidates(scenario: Scenario) -> list[str]:
+    """Numeric columns that describe a municipality (not its negotiated limits) and can enter the key."""
+    limits = {*LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS}
+    table = scenario.municipalities
+    return [c for c in table.columns if c not in limits and pd.api.types.is_numeric_dtype(table[c])]

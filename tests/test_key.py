@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from allocator import GROUPS, KeyTerm, fair_shares, key_shares, load_scenario
-from helpers import CSV_COLUMNS, make_scenario, municipalities_csv, scenario_toml
+from helpers import CSV_COLUMNS, SCENARIOS, make_scenario, municipalities_csv, scenario_toml
 
 POPULATIONS = [291940, 17349, 4072, 5742, 1800]
 SETTLED_BEFORE = [1037, 221, 19, 32, 15]  # refugees already settled (a credit column)
@@ -140,3 +140,12 @@ def test_default_key_is_population(scenario_dir):
     scenario = load_scenario(scenario_dir(toml=toml))
     pops = scenario.municipalities["population"].astype(float)
     assert key_shares(scenario).to_numpy() == pytest.approx((pops / pops.sum()).to_numpy(), rel=1e-12)
+
+
+def test_key_candidates_are_descriptive_columns_not_negotiated_limits():
+    from allocator import load_scenario
+    from allocator.key import key_candidates
+
+    candidates = key_candidates(load_scenario(SCENARIOS / "vestland-2026"))
+    assert {"population", "sentralitet", "bosatt_2022", "bosatt_2023"} <= set(candidates)
+    assert not {"max_total", "min_total", "small_dwellings", "family_dwellings", "family_dwellings_q3"} & set(candidates)
