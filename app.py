@@ -330,9 +330,14 @@ def _editor(scenario: Scenario, plan: Plan) -> None:
                    width="stretch", height=min(38 * len(frame) + 40, 720), num_rows="fixed")
 
 
+def _localized(frame) -> dict:
+    """Numbers in the reader's own format (1 474 and 3,5 in a Norwegian browser)."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in frame.columns if frame[c].dtype.kind in "if"}
+
+
 def _plan_tab(plan: Plan) -> None:
-    st.dataframe(plan_view(plan, st.session_state.previous_plan), width="stretch",
-                 height=min(36 * len(plan.allocation) + 40, 720))
+    view = plan_view(plan, st.session_state.previous_plan)
+    st.dataframe(view, width="stretch", height=min(36 * len(plan.allocation) + 40, 720), column_config=_localized(view))
     st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
     st.dataframe(summary_view(plan), width="stretch")
     st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms.")
@@ -414,7 +419,8 @@ def _quarter_tab(scenario: Scenario, plan: Plan) -> None:
                    column_config={"schedule_locked": st.column_config.CheckboxColumn("Låst"),
                                   "kommune": st.column_config.TextColumn("Kommune")})
     with st.expander("Økonomi per kommune (kr)"):
-        st.dataframe(economics_view(plan), width="stretch")
+        economics = economics_view(plan)
+        st.dataframe(economics, width="stretch", column_config=_localized(economics))
 
     st.subheader("Forutsetninger")
     st.caption("Personer som blir klare for bosetting (vedtak om opphold) per kvartal; hver rad må summere til anmodningen.")

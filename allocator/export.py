@@ -30,6 +30,7 @@ SHEET_SCHEDULE = "kvartalsplan"
 SHEET_ECONOMICS = "økonomi"
 SHEET_TIMELINESS = "tidsmål"
 SHEET_VALUE = "verdi av avtalen"
+SHEET_MOVED = "flyttet for tid"
 
 
 def plan_csv_bytes(plan: Plan) -> bytes:
@@ -100,12 +101,18 @@ def schedule_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
     table["total"] = table[list(GROUPS)].sum(axis=1)
     timeliness = pd.DataFrame(schedule.timeliness()).T.rename_axis("group").reset_index()
     value = pd.DataFrame(list(schedule.value_of_agreement().items()), columns=["figure", "value"])
-    return {
+    economics = schedule.economics()
+    economics.loc["county"] = {"kommune": "Hele fylket", **schedule.county_economics().to_dict()}
+    sheets = {
         SHEET_SCHEDULE: table,
-        SHEET_ECONOMICS: schedule.economics().reset_index(),
+        SHEET_ECONOMICS: economics.reset_index(),
         SHEET_TIMELINESS: timeliness,
         SHEET_VALUE: value,
     }
+    if schedule.moved_from_fair is not None:
+        moved = schedule.moved_from_fair.join(plan.scenario.municipalities["kommune"])
+        sheets[SHEET_MOVED] = moved[moved["moved"] != 0].reset_index()
+    return sheets
 
 
 def write_plan(plan: Plan, path: str | os.PathLike) -> Path:

@@ -290,6 +290,10 @@ class Schedule:
         out.insert(0, "kommune", self.scenario.municipalities["kommune"].reindex(out.index))
         return out
 
+    def county_economics(self, schedule: pd.DataFrame | None = None) -> pd.Series:
+        """The economics summed over the county (NOK; persons for the count columns)."""
+        return self.economics(schedule).drop(columns=["kommune"]).sum()
+
     @cached_property
     def baseline(self) -> pd.DataFrame:
         """The same yearly split settled by the scenario's comparison pattern (even or back-loaded)."""

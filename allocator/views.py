@@ -179,7 +179,10 @@ def timeliness_view(plan: Plan) -> pd.DataFrame:
 
 
 def economics_view(plan: Plan) -> pd.DataFrame:
+    """Per municipality and, last, the county: year-1 grants by quarter, bonus and deduction (NOK)."""
     frame = plan.schedule.economics()
+    county = plan.schedule.county_economics()
+    frame.loc["Fylket"] = {"kommune": "Hele fylket", **county.to_dict()}
     return frame.rename(columns={
         "kommune": "Kommune", **{f"grant_q{q}": f"Integreringstilskudd år 1, {QUARTER_LABELS[q]}" for q in QUARTERS},
         "persons": "Personer", "q4_persons": "Bosatt i K4", "q4_over_threshold": "Over K4-grensen",
