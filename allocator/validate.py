@@ -416,16 +416,16 @@ def check_agreed_minimums(table: pd.DataFrame, request: dict[str, int], scenario
             problems.append(Problem(file, f"{number} ({table.at[number, 'kommune']})", "locked_q1–locked_q4", (
                 f"de låste kvartalene krever {low[number]:.0f} personer, men max_total eller summen av "
                 f"kvartalene tillater {high[number]:.0f}")))
-    total_min = table["min_total"].fillna(0).sum()
+    total_min = low.fillna(0).sum()  # agreed minimums and locked quarters
     if total_min > sum(request.values()):
         problems.append(Problem(file, column="min_total", message=(
             f"summen av min_total ({total_min:.0f}) er større enn hele anmodningen ({sum(request.values())}); "
             "senk min_total eller øk anmodningen")))
     room = sum(np.minimum(scenario.group_limit(g), request[g]) for g in GROUPS)
-    for number, low in table["min_total"].dropna().items():
-        if low > room[number]:
+    for number, minimum in table["min_total"].dropna().items():
+        if minimum > room[number]:
             problems.append(Problem(file, f"{number} ({table.at[number, 'kommune']})", "min_total", (
-                f"min_total ({low:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
+                f"min_total ({minimum:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
                 f"({room[number]:.0f}); øk boliger/plasser eller senk min_total")))
 
 
