@@ -297,7 +297,6 @@ def _request_and_key(scenario: Scenario) -> None:
         credit.checkbox("Fradrag", key=f"key_{term.column}_credit")
         remove.button("Fjern", key=f"key_{term.column}_remove", on_click=_remove_key_column, args=(term.column,),
                       disabled=len(scenario.key) == 1)
-    table = scenario.municipalities
     candidates = [c for c in key_candidates(scenario) if c not in {t.column for t in scenario.key}]
     if candidates:
         pick, add = st.columns([3, 1])

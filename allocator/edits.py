@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .plan import Plan
-from .quarters import split_by_shares
-from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split
+from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split, split_by_shares
 from .validate import validate_scenario
 
 #: Municipality columns a user may edit in the app (the rest are data, not negotiation).

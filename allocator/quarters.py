@@ -59,7 +59,7 @@ import pandas as pd
 import pulp
 
 from .model import tie_break
-from .scenario import GROUPS, QUARTERS, SCHEDULE_LOCK_COLUMNS, Scenario
+from .scenario import GROUPS, QUARTERS, SCHEDULE_LOCK_COLUMNS, Scenario, split_by_shares
 
 LATE_WEIGHT = 1000.0
 WAIT_WEIGHT = 10.0
@@ -226,16 +226,6 @@ def timeliness(ready: tuple[int, ...], settled: tuple[int, ...], deadline: int) 
         "carried_over": int(sum(n for (r, s), n in flows.items() if s == NEXT_YEAR)),
         "waiting_person_months": int(months),
     }
-
-
-def split_by_shares(total: int, shares: list[float] | tuple[float, ...]) -> list[int]:
-    """`total` whole persons split by shares, largest remainders first (earlier quarter on ties)."""
-    scale = sum(shares) or 1.0
-    raw = [total * share / scale for share in shares]
-    counts = [math.floor(v + 1e-9) for v in raw]
-    for k in sorted(range(len(raw)), key=lambda k: (-(raw[k] - counts[k]), k))[: total - sum(counts)]:
-        counts[k] += 1
-    return counts
 
 
 def pattern_schedule(allocation: pd.DataFrame, shares: tuple[float, ...]) -> pd.DataFrame:

@@ -9,11 +9,12 @@ rule is checked in exactly one place (`validate.py`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -74,10 +75,19 @@ class Housing:
     persons_per_family_dwelling: float = 3.5
 
 
+def split_by_shares(total: int, shares: Sequence[float]) -> list[int]:
+    """`total` whole persons split by shares, largest remainders first (the earlier part on ties)."""
+    scale = sum(shares) or 1.0
+    raw = [total * share / scale for share in shares]
+    counts = [math.floor(v + 1e-9) for v in raw]
+    for k in sorted(range(len(raw)), key=lambda k: (-(raw[k] - counts[k]), k))[: total - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
 def even_split(total: int, parts: int = 4) -> tuple[int, ...]:
     """`total` in `parts` whole numbers as equal as possible, earlier parts first (46 → 12,12,11,11)."""
-    base, extra = divmod(int(total), parts)
-    return tuple(base + (1 if k < extra else 0) for k in range(parts))
+    return tuple(split_by_shares(int(total), [1.0] * parts))
 
 
 @dataclass(frozen=True)
