@@ -57,7 +57,7 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row:
-            where.append(f"rad {self.row}")
+            where.append(self.row if self.row.startswith("linje") else f"rad {self.row}")
         if self.column:
             where.append(f"kolonne {self.column}")
         return f"{', '.join(where)}: {self.message}"
