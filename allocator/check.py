@@ -91,7 +91,11 @@ def _person_cap(scenario: Scenario, number: str, group: str, quarter: int) -> fl
     """Persons of `group` the municipality's resource allows by the end of `quarter` (NaN = no limit)."""
     row = scenario.municipalities.loc[number]
     resource = RESOURCE_OF_GROUP[group]
-    units = row[resource] + sum(row.get(f"{resource}_q{k}", 0) or 0 for k in range(1, quarter + 1) if not _isnan(row.get(f"{resource}_q{k}")))
+    added = [row.get(f"{resource}_q{k}") for k in range(1, 5)]
+    base = row[resource]
+    if _isnan(base) and any(not _isnan(a) for a in added):
+        base = 0.0  # dated additions without an undated stock: none until they come
+    units = base + sum(a for a in added[:quarter] if not _isnan(a))
     per_unit = {"adults": scenario.housing.adults_per_small_dwelling, "families": scenario.housing.persons_per_family_dwelling}.get(group, 1.0)
     return _floor(units * per_unit)
 

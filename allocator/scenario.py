@@ -159,12 +159,17 @@ class Scenario:
         """Dwellings or places of one kind per municipality (NaN = no limit).
 
         With `quarter`, only what exists by the end of that quarter: the undated column plus what
-        is added (`<resource>_q<n>`) up to it; without, the whole year's.
+        is added (`<resource>_q<n>`) up to it; without, the whole year's. A blank undated cell
+        with dated additions means none until they come ("0 now, 2 from Q3"), not "no limit".
         """
-        available = self.municipalities[resource].copy()
+        table = self.municipalities
+        dated = [f"{resource}_q{q}" for q in QUARTERS if f"{resource}_q{q}" in table]
+        available = table[resource].copy()
+        if dated:
+            available = available.where(available.notna() | table[dated].isna().all(axis=1), 0.0)
         for q in QUARTERS[: quarter or len(QUARTERS)]:
-            if f"{resource}_q{q}" in self.municipalities:
-                available = available + self.municipalities[f"{resource}_q{q}"].fillna(0)
+            if f"{resource}_q{q}" in dated:
+                available = available + table[f"{resource}_q{q}"].fillna(0)
         return available
 
     def group_limit(self, group: str, quarter: int | None = None) -> pd.Series:

@@ -2,7 +2,8 @@
 
 - random scenarios: the schedule passes the independent checker and, checked again here from the
   scenario's raw columns, nobody is settled before ready, no dwelling is used before it exists,
-  the quarters add up to the yearly plan, the yearly plan is the one without [quarters], and
+  the quarters add up to the yearly plan, the yearly plan is the one without [quarters], every
+  group is settled as early as readiness and dwellings allow (least waiting, fewest late), and
   `timeliness()` agrees with a first-ready-first-settled count written here;
 - the checker (`schedule_violations`) catches tampered schedules;
 - bonus, deduction and grants by hand, through the solver and on a hand-built schedule;
@@ -57,12 +58,16 @@ def with_quarters(scenario, ready=None, deadline=None, weight=0.0, baseline="eve
 
 def own_cap(scenario, number: str, group: str, quarter: int) -> float:
     """Persons of `group` the municipality's dwellings/places allow by the end of `quarter`, from the raw
-    columns: the undated column (blank = no limit) plus the dated additions up to the quarter."""
+    columns: the undated column plus the dated additions up to the quarter. A blank undated column is
+    no limit, unless dated additions are given: then it is none until they come."""
     row = scenario.municipalities.loc[number]
     resource = RESOURCE_OF_GROUP[group]
     units = float(row[resource])
+    dated = [row.get(f"{resource}_q{q}", np.nan) for q in QUARTERS]
     if math.isnan(units):
-        return math.inf
+        if all(pd.isna(a) for a in dated):
+            return math.inf
+        units = 0.0
     for q in range(1, quarter + 1):
         added = row.get(f"{resource}_q{q}", np.nan)
         units += 0.0 if pd.isna(added) else float(added)
@@ -98,7 +103,7 @@ def assert_timeliness_matches_own_count(schedule: Schedule, table: pd.DataFrame 
         got = reported[g]
         assert got["late"] == own["late"], (g, got, own)
         assert got["carried_over"] == own["carried_over"], (g, got, own)
-        assert got["avg_months"] == pytest.approx(own["avg_months"], abs=0.005), (g, got, own)
+        assert got["avg_months"] == pytest.approx(own["avg_months"], abs=0.005 + 1e-9), (g, got, own)  # 2 decimals
         assert got["within_target"] == pytest.approx(own["within_target"], abs=5e-5), (g, got, own)
         assert got["waiting_person_months"] == own["months"], (g, got, own)
 
@@ -170,9 +175,11 @@ def readiness(draw, total: int):
 
 def assert_as_early_as_possible(plan, scenario, group: str) -> None:
     """County cumulative settled by each quarter is the most possible: min(ready so far, what the
-    municipalities' yearly numbers and dwellings existing by then allow). Such a schedule settles
-    everyone no later than any other (first ready, first settled), so it has the least waiting and
-    the fewest late; a greedy quarter-by-quarter settlement reaches this bound in every quarter."""
+    municipalities' yearly numbers and dwellings existing by then allow). A greedy quarter-by-quarter
+    settlement reaches this bound in every quarter at once, and such a schedule settles the k-th
+    person in the queue (first ready, first settled) no later than any other schedule does: it has
+    the least waiting and the fewest late, so with timeliness_weight 0 and no quarter locks it is
+    the schedule the stated priorities ask for."""
     county = plan.schedule.county_by_quarter()[group].cumsum().tolist()
     ready = list(itertools.accumulate(scenario.quarters.ready[group]))
     for q in QUARTERS:
@@ -223,10 +230,9 @@ def test_random_schedule_keeps_every_rule_and_reports_timeliness_first_ready_fir
     assert yearly_only.schedule is None
     pd.testing.assert_frame_equal(plan.allocation, yearly_only.allocation)
 
-    # least waiting: a group ready in one quarter is settled as early as ready persons and dwellings allow
+    # least waiting and fewest late: every group is settled as early as ready persons and dwellings allow
     for g in GROUPS:
-        if sum(n > 0 for n in scenario.quarters.ready[g]) <= 1:
-            assert_as_early_as_possible(plan, scenario, g)
+        assert_as_early_as_possible(plan, scenario, g)
 
     # where a group is limited nowhere and fully settled, nobody waits: settled in the quarter ready
     county = plan.schedule.county_by_quarter()
@@ -848,7 +854,7 @@ def test_cli_json_has_quarters_and_timeliness(scenario_dir):
                                  for g, f in plan.schedule.timeliness().items()}
 
 
-# --------------------------------------------------------------------------- known deviation
+# --------------------------------------------------------------------------- first ready, first settled
 
 
 def test_the_schedule_is_best_on_the_reported_first_ready_first_settled_figures():
@@ -857,6 +863,29 @@ def test_the_schedule_is_best_on_the_reported_first_ready_first_settled_figures(
                              extra_columns={"small_dwellings_q2": [1], "small_dwellings_q4": [1]})
     scenario = with_quarters(scenario, ready={"adults": (1, 0, 1, 0)}, deadline={"adults": 0})
     plan = solve_and_check(scenario)
-    # (0, 1, 0, 1): late 2, 6 months of waiting, 1 in Q4 — better than any other feasible schedule
-    # (the model picks (0, 0, 1, 1): late 2, 9 months, 1 in Q4 by the report)
+    # (0, 1, 0, 1): late 2, 6 months of waiting, 1 in Q4 — better than any other feasible schedule.
+    # A model that matches ready to settled persons freely (on-time persons first) picks (0, 0, 1, 1):
+    # "1 late" by its own count, but late 2 and 9 months of waiting by the report.
     assert plan.schedule.table.loc["1001", "adults"].tolist() == [0, 1, 0, 1]
+    adults = plan.schedule.timeliness()["adults"]
+    assert (adults["late"], adults["waiting_person_months"], adults["carried_over"]) == (2, 6, 0)
+
+
+def test_with_a_shortfall_the_earliest_ready_are_settled_first():
+    # 2 adults ready in Q2 and Q4, deadline 0, one small dwelling from Q3: one person is carried over.
+    scenario = make_scenario([1000], {"adults": 2}, limits={0: {"small_dwellings": 0}}, extra_columns={"small_dwellings_q3": [1]})
+    plan = solve_and_check(with_quarters(scenario, ready={"adults": (0, 1, 0, 1)}, deadline={"adults": 0}))
+    assert plan.shortfall["adults"] == 1
+    # settling the Q2 person in Q3 (3 months) beats leaving them for next year and settling the Q4 person in Q4
+    assert plan.schedule.table.loc["1001", "adults"].tolist() == [0, 0, 1, 0]
+    adults = plan.schedule.timeliness()["adults"]
+    assert (adults["late"], adults["waiting_person_months"], adults["carried_over"]) == (1, 3, 1)
+
+
+def test_dated_places_with_a_blank_undated_cell_mean_none_until_they_come():
+    # family_dwellings blank, 2 added in Q3: 0 before Q3 and 7 persons (2 × 3.5) in the year, not "no limit"
+    scenario = make_scenario([10000, 10000], {"families": 20}, extra_columns={"family_dwellings_q3": [2, float("nan")]})
+    plan = solve_and_check(with_quarters(scenario, ready={"families": (20, 0, 0, 0)}, deadline={"families": 3}))
+    assert plan.allocation.at["1001", "families"] == 7
+    assert plan.schedule.table.loc["1001", "families"].tolist()[:2] == [0, 0]
+    assert plan.allocation.at["1002", "families"] == 13
