@@ -236,3 +236,16 @@ def run_cli_many(commands: Iterable[Iterable[str]], timeout: float = 180) -> lis
             raise AssertionError(f"{' '.join(argv)} took longer than {timeout} s") from None
         results.append(subprocess.CompletedProcess(argv, process.returncode, out, err))
     return results
+
+
+def assert_caught(plan, fragment: str) -> None:
+    """The independent checker names a broken rule containing `fragment`, and check_plan raises."""
+    from allocator import PlanViolation
+
+    found = violations(plan, plan.scenario)
+    assert any(fragment in v for v in found), found
+    try:
+        check_plan(plan)
+    except PlanViolation:
+        return
+    raise AssertionError("check_plan accepted a plan that breaks a rule")

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, PlanViolation, check_plan, solve
+from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, solve
 from allocator import targets
 from allocator.check import violations
 from allocator.scenario import RESOURCE_COLUMNS
-from helpers import make_scenario, max_settled, own_limits, solve_and_check
+from helpers import assert_caught, make_scenario, max_settled, own_limits, solve_and_check
 
 # --------------------------------------------------------------------------- the checker
 
@@ -53,13 +53,6 @@ def _tampered(plan, changes: dict[tuple[int, str], float]):
     return dataclasses.replace(plan, allocation=allocation)
 
 
-def _assert_caught(plan, fragment: str) -> None:
-    found = violations(plan, plan.scenario)
-    assert any(fragment in v for v in found), found
-    with pytest.raises(PlanViolation):
-        check_plan(plan)
-
-
 def test_the_valid_plan_is_at_its_limits(valid_plan):
     # The tampering below relies on this plan sitting at its limits.
     numbers = CHECKED.municipalities.index
@@ -71,23 +64,23 @@ def test_the_valid_plan_is_at_its_limits(valid_plan):
 
 
 def test_checker_catches_a_plan_above_max_total(valid_plan):
-    _assert_caught(_tampered(valid_plan, {(0, "families"): +1, (2, "families"): -1}), "max_total")
+    assert_caught(_tampered(valid_plan, {(0, "families"): +1, (2, "families"): -1}), "max_total")
 
 
 def test_checker_catches_a_plan_beyond_the_dwellings(valid_plan):
-    _assert_caught(_tampered(valid_plan, {(1, "adults"): +1, (2, "adults"): -1}), "exceed the limit 3")
+    assert_caught(_tampered(valid_plan, {(1, "adults"): +1, (2, "adults"): -1}), "exceed the limit 3")
 
 
 def test_checker_catches_a_plan_below_min_total(valid_plan):
-    _assert_caught(_tampered(valid_plan, {(3, "families"): -1, (2, "families"): +1}), "min_total")
+    assert_caught(_tampered(valid_plan, {(3, "families"): -1, (2, "families"): +1}), "min_total")
 
 
 def test_checker_catches_a_plan_settling_more_than_requested(valid_plan):
-    _assert_caught(_tampered(valid_plan, {(2, "minors"): +1}), "exceeds the request")
+    assert_caught(_tampered(valid_plan, {(2, "minors"): +1}), "exceeds the request")
 
 
 def test_checker_catches_a_fractional_number_of_persons(valid_plan):
-    _assert_caught(_tampered(valid_plan, {(2, "adults"): -0.5}), "whole number")
+    assert_caught(_tampered(valid_plan, {(2, "adults"): -0.5}), "whole number")
 
 
 def test_checker_catches_a_negative_number_of_persons(valid_plan):
@@ -97,12 +90,12 @@ def test_checker_catches_a_negative_number_of_persons(valid_plan):
     moved = allocation.at[number, "special_needs"] + 1
     allocation.at[number, "special_needs"] = -1
     allocation.at[plan.allocation.index[1], "special_needs"] += moved
-    _assert_caught(dataclasses.replace(plan, allocation=allocation), "whole number of persons ≥ 0")
+    assert_caught(dataclasses.replace(plan, allocation=allocation), "whole number of persons ≥ 0")
 
 
 def test_checker_catches_a_plan_missing_a_municipality(valid_plan):
     plan = dataclasses.replace(valid_plan, allocation=valid_plan.allocation.iloc[1:])
-    _assert_caught(plan, "municipalities")
+    assert_caught(plan, "municipalities")
 
 
 # --------------------------------------------------------------------------- random scenarios
