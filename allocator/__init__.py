@@ -1,15 +1,18 @@
 """Fair, feasible splits of a county's refugee settlement request across its municipalities.
 
-Data flow: scenario files → `load_scenario` (validated `Scenario`) → `solve` (PuLP model, HiGHS)
-→ `Plan` (tables) → CLI, app and exports.
+Data flow: scenario files → `load_scenario` (validated `Scenario`) → `solve` (model, HiGHS and
+Clarabel) → `Plan` (tables) → CLI, app and exports.
+
+Importing the package is cheap: numpy only. pandas, the solvers (highspy, Clarabel, scipy) and
+PuLP are imported where they are used, so `python -m allocator --help` and `validate` start fast.
 """
 
 from .check import PlanViolation, check_plan
 from .key import fair_shares, key_shares
 from .plan import Plan
+from .problems import Problem, ScenarioError
 from .scenario import GROUPS, Housing, KeyTerm, Scenario, load_scenario, save_scenario
 from .solve import InfeasibleScenario, SolveError, solve
-from .validate import Problem, ScenarioError
 
 __all__ = [
     "GROUPS", "Housing", "InfeasibleScenario", "KeyTerm", "Plan", "PlanViolation", "Problem",

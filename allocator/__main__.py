@@ -1,7 +1,10 @@
-"""Command line: `python -m allocator solve|validate SCENARIO_DIR`.
+"""Command line: `python -m allocator solve|validate|new … SCENARIO_DIR`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
+
+Heavy modules (pandas, the solvers, openpyxl) are imported inside the commands that need them,
+so `--help` and `validate` answer at once.
 """
 
 from __future__ import annotations
@@ -12,16 +15,7 @@ import os
 import sys
 import traceback
 
-import pandas as pd
-
-from .labels import number
-from .plan import Plan
-from .scenario import GROUPS, load_scenario
-from .validate import ScenarioError
-
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
-
-TABLE_COLUMNS = ["kommune", "total", *GROUPS, "fair_total", "deviation", "per_1000", "binding"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,81 +26,99 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m allocator", description="Fordel en fylkesanmodning om bosetting på kommunene.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m allocator", description="Fordel en anmodning om bosetting av flyktninger på kommunene.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     solve = commands.add_parser("solve", help="lag en plan for et scenario")
     solve.add_argument("scenario", help="scenariomappe (scenario.toml + municipalities.csv)")
     solve.add_argument("--json", action="store_true", help="skriv planen som JSON på stdout")
     solve.add_argument("--out", metavar="FILE", help="skriv planen til FILE.csv eller FILE.xlsx")
     solve.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="LP-løser (standard: highs)")
     solve.add_argument("--time-limit", type=float, default=60.0, help="tidsgrense per løsning i sekunder")
-    validate = commands.add_parser("validate", help="kontroller input uten å løse")
+    validate = commands.add_parser("validate", help="kontroller input uten å lage en plan")
     validate.add_argument("scenario", help="scenariomappe")
+    new = commands.add_parser("new", help="lag en ferdig scenariomappe for et fylke (eller Norge) fra offentlige tall")
+    new.add_argument("folder", help="mappen som skal lages")
+    new.add_argument("--fylke", required=True, help="fylkets navn, f.eks. Vestland, eller Norge for alle fylkene")
+    new.add_argument("--year", type=int, default=2026, help="år for anmodningen: 2024, 2025 eller 2026 (standard 2026)")
+    new.add_argument("--force", action="store_true", help="skriv over scenariofiler som finnes i mappen fra før")
     return parser
 
 
-def render_text(plan: Plan) -> str:
-    """The plan as a readable table and a county summary."""
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_columns", None):
-        table = plan.municipality_table()[TABLE_COLUMNS].to_string()
-        summary = plan.summary_table().to_string(index=False)
-        limits = plan.binding_summary()
-        limits = limits[limits["municipalities"] > 0].to_string(index=False) if (limits["municipalities"] > 0).any() else "(ingen)"
-        quarters = ""
-        if plan.schedule is not None:
-            county = plan.schedule.county_by_quarter().to_string()
-            timeliness = pd.DataFrame(plan.schedule.timeliness()).T.to_string()
-            value = plan.schedule.value_of_agreement()
-            quarters = (
-                f"\nKvartalsplan (fylket, personer per kvartal)\n{county}\n\nTidsmål per gruppe\n{timeliness}\n\n"
-                f"Mot vanlig mønster: {number(value['waiting_person_months_saved'])} personmåneder mindre ventetid; "
-                f"bonus {number(value['bonus_optimised'])} kr (mot {number(value['bonus_baseline'])}), "
-                f"trekk {number(value['deduction_optimised'])} kr (mot {number(value['deduction_baseline'])}).\n"
-            )
-    status = "hele anmodningen er fordelt" if plan.status == "optimal" else "ikke alle kan bosettes (underskudd)"
-    return (
-        f"{plan.scenario.name}: {status}. Løser {plan.solver}, {plan.solve_seconds:.2f} s.\n\n"
-        f"{table}\n\nSammendrag\n{summary}\n\nBindende grenser\n{limits}\n{quarters}"
-    )
+def _print_problems(title: str, exc) -> None:
+    print(f"{title} ({len(exc.problems)} feil):", file=sys.stderr)
+    for line in exc.lines():
+        print(f"  - {line}", file=sys.stderr)
+
+
+def _print_notes(scenario) -> None:
+    for note in scenario.notes:
+        print(f"Merk: {note}", file=sys.stderr)
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .export import write_plan
+    from .scenario import load_scenario
     from .solve import solve
 
     if args.out and not args.out.lower().endswith((".csv", ".xlsx")):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .csv eller .xlsx", file=sys.stderr)
         return EXIT_INVALID
     scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
+        from .export import write_plan
+
         write_plan(plan, args.out)
     if args.json:
-        print(json.dumps(plan.to_dict(), ensure_ascii=False, indent=2))
+        sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")
     else:
-        print(render_text(plan))
+        from .report import render_text
+
+        sys.stdout.write(render_text(plan))
         if args.out:
             print(f"Skrev {args.out}")
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from .labels import number
+    from .scenario import load_scenario
+    from .solve import check_feasible
+
     scenario = load_scenario(args.scenario)
-    print(f"{scenario.name}: gyldig ({len(scenario.municipalities)} kommuner, {scenario.total_request} personer i anmodningen)")
+    _print_notes(scenario)
+    check_feasible(scenario)  # locks and minimums that cannot be met together: what solve would refuse
+    print(f"{scenario.name}: gyldig ({number(len(scenario.table))} kommuner, "
+          f"{number(scenario.total_request)} personer i anmodningen)")
     return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .catalog import CatalogError, write_new_scenario
+
+    try:
+        folder = write_new_scenario(args.folder, args.fylke, args.year, force=args.force)
+    except CatalogError as exc:
+        print(f"feil: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Skrev et scenario for {args.fylke} {args.year} i {folder}")
+    return EXIT_OK
+
+
+COMMANDS = {"solve": _solve, "validate": _validate, "new": _new}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .problems import ScenarioError
+
     try:
-        return _solve(args) if args.command == "solve" else _validate(args)
+        return COMMANDS[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing is wrong
         sys.stderr.close()
         return EXIT_OK
     except ScenarioError as exc:
-        print(f"Ugyldig scenario ({len(exc.problems)} feil):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _print_problems("Ugyldig scenario", exc)
         return EXIT_INVALID
     except Exception as exc:  # noqa: BLE001 - anything else is exit 1, with a message, not a traceback
         print(f"feil: {exc}", file=sys.stderr)

@@ -46,8 +46,71 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
             found.append(f"{number}: total {total} exceeds max_total {row['max_total']:.0f}")
         if not math.isnan(row["min_total"]) and total < row["min_total"]:
             found.append(f"{number}: total {total} is below min_total {row['min_total']:.0f}")
+    found += county_violations(plan, scenario)
     if plan.schedule is not None:
         found += schedule_violations(plan, scenario)
+    return found
+
+
+def county_violations(plan: Plan, scenario: Scenario) -> list[str]:
+    """Requests per county: each county settles at most its request (at home plus sent), receives
+    only what its municipalities place, sends nobody when borders are closed or beyond max_share,
+    and the reported county figures and received persons add up."""
+    found: list[str] = []
+    counties = scenario.counties
+    flows = plan.flows
+    if counties is None:
+        if flows:
+            found.append("the plan moves persons between counties, but the scenario has no counties")
+        return found
+    if flows and not counties.cross_border:
+        found.append("persons cross a county border although cross_border is off")
+    table = scenario.municipalities
+    of = table["fylke"]
+    names = sorted(set(counties.requests) | set(of))
+    received = {(c, g): 0 for c in names for g in GROUPS}
+    sent = {(c, g): 0 for c in names for g in GROUPS}
+    for flow in flows:
+        if flow.origin not in counties.requests or flow.destination not in names or flow.origin == flow.destination:
+            found.append(f"flow {flow.origin} → {flow.destination} is not between two counties of the scenario")
+            continue
+        if flow.persons <= 0 or flow.persons != int(flow.persons):
+            found.append(f"flow {flow.origin} → {flow.destination} {flow.group}: {flow.persons} is not a whole number > 0")
+        received[flow.destination, flow.group] += flow.persons
+        sent[flow.origin, flow.group] += flow.persons
+    allocation = plan.allocation
+    for c in names:
+        members = of.index[of == c]
+        request = counties.requests.get(c, {})
+        for g in GROUPS:
+            placed = int(allocation.loc[members, g].sum())
+            own = placed - received[c, g]
+            if own < 0:
+                found.append(f"{c} {g}: received {received[c, g]} but its municipalities settle only {placed}")
+            if own + sent[c, g] > request.get(g, 0):
+                found.append(f"{c} {g}: settles {own + sent[c, g]} of its own request {request.get(g, 0)} "
+                             f"({own} at home, {sent[c, g]} sent; received {received[c, g]})")
+        if counties.cross_border and counties.max_share is not None:
+            allowed = math.floor(counties.max_share * sum(request.values()) + 1e-9)
+            if sum(sent[c, g] for g in GROUPS) > allowed:
+                found.append(f"{c}: sends {sum(sent[c, g] for g in GROUPS)} persons across its border, max_share allows {allowed}")
+    for figure in plan.county_figures:
+        c = figure["fylke"]
+        for g in GROUPS:
+            if figure["received"][g] != received[c, g] or figure["sent"][g] != sent[c, g]:
+                found.append(f"{c} {g}: reported received/sent do not match the flows")
+            if figure["settled"][g] + figure["shortfall"][g] != counties.requests.get(c, {}).get(g, 0):
+                found.append(f"{c} {g}: reported settled + shortfall is not the county's request")
+    if plan.received is not None:
+        for c in names:
+            members = of.index[of == c]
+            rows = [scenario.table.position[n] for n in members]
+            for j, g in enumerate(GROUPS):
+                taken = int(plan.received[rows, j].sum()) if rows else 0
+                if taken != received[c, g]:
+                    found.append(f"{c} {g}: its municipalities report {taken} persons received, the flows say {received[c, g]}")
+                if rows and (plan.received[rows, j] > plan.persons[rows, j]).any():
+                    found.append(f"{c} {g}: a municipality is said to receive more persons than it settles")
     return found
 
 

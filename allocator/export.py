@@ -16,6 +16,7 @@ import pandas as pd
 
 from .plan import Plan
 from .scenario import GROUPS, Scenario, atomic_write, municipalities_csv_frame, settings_dict
+from .readers import read_workbook_sheets, sheet_table
 from .validate import Problem, ScenarioError, build_scenario
 
 SHEET_PLAN = "plan"
@@ -31,6 +32,8 @@ SHEET_ECONOMICS = "økonomi"
 SHEET_TIMELINESS = "tidsmål"
 SHEET_VALUE = "verdi av avtalen"
 SHEET_MOVED = "flyttet for tid"
+SHEET_COUNTIES = "fylker"
+SHEET_FLOWS = "flyt mellom fylker"
 
 
 def plan_csv_bytes(plan: Plan) -> bytes:
@@ -79,7 +82,10 @@ def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None
         )
         _settings_rows(scenario).to_excel(writer, sheet_name=SHEET_SETTINGS, index=False)
         _key_rows(scenario).to_excel(writer, sheet_name=SHEET_KEY, index=False)
-        municipalities_csv_frame(scenario).to_excel(writer, sheet_name=SHEET_MUNICIPALITIES, index=False)
+        scenario.municipalities.reset_index().to_excel(writer, sheet_name=SHEET_MUNICIPALITIES, index=False)
+        if plan.has_counties:
+            for name, frame in county_sheets(plan).items():
+                frame.to_excel(writer, sheet_name=name, index=False)
         if plan.schedule is not None:
             for name, frame in schedule_sheets(plan).items():
                 frame.to_excel(writer, sheet_name=name, index=False)
@@ -91,6 +97,24 @@ def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None
                 sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
             sheet.freeze_panes = "A2"
     return buffer.getvalue()
+
+
+def county_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
+    """Per county: request, settled, shortfall, received, sent; and the flows between counties."""
+    from .labels import GROUP_LABELS
+
+    counties = plan.county_table()
+    names = {"fylke": "Fylke", "request": "Anmodet", "settled": "Bosatt", "shortfall": "Underskudd", "received": "Mottatt fra andre fylker",
+             "sent": "Sendt til andre fylker"}
+    for part, word in (("request", "Anmodet"), ("settled", "Bosatt"), ("shortfall", "Underskudd")):
+        for g in GROUPS:
+            names[f"{part}_{g}"] = f"{word}: {GROUP_LABELS[g].lower()}"
+    flows = plan.flow_table()
+    flows["group"] = flows["group"].map(GROUP_LABELS)
+    return {
+        SHEET_COUNTIES: counties.rename(columns=names),
+        SHEET_FLOWS: flows.rename(columns={"origin": "Fra fylke", "destination": "Til fylke", "group": "Gruppe", "persons": "Personer"}),
+    }
 
 
 def schedule_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
@@ -131,9 +155,15 @@ def write_plan(plan: Plan, path: str | os.PathLike) -> Path:
 # --------------------------------------------------------------------------- reading a workbook
 
 
-def _cell_value(text: str):
+def _cell_value(value):
     """A settings cell as TOML would type it: whole number, number, true/false or text."""
-    stripped = text.strip()
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, int):
+        return value
+    stripped = str(value).strip()
     if stripped.lower() in ("true", "false", "sann", "usann"):
         return stripped.lower() in ("true", "sann")
     for convert in (int, float):
@@ -146,12 +176,15 @@ def _cell_value(text: str):
     return stripped
 
 
+def _header_map(header: list, wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Column positions of the wanted fields, by any of their accepted names (any case)."""
+    folded = [str(h or "").strip().casefold() for h in header]
+    return {key: next((folded.index(n) for n in names if n in folded), -1) for key, names in wanted.items()}
+
+
 def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok") -> Scenario:
     """A scenario from an .xlsx workbook with the sheets innstillinger, nøkkel and kommuner."""
-    try:
-        sheets = pd.read_excel(source, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise ScenarioError([Problem(label, message=f"kunne ikke lese filen som Excel-arbeidsbok (.xlsx): {exc}")]) from None
+    sheets = read_workbook_sheets(source, label)
     missing = [s for s in (SHEET_SETTINGS, SHEET_MUNICIPALITIES) if s not in sheets]
     if missing:
         raise ScenarioError([
@@ -160,35 +193,38 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         ])
     settings_file = f"{label}, ark {SHEET_SETTINGS}"
     settings: dict = {}
-    frame = sheets[SHEET_SETTINGS]
-    if not {"field", "value"} <= set(frame.columns):
-        raise ScenarioError([Problem(settings_file, message="ventet kolonnene field og value")])
-    for line, (field, value) in enumerate(zip(frame["field"], frame["value"]), start=2):
-        field = field.strip()
-        if not field or (value.strip() == "" and field in ("description", "year")):
+    rows = sheets[SHEET_SETTINGS]
+    where = _header_map(rows[0][1] if rows else [], {"field": ("field", "innstilling"), "value": ("value", "verdi")})
+    if not rows or min(where.values()) < 0:
+        raise ScenarioError([Problem(settings_file, message="ventet kolonnene innstilling og verdi (eller field og value)")])
+    for _, cells in rows[1:]:
+        cells = cells + [None] * (max(where.values()) + 1 - len(cells))
+        field, value = str(cells[where["field"]] or "").strip(), cells[where["value"]]
+        if not field or ((value is None or str(value).strip() == "") and field in ("description", "year")):
             continue
         *sections, name = field.split(".")
         target = settings
         for section in sections:
-            target = target.setdefault(section, {})
+            target = target.setdefault(section.strip('"'), {})
+        name = name.strip('"')
         if field in ("name", "description"):
-            target[name] = value.strip()
-        elif "," in value:
+            target[name] = "" if value is None else str(value).strip()
+        elif isinstance(value, str) and "," in value:
             target[name] = [_cell_value(v) for v in value.split(",")]
         else:
             target[name] = _cell_value(value)
-    if SHEET_KEY in sheets:
-        key_frame = sheets[SHEET_KEY]
+    if SHEET_KEY in sheets and sheets[SHEET_KEY]:
+        (_, header), *key_rows = sheets[SHEET_KEY]
+        columns = _header_map(header, {"column": ("column", "kolonne"), "weight": ("weight", "vekt"),
+                                       "exponent": ("exponent", "eksponent"), "credit": ("credit", "fradrag")})
         key: dict = {}
-        for _, row in key_frame.iterrows():
-            column = str(row.get("column", "")).strip()
+        for _, cells in key_rows:
+            cells = cells + [None] * (len(header) - len(cells))
+            column = str(cells[columns["column"]] or "").strip() if columns["column"] >= 0 else ""
             if column:
-                entry = {k: _cell_value(str(row[k])) for k in ("weight", "exponent", "credit") if k in row and str(row[k]).strip()}
-                key[column] = entry
+                key[column] = {k: _cell_value(cells[j]) for k, j in columns.items()
+                               if k != "column" and j >= 0 and cells[j] is not None and str(cells[j]).strip() != ""}
         settings["key"] = key
-    rows = sheets[SHEET_MUNICIPALITIES]
-    if "kommunenummer" in rows:
-        # Excel drops the leading zero of 0301; a 3-digit number can only mean that.
-        rows["kommunenummer"] = rows["kommunenummer"].str.strip().map(lambda n: n.zfill(4) if n.isdigit() and len(n) == 3 else n)
-    return build_scenario(settings, rows, settings_file, f"{label}, ark {SHEET_MUNICIPALITIES}")
-
+    municipalities_file = f"{label}, ark {SHEET_MUNICIPALITIES}"
+    raw = sheet_table(sheets[SHEET_MUNICIPALITIES], municipalities_file)
+    return build_scenario(settings, raw, settings_file, municipalities_file)

@@ -7,8 +7,10 @@ exports' machine columns) while every person-facing text is bokmål and in one p
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from .plan import Plan
+if TYPE_CHECKING:
+    from .plan import Plan
 
 GROUP_LABELS = {
     "adults": "Enslige voksne",
@@ -65,27 +67,29 @@ def number(value: float, decimals: int = 0) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
-def binding_reasons(plan: Plan) -> dict[str, str]:
+def binding_reasons(plan: "Plan") -> dict[str, str]:
     """Per municipality, why it gets no more (or no less), in plain Norwegian.
 
     E.g. "begrenset av familieboliger: 14 av 14 brukt"; "" when no limit holds it.
     """
-    table = plan.scenario.municipalities
-    use = plan.resource_use
-    total = plan.allocation.sum(axis=1)
+    table = plan.scenario.table
+    reasons_text = table.text("lock_reason")
+    max_total, min_total = table.numeric("max_total"), table.numeric("min_total")
+    units = plan.resource_units
     reasons: dict[str, str] = {}
-    for number_, codes in plan.binding.items():
+    for k, (number_, codes) in enumerate(zip(table.numbers, plan.binding_codes)):
+        total = int(plan.totals[k])
         parts = []
         for code in codes:
             if code == "locked":
-                reason = table.at[number_, "lock_reason"]
-                parts.append(f"låst på {total[number_]}" + (f" ({reason})" if reason else ""))
+                reason = reasons_text[k]
+                parts.append(f"låst på {total}" + (f" ({reason})" if reason else ""))
             elif code == "max_total":
-                parts.append(f"begrenset av maks totalt: {total[number_]} av {table.at[number_, 'max_total']:.0f}")
+                parts.append(f"begrenset av maks totalt: {total} av {max_total[k]:.0f}")
             elif code == "min_total":
-                parts.append(f"holdt oppe av avtalt minimum: {table.at[number_, 'min_total']:.0f}")
+                parts.append(f"holdt oppe av avtalt minimum: {min_total[k]:.0f}")
             else:
-                used, available = use.at[number_, f"{code}_used"], use.at[number_, f"{code}_available"]
-                parts.append(f"begrenset av {RESOURCE_LABELS[code]}: {used} av {available:.0f} brukt")
+                used, available = units[code]
+                parts.append(f"begrenset av {RESOURCE_LABELS[code]}: {used[k]} av {available[k]:.0f} brukt")
         reasons[number_] = "; ".join(parts)
     return reasons

@@ -1,45 +1,56 @@
-"""The allocation model, written once as mathematics and then as PuLP.
+"""The allocation model, written once as mathematics and then as arrays (see lp.py for why arrays).
 
 Data
 ----
     i ∈ M          municipalities (sorted by kommunenummer, so the model never depends on row order)
     g ∈ G          groups: adults, families, minors, special_needs
-    R_g            persons requested in group g
-    f_ig           fair share: R_g × key share of i (see key.py), a real number
+    c, d ∈ C       counties; c(i) is i's county (one pool, C = {""}, when the request is not per county)
+    R_cg           persons of group g in county c's request (R_g with one pool)
+    f_ig           fair share: R_c(i)g × i's key share within its county (see key.py), a real number
     u_ig           most persons of g that i's own resource allows (dwellings × persons per
-                   dwelling, rounded down; places), capped at R_g and at max_total
+                   dwelling, rounded down; places), capped at max_total and at what could come to i
     L_i, U_i       min_total and max_total of i (0 and +∞ when blank)
+    K_c            most persons county c may send across its border (⌊max_share × Σ_g R_cg⌋)
 
 Variables
 ---------
-    x_ig ≥ 0       persons of group g settled in municipality i (whole numbers, see below)
+    x_ig ≥ 0       persons of group g settled in municipality i (whole numbers, see below), those of
+                   its own county's request and any received from other counties
+    z_cdg ≥ 0      persons of county c's request in group g settled in county d ≠ c (only with
+                   settlement across county borders; otherwise no z exists and no person crosses)
+    in_cg = Σ_d z_dcg received by c,  out_cg = Σ_d z_cdg sent by c
 
-Constraints (the same in both stages)
+Constraints (the same in every stage)
 -------------------------------------
-    (1) demand_g       Σ_i x_ig ≤ R_g              nobody is placed who was not requested
-    (2) capacity_i     Σ_g x_ig ≤ U_i              max_total
-    (3) agreed_i       Σ_g x_ig ≥ L_i              min_total (a lock is L_i = U_i)
-    (4) bounds         0 ≤ x_ig ≤ u_ig             dwellings and places
+    (1) demand_cg      Σ_{i∈c} x_ig − in_cg + out_cg ≤ R_cg   nobody is placed who was not requested
+    (1b) received_cg   Σ_{i∈c} x_ig − in_cg ≥ 0               what c receives is placed in c
+    (2–3) total_i      L_i ≤ Σ_g x_ig ≤ U_i                    min_total, max_total (a lock: L_i = U_i)
+    (4) bounds         0 ≤ x_ig ≤ u_ig                        dwellings and places
+    (1c) sent_c        Σ_g out_cg ≤ K_c                       only with max_share
 
 Stage 1: settle as many as possible
     maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
+    Across borders, stage 1b then minimises Σ z subject to (1)–(4) and Σ x = S*: its optimum Z*
+    is the fewest persons that must cross a border to settle S*.
 
 Stage 2: follow the key as closely as possible, in two steps
-    2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4) and
-       (5) settled: Σ_ig x_ig = S*. A quadratic programme, solved by HiGHS. Its optimality condition
-       is that every municipality not held by a limit has the same relative deviation
-       (x_ig − f_ig)/f_ig within a group, so persons that a capped municipality cannot take are
-       spread over the others in proportion to their fair shares (and persons a lock pulls up are
-       taken from the others in proportion). With no limit in the way the targets are the fair
-       shares.
+    2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4),
+       (5) settled Σ_ig x_ig = S* and (6) crossing Σ z = Z*. A quadratic programme, solved by
+       Clarabel. Its optimality condition is that every municipality not held by a limit has the
+       same relative deviation (x_ig − f_ig)/f_ig within a county and group, so persons that a
+       capped municipality cannot take are spread over the others in proportion to their fair
+       shares (and persons a lock pulls up are taken from the others in proportion); persons
+       received from another county are spread over the receiving municipalities the same way.
+       With no limit in the way the targets are the fair shares.
     2b (build_rounding_model) whole persons: each x_ig is its target T_ig rounded down or up,
-       each municipality's total and each group's total within one person of theirs, and
-       Σ |x_ig − T_ig| as small as possible, subject to (1)–(5). So with no limit binding everyone
-       is within one person of the fair share, and otherwise within one person of the common scale.
+       each municipality's total, each county's total per group and each group's total within one
+       person of theirs, and Σ |x_ig − T_ig| as small as possible, subject to (1)–(6). So with no
+       limit binding everyone is within one person of the fair share, and otherwise within one
+       person of the common scale.
 
-    Without highspy (CBC only), stage 2 is one LP instead (build_fair_model):
-    minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig   subject to (1)–(5) and
-    (6) split_ig  x_ig = Σ_k y_igk, y_igk ∈ [0, 1] the k-th person of x_ig, with
+    Without Clarabel, stage 2 is one LP instead (build_fair_model):
+    minimise  Σ_ig Σ_k c_igk y_igk  +  ε Σ_ig h_ig x_ig   subject to (1)–(6) and
+    (7) split_ig  x_ig = Σ_k y_igk, y_igk ∈ [0, 1] the k-th person of x_ig, with
     c_igk = ((k+1 − f_ig)² − (k − f_ig)²) / d_ig = (2k + 1 − 2 f_ig) / d_ig,  d_ig = max(f_ig, ½):
     the same chi-square cost, exact at whole persons up to 4 f_ig + 8 persons and linear beyond
     (it behaves like Sainte-Laguë apportionment, which can put a large municipality more than one
@@ -49,10 +60,11 @@ Stage 2: follow the key as closely as possible, in two steps
     is far below the cost difference of one person, so among equally good plans one is always
     chosen, the same one on every run and for every row order.
 
-Whole persons: the constraint matrix is that of a flow network (group → municipality → county),
-which is totally unimodular, and every bound and right-hand side is whole, so the LP's basic
-optimum is whole without integer variables. `solve.py` checks this and re-solves with integer
-variables if a solver ever returns anything else.
+Whole persons: the constraint matrix is that of a flow network (county request → county →
+municipality), which is totally unimodular, and every bound and right-hand side is whole, so the
+LP's basic optimum is whole without integer variables. `solve.py` checks this and re-solves with
+integer variables if a solver ever returns anything else (a max_share cap makes (1c) a side
+constraint outside the network, where that can happen).
 """
 
 from __future__ import annotations
@@ -62,127 +74,178 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-import pulp
 
+from .key import fair_share_array
+from .lp import INF, LinearProgram
 from .scenario import GROUPS, Scenario
 
 TIE_BREAK = 1e-4
+FLOW_TIE_BREAK = 1e-6
 UNIT_STEPS_FACTOR = 4.0
 UNIT_STEPS_EXTRA = 8
 TARGET_DECIMALS = 4  # targets are accurate to ~1e-6 persons; 4 decimals keeps 9.9999996 a 10
+G = len(GROUPS)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The data of constraints (1)–(4), in model order (municipalities sorted by kommunenummer).
+
+    `rows[k]` is the table position of the k-th municipality in model order.
+    """
+
+    numbers: tuple[str, ...]
+    rows: np.ndarray
+    upper: np.ndarray  # u_ig, (n, G) whole numbers
+    low: np.ndarray  # L_i, 0 when none
+    high: np.ndarray  # U_i, inf when none
+    county: np.ndarray  # c(i) as an index into `counties`
+    counties: tuple[str, ...]
+    requests: np.ndarray  # R_cg, (C, G)
+    cross_border: bool
+    max_sent: np.ndarray | None  # K_c, or None without max_share
+    fair: np.ndarray  # f_ig, (n, G)
+
+    @property
+    def n(self) -> int:
+        return len(self.numbers)
+
+    def county_members(self) -> list[np.ndarray]:
+        return [np.flatnonzero(self.county == c) for c in range(len(self.counties))]
+
+    def flow_pairs(self) -> list[tuple[int, int]]:
+        """(c, d) for every ordered pair of different counties, in a fixed order."""
+        count = len(self.counties)
+        return [(c, d) for c in range(count) for d in range(count) if c != d] if self.cross_border else []
+
+
+def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
+    """The model's data from a scenario, sorted by kommunenummer (`cross_border` overrides the
+    scenario's own setting, to measure what settlement across county borders could add)."""
+    table = scenario.table
+    rows = table.order
+    numbers = tuple(table.numbers[k] for k in rows)
+    low, high = (bound[rows] for bound in scenario.bounds())
+    counties = scenario.counties
+    if counties is None:
+        names: tuple[str, ...] = ("",)
+        county = np.zeros(len(rows), dtype=np.int64)
+        requests = np.array([[scenario.request[g] for g in GROUPS]], dtype=float)
+    else:
+        names = counties.names
+        index = {name: c for c, name in enumerate(names)}
+        of = scenario.county_of()
+        county = np.array([index[of[k]] for k in rows], dtype=np.int64)
+        requests = np.array([[counties.requests[name].get(g, 0) for g in GROUPS] for name in names], dtype=float)
+    cross = counties is not None and (counties.cross_border if cross_border is None else cross_border)
+    # What could come to i at most: its county's request, or the whole request across borders.
+    reach = requests.sum(axis=0)[None, :] if cross else requests[county]
+    max_total = np.where(np.isnan(high), np.inf, high)
+    upper = np.column_stack([scenario.person_caps(g)[rows] for g in GROUPS])
+    upper = np.minimum(np.minimum(upper, reach), max_total[:, None]).astype(np.int64)
+    max_sent = None
+    if cross and counties.cross_border and counties.max_share is not None:
+        max_sent = np.floor(counties.max_share * requests.sum(axis=1) + 1e-9)
+    return Network(
+        numbers=numbers, rows=rows, upper=upper,
+        low=np.where(np.isnan(low), 0.0, low), high=max_total,
+        county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
+        fair=fair_share_array(scenario)[rows],
+    )
+
+
+def person_limits(scenario: Scenario):
+    """u_ig as a DataFrame (kommunenummer × group), for the app and the tests."""
+    import pandas as pd
+
+    net = network(scenario)
+    return pd.DataFrame(net.upper, index=pd.Index(list(net.numbers), name="kommunenummer"), columns=list(GROUPS))
 
 
 @dataclass
 class AllocationModel:
-    """A PuLP problem and the handles needed to read a plan back out of it."""
+    """A linear programme over x (and z) and the handles to read a plan back out of it."""
 
-    problem: pulp.LpProblem
-    persons: dict[tuple[str, str], pulp.LpVariable]
+    lp: LinearProgram
+    net: Network
+    x: np.ndarray  # column index of x_ig, (n, G)
+    z: np.ndarray  # column index of z_cdg, (pairs, G); empty without cross-border settlement
 
-    def allocation(self) -> pd.DataFrame:
-        """Solved x_ig as a municipality × group table of floats (rounded by the caller)."""
-        rows = sorted({i for i, _ in self.persons})
-        values = {g: [self.persons[i, g].varValue or 0.0 for i in rows] for g in GROUPS}
-        return pd.DataFrame(values, index=pd.Index(rows, name="kommunenummer"))
+    def persons(self, values: np.ndarray) -> np.ndarray:
+        """x_ig from a solution vector, (n, G) floats in model order."""
+        return values[self.x]
 
-    def set_integer(self) -> None:
-        for var in self.persons.values():
-            var.cat = pulp.LpInteger
-
-
-def person_limits(scenario: Scenario) -> pd.DataFrame:
-    """u_ig: the most persons of each group a municipality can take by (4), capped by R_g and U_i."""
-    max_total = scenario.total_bounds()[1].fillna(np.inf)
-    limits = {}
-    for g in GROUPS:
-        limits[g] = np.minimum(np.minimum(scenario.group_limit(g), scenario.request[g]), max_total)
-    return pd.DataFrame(limits).astype(int)
+    def flows(self, values: np.ndarray) -> np.ndarray:
+        return values[self.z] if self.z.size else np.zeros((0, G))
 
 
-def _network(name: str, scenario: Scenario, limits: pd.DataFrame) -> AllocationModel:
-    """Problem with x_ig and constraints (1)–(4), common to both stages."""
-    problem = pulp.LpProblem(name, pulp.LpMinimize)
-    numbers = list(limits.index)
-    upper = limits.to_numpy()
-    persons = {
-        (i, g): problem.add_variable(f"x_{i}_{g}", lowBound=0, upBound=int(upper[row, col]))
-        for row, i in enumerate(numbers)
-        for col, g in enumerate(GROUPS)
-    }
-    lows, highs = (bound.reindex(numbers).to_numpy() for bound in scenario.total_bounds())
-    # (1) demand
-    for g in GROUPS:
-        problem += pulp.lpSum(persons[i, g] for i in numbers) <= scenario.request[g], f"demand_{g}"
-    for i, high, low in zip(numbers, highs, lows):
-        total = pulp.lpSum(persons[i, g] for g in GROUPS)
-        # (2) capacity
-        if not math.isnan(high):
-            problem += total <= int(high), f"capacity_{i}"
-        # (3) agreed
-        if not math.isnan(low) and low > 0:
-            problem += total >= int(low), f"agreed_{i}"
-    return AllocationModel(problem, persons)
+def _labels_x(net: Network):
+    return lambda k: f"x_{net.numbers[k // G]}_{GROUPS[k % G]}"
 
 
-def build_settle_model(scenario: Scenario) -> AllocationModel:
+def allocation_model(name: str, net: Network, maximize: bool = False) -> AllocationModel:
+    """A programme with x_ig (and z_cdg) and constraints (1)–(4), common to every stage."""
+    lp = LinearProgram(name, maximize=maximize)
+    n = net.n
+    x = lp.add_columns("x", n * G, 0.0, net.upper.ravel(), labels=_labels_x(net)).reshape(n, G)
+    pairs = net.flow_pairs()
+    z = np.empty((0, G), dtype=np.int64)
+    if pairs:
+        z = lp.add_columns("z", len(pairs) * G, 0.0, INF, labels=lambda k: (
+            f"z_{net.counties[pairs[k // G][0]]}_{net.counties[pairs[k // G][1]]}_{GROUPS[k % G]}")).reshape(len(pairs), G)
+    members = net.county_members()
+    # (1) demand and (1b) received, one row per county and group
+    demand_cols, demand_vals, received_cols, received_vals = [], [], [], []
+    for c, rows in enumerate(members):
+        for g in range(G):
+            cols, vals = [x[rows, g]], [np.ones(len(rows))]
+            if pairs:
+                incoming = np.array([z[p, g] for p, (a, b) in enumerate(pairs) if b == c], dtype=np.int64)
+                outgoing = np.array([z[p, g] for p, (a, b) in enumerate(pairs) if a == c], dtype=np.int64)
+                received_cols.append(np.concatenate([x[rows, g], incoming]))
+                received_vals.append(np.concatenate([np.ones(len(rows)), -np.ones(len(incoming))]))
+                cols += [incoming, outgoing]
+                vals += [-np.ones(len(incoming)), np.ones(len(outgoing))]
+            demand_cols.append(np.concatenate(cols))
+            demand_vals.append(np.concatenate(vals))
+    county_label = lambda c: net.counties[c] or "alle"  # noqa: E731
+    lp.add_sum_rows("demand", demand_cols, -INF, net.requests.ravel(), coefficients=demand_vals,
+                    labels=lambda k: f"demand_{county_label(k // G)}_{GROUPS[k % G]}")
+    if pairs:
+        lp.add_sum_rows("received", received_cols, 0.0, INF, coefficients=received_vals,
+                        labels=lambda k: f"received_{county_label(k // G)}_{GROUPS[k % G]}")
+    # (2–3) total: one ranged row per municipality with a min_total or a max_total
+    limited = np.flatnonzero((net.low > 0) | np.isfinite(net.high))
+    lp.add_sum_rows("total", [x[i] for i in limited], np.where(net.low[limited] > 0, net.low[limited], -INF), net.high[limited],
+                    labels=lambda k: f"total_{net.numbers[limited[k]]}")
+    # (1c) sent
+    if net.max_sent is not None:
+        sent = [np.array([z[p, g] for p, (a, _) in enumerate(pairs) if a == c for g in range(G)], dtype=np.int64)
+                for c in range(len(net.counties))]
+        lp.add_sum_rows("sent", sent, -INF, net.max_sent, labels=lambda k: f"sent_{net.counties[k]}")
+    return AllocationModel(lp, net, x, z)
+
+
+def add_settled(model: AllocationModel, settled: int, crossing: int | None = None) -> None:
+    """(5) Σ x = S*, and (6) Σ z = Z* across borders."""
+    lp = model.lp
+    lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    if crossing is not None and model.z.size:
+        lp.add_sum_rows("crossing", [model.z.ravel()], crossing, crossing, labels=["crossing"])
+
+
+def build_settle_model(net: Network) -> AllocationModel:
     """Stage 1: the most persons the limits allow."""
-    limits = person_limits(scenario).sort_index()
-    model = _network("settle", scenario, limits)
-    model.problem += -pulp.lpSum(model.persons.values())
+    model = allocation_model("settle", net, maximize=True)
+    model.lp.set_cost(model.x.ravel(), 1.0)
     return model
 
 
-def build_rounding_model(scenario: Scenario, targets: pd.DataFrame, settled: int) -> AllocationModel:
-    """Stage 2b: whole persons, each target rounded down or up, closest in total to the targets."""
-    limits = person_limits(scenario).sort_index()
-    exact = targets.reindex(limits.index)[list(GROUPS)]
-    targets = exact.round(TARGET_DECIMALS)  # solver noise must not move a floor
-    floors = np.floor(targets).astype(int)
-    ceilings = np.minimum(np.ceil(targets).astype(int), limits[list(GROUPS)])
-    model = _network("round", scenario, limits)
-    problem, persons = model.problem, model.persons
-    # (5) settled
-    problem += pulp.lpSum(persons.values()) == settled, "settled"
-    # Controlled rounding: each municipality's total and each group's total also stay within one
-    # person of their targets (such a rounding always exists for a two-way table).
-    for i, total in exact.sum(axis=1).round(TARGET_DECIMALS).items():
-        problem += pulp.lpSum(persons[i, g] for g in GROUPS) >= math.floor(total), f"round_low_{i}"
-        problem += pulp.lpSum(persons[i, g] for g in GROUPS) <= math.ceil(total), f"round_high_{i}"
-    for g, total in exact.sum(axis=0).round(TARGET_DECIMALS).items():
-        problem += pulp.lpSum(persons[i, g] for i in limits.index) >= math.floor(total), f"round_low_{g}"
-        problem += pulp.lpSum(persons[i, g] for i in limits.index) <= math.ceil(total), f"round_high_{g}"
-    objective: list[tuple[pulp.LpVariable, float]] = []
-    low, high, target = floors.to_numpy(), ceilings.to_numpy(), targets.to_numpy()
-    for row, i in enumerate(limits.index):
-        for col, g in enumerate(GROUPS):
-            x = persons[i, g]
-            x.lowBound, x.upBound = int(low[row, col]), int(max(low[row, col], high[row, col]))
-            # |x − T| = frac + (x − floor)(1 − 2 frac) for x ∈ {floor, floor + 1}
-            fraction = target[row, col] - low[row, col]
-            objective.append((x, (1 - 2 * fraction) + TIE_BREAK * tie_break(i, g)))
-    problem.setObjective(pulp.LpAffineExpression(objective))
-    return model
-
-
-def build_deviation_model(scenario: Scenario, reference: pd.DataFrame, settled: int) -> AllocationModel:
-    """Constraints (1)–(5), and the cost of moving persons away from a reference yearly plan.
-
-    The cost is ½ Σ |x_ig − X_ig| = persons moved (a move counts at both ends). Used by the
-    timeliness-weighted quarterly model, which weighs persons moved against waiting saved.
-    """
-    limits = person_limits(scenario).sort_index()
-    model = _network("deviation", scenario, limits)
-    problem, persons = model.problem, model.persons
-    # (5) settled
-    problem += pulp.lpSum(persons.values()) == settled, "settled"
-    objective: list[tuple[pulp.LpVariable, float]] = []
-    for (i, g), x in persons.items():
-        above = problem.add_variable(f"up_{i}_{g}", lowBound=0)
-        below = problem.add_variable(f"down_{i}_{g}", lowBound=0)
-        problem += x - above + below == int(reference.at[i, g]), f"moved_{i}_{g}"
-        objective += [(above, 0.5), (below, 0.5)]
-    problem.setObjective(pulp.LpAffineExpression(objective))
+def build_crossing_model(net: Network, settled: int) -> AllocationModel:
+    """Stage 1b: the fewest persons across county borders among plans settling `settled`."""
+    model = allocation_model("crossing", net)
+    model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    model.lp.set_cost(model.z.ravel(), 1.0)
     return model
 
 
@@ -191,32 +254,97 @@ def tie_break(kommunenummer: str, group: str) -> float:
     return zlib.crc32(f"{kommunenummer}:{group}".encode()) / 2**32
 
 
-def build_fair_model(scenario: Scenario, fair: pd.DataFrame, settled: int) -> AllocationModel:
-    """Stage 2: the plan closest to the fair shares among those settling `settled` persons."""
-    limits = person_limits(scenario).sort_index()
-    model = _network("fair", scenario, limits)
-    problem, persons = model.problem, model.persons
-    # (5) settled
-    problem += pulp.lpSum(persons.values()) == settled, "settled"
-    objective: list[tuple[pulp.LpVariable, float]] = []
-    fair_values = fair.reindex(limits.index)[list(GROUPS)].to_numpy()
-    upper_values = limits[list(GROUPS)].to_numpy()
-    for row, i in enumerate(limits.index):
-        for col, g in enumerate(GROUPS):
-            x, f, upper = persons[i, g], float(fair_values[row, col]), int(upper_values[row, col])
+def tie_breaks(net: Network) -> np.ndarray:
+    return np.array([[tie_break(i, g) for g in GROUPS] for i in net.numbers])
+
+
+def build_rounding_model(net: Network, targets: np.ndarray, settled: int, crossing: int | None = None) -> AllocationModel:
+    """Stage 2b: whole persons, each target rounded down or up, closest in total to the targets."""
+    model = allocation_model("round", net)
+    lp, x = model.lp, model.x
+    add_settled(model, settled, crossing)
+    rounded = np.round(targets, TARGET_DECIMALS)  # solver noise must not move a floor
+    floors = np.floor(rounded)
+    ceilings = np.minimum(np.ceil(rounded), net.upper)
+    lp.set_bounds(x.ravel(), floors.ravel(), np.maximum(floors, ceilings).ravel())
+    # Controlled rounding: each municipality's total, each county's total per group and each
+    # group's total stay within one person of their targets (such a rounding always exists).
+    totals = np.round(targets.sum(axis=1), TARGET_DECIMALS)
+    lp.add_sum_rows("round_municipality", list(x), np.floor(totals), np.ceil(totals),
+                    labels=lambda k: f"round_{net.numbers[k]}")
+    members = net.county_members()
+    if len(members) > 1:
+        county_totals = np.round(np.array([[targets[rows, g].sum() for g in range(G)] for rows in members]), TARGET_DECIMALS)
+        lp.add_sum_rows("round_county", [x[rows, g] for rows in members for g in range(G)],
+                        np.floor(county_totals).ravel(), np.ceil(county_totals).ravel(),
+                        labels=lambda k: f"round_{net.counties[k // G]}_{GROUPS[k % G]}")
+    group_totals = np.round(targets.sum(axis=0), TARGET_DECIMALS)
+    lp.add_sum_rows("round_group", list(x.T), np.floor(group_totals), np.ceil(group_totals),
+                    labels=lambda k: f"round_{GROUPS[k]}")
+    # |x − T| = frac + (x − floor)(1 − 2 frac) for x ∈ {floor, floor + 1}
+    fraction = rounded - floors
+    cost = (1 - 2 * fraction) + TIE_BREAK * tie_breaks(net)
+    lp.set_cost(x.ravel(), cost.ravel())
+    _flow_tie_break(model)
+    return model
+
+
+def _flow_tie_break(model: AllocationModel) -> None:
+    """A tiny fixed cost per flow, so equally good flows between counties are chosen the same way every run."""
+    if model.z.size:
+        net = model.net
+        pairs = net.flow_pairs()
+        costs = [[FLOW_TIE_BREAK * tie_break(f"{net.counties[a]}>{net.counties[b]}", g) for g in GROUPS] for a, b in pairs]
+        model.lp.set_cost(model.z.ravel(), np.array(costs).ravel())
+
+
+def build_deviation_model(net: Network, reference: np.ndarray, settled: int, crossing: int | None = None) -> AllocationModel:
+    """Constraints (1)–(6), and the cost of moving persons away from a reference yearly plan.
+
+    The cost is ½ Σ |x_ig − X_ig| = persons moved (a move counts at both ends). Used by the
+    timeliness-weighted quarterly model, which weighs persons moved against waiting saved.
+    """
+    model = allocation_model("deviation", net)
+    lp, x = model.lp, model.x
+    add_settled(model, settled, crossing)
+    n = net.n
+    above = lp.add_columns("moved_up", n * G, 0.0, INF, cost=0.5).reshape(n, G)
+    below = lp.add_columns("moved_down", n * G, 0.0, INF, cost=0.5).reshape(n, G)
+    k = np.arange(n * G)
+    lp.add_rows("moved", reference.ravel(), reference.ravel(),
+                np.concatenate([k, k, k]), np.concatenate([x.ravel(), above.ravel(), below.ravel()]),
+                np.concatenate([np.ones(n * G), -np.ones(n * G), np.ones(n * G)]),
+                labels=lambda j: f"moved_{net.numbers[j // G]}_{GROUPS[j % G]}")
+    _flow_tie_break(model)
+    return model
+
+
+def build_fair_model(net: Network, settled: int, crossing: int | None = None) -> AllocationModel:
+    """Stage 2 without Clarabel: the plan closest to the fair shares among those settling `settled`."""
+    model = allocation_model("fair", net)
+    lp, x = model.lp, model.x
+    add_settled(model, settled, crossing)
+    split_cols, split_vals, costs = [], [], []
+    ties = tie_breaks(net)
+    for i in range(net.n):
+        for g in range(G):
+            f, upper = float(net.fair[i, g]), int(net.upper[i, g])
             d = max(f, 0.5)
             unit_steps = min(upper, math.ceil(UNIT_STEPS_FACTOR * f) + UNIT_STEPS_EXTRA)
-            split: list[tuple[pulp.LpVariable, float]] = [(x, 1.0)]
-            for k in range(unit_steps):
-                y = problem.add_variable(f"y_{i}_{g}_{k}", lowBound=0, upBound=1)
-                split.append((y, -1.0))
-                objective.append((y, (2 * k + 1 - 2 * f) / d))
+            steps = lp.add_columns(f"y_{i}_{g}", unit_steps, 0.0, 1.0, cost=(2 * np.arange(unit_steps) + 1 - 2 * f) / d)
+            cols = [np.array([x[i, g]]), steps]
             if upper > unit_steps:
-                tail = problem.add_variable(f"y_{i}_{g}_tail", lowBound=0, upBound=upper - unit_steps)
-                split.append((tail, -1.0))
-                objective.append((tail, (2 * unit_steps + 1 - 2 * f) / d))
-            # (6) split
-            problem += pulp.LpConstraint(pulp.LpAffineExpression(split), pulp.LpConstraintEQ, f"split_{i}_{g}", 0)
-            objective.append((x, TIE_BREAK * tie_break(i, g)))
-    problem.setObjective(pulp.LpAffineExpression(objective))
+                tail = lp.add_columns(f"tail_{i}_{g}", 1, 0.0, upper - unit_steps, cost=(2 * unit_steps + 1 - 2 * f) / d)
+                cols.append(tail)
+            cols = np.concatenate(cols)
+            split_cols.append(cols)
+            split_vals.append(np.concatenate([[1.0], -np.ones(len(cols) - 1)]))
+            costs.append(TIE_BREAK * ties[i, g])
+    # (7) split
+    lp.add_sum_rows("split", split_cols, 0.0, 0.0, coefficients=split_vals,
+                    labels=lambda k: f"split_{net.numbers[k // G]}_{GROUPS[k % G]}")
+    cost = lp.cost
+    cost[x.ravel()] = costs
+    lp._cost = [cost]
+    _flow_tie_break(model)
     return model

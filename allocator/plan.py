@@ -1,45 +1,90 @@
 """The plan: a solved allocation and the tables people read.
 
-All views (CLI, app, exports) read these tables; none of them recomputes a number. Column names
-are stable English codes; the app puts Norwegian labels on them.
+The plan holds arrays (persons per municipality and group, in the scenario's row order); the
+command line's JSON and text are made from them directly. The pandas tables (`allocation`,
+`municipality_table`, …) are made on request for the app and the exports. All views read these;
+none of them recomputes a number. Column names are stable English codes; the app and the exports
+put Norwegian labels on them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
+from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario, split_by_shares
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .quarters import Schedule
 
 #: Order in which binding limits are listed.
 LIMIT_ORDER = ("locked", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
+class Flow:
+    """Persons of one county's request settled in another county."""
+
+    origin: str
+    destination: str
+    group: str
+    persons: int
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class Plan:
-    """Whole persons per municipality and group, with the fair shares they were measured against."""
+    """Whole persons per municipality and group, with the fair shares they were measured against.
+
+    `persons[k, j]`: persons of group GROUPS[j] in the municipality on row k of the scenario's
+    table; `fair[k, j]` its fair share. With settlement across county borders, `flows` are the
+    persons each county sends to each other county and `received[k, j]` the persons a
+    municipality takes for another county (included in `persons`).
+    """
 
     scenario: Scenario
-    allocation: pd.DataFrame  # municipality × group, int
-    fair_share: pd.DataFrame  # municipality × group, float
+    persons: np.ndarray
+    fair: np.ndarray
     solver: str
     solve_seconds: float
     total_seconds: float
-    schedule: "Schedule | None" = None  # the quarterly schedule, when the scenario has [quarters]
+    schedule: "Schedule | None"
+    flows: tuple[Flow, ...]
+    received: np.ndarray | None
+    placeable_across_borders: int | None
+    timings: dict
+
+    def __init__(self, scenario: Scenario, persons=None, fair=None, solver: str = "", solve_seconds: float = 0.0,
+                 total_seconds: float = 0.0, schedule=None, flows: tuple[Flow, ...] = (), received=None,
+                 placeable_across_borders: int | None = None, timings: dict | None = None,
+                 allocation: "pd.DataFrame | None" = None, fair_share: "pd.DataFrame | None" = None):
+        numbers = list(scenario.table.numbers)
+        if allocation is not None:  # a DataFrame (kommunenummer × group), e.g. a tampered plan in a test
+            persons = allocation.reindex(numbers)[list(GROUPS)].to_numpy()
+            if len(allocation) != len(numbers) or set(allocation.index) != set(numbers):
+                object.__setattr__(self, "_allocation_frame", allocation)
+        if fair_share is not None:
+            fair = fair_share.reindex(numbers)[list(GROUPS)].to_numpy(dtype=float)
+        values = dict(scenario=scenario, persons=np.asarray(persons), fair=np.asarray(fair, dtype=float), solver=solver,
+                      solve_seconds=solve_seconds, total_seconds=total_seconds, schedule=schedule, flows=tuple(flows),
+                      received=received, placeable_across_borders=placeable_across_borders, timings=dict(timings or {}))
+        for attribute, value in values.items():
+            object.__setattr__(self, attribute, value)
+
+    def replace(self, **changes) -> "Plan":
+        return dataclasses.replace(self, **changes)
 
     # ---------------------------------------------------------------- county figures
 
     @cached_property
     def settled(self) -> dict[str, int]:
-        return {g: int(self.allocation[g].sum()) for g in GROUPS}
+        return {g: int(self.persons[:, j].sum()) for j, g in enumerate(GROUPS)}
 
     @cached_property
     def shortfall(self) -> dict[str, int]:
@@ -50,28 +95,27 @@ class Plan:
         """'optimal' when the whole request is placed, else 'shortfall' (the plan is still optimal)."""
         return "shortfall" if any(self.shortfall.values()) else "optimal"
 
+    @cached_property
+    def totals(self) -> np.ndarray:
+        return self.persons.sum(axis=1)
+
     # ---------------------------------------------------------------- limits
 
     @cached_property
-    def resource_use(self) -> pd.DataFrame:
-        """Per municipality and resource: units used and available (NaN available = no limit)."""
-        table = self.scenario.municipalities
+    def resource_units(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per resource: units used and units available (NaN = no limit), table order."""
         housing = self.scenario.housing
-        per_unit = {
-            "adults": housing.adults_per_small_dwelling,
-            "families": housing.persons_per_family_dwelling,
-            "minors": 1.0,
-            "special_needs": 1.0,
-        }
-        columns = {}
-        for group, resource in RESOURCE_OF_GROUP.items():
-            columns[f"{resource}_used"] = np.ceil(self.allocation[group] / per_unit[group] - 1e-9).astype(int)
-            columns[f"{resource}_available"] = self.scenario.resource_available(resource)
-        return pd.DataFrame(columns, index=table.index)
+        per_unit = {"adults": housing.adults_per_small_dwelling, "families": housing.persons_per_family_dwelling,
+                    "minors": 1.0, "special_needs": 1.0}
+        units = {}
+        for j, (group, resource) in enumerate(RESOURCE_OF_GROUP.items()):
+            used = np.ceil(self.persons[:, j] / per_unit[group] - 1e-9).astype(int)
+            units[resource] = (used, self.scenario.resource_units(resource))
+        return units
 
     @cached_property
-    def binding(self) -> dict[str, list[str]]:
-        """Per municipality, the limits it has reached (codes from LIMIT_ORDER).
+    def binding_codes(self) -> list[list[str]]:
+        """Per municipality (table order), the limits it has reached (codes from LIMIT_ORDER).
 
         A limit binds when the municipality is at it: at max_total, at a min_total that holds it
         above its fair share, or with a group's dwellings or places used up (a resource of 0 only
@@ -79,40 +123,108 @@ class Plan:
         municipality whose fair share of minors is 0.2). `locked` replaces max_total and min_total
         when the two are equal.
         """
-        table = self.scenario.municipalities
-        total = self.allocation.sum(axis=1).to_dict()
-        fair_total = self.fair_share.sum(axis=1).to_dict()
-        allocation = self.allocation.to_dict(orient="index")
-        fair = self.fair_share.to_dict(orient="index")
-        limits = {group: self.scenario.group_limit(group).to_dict() for group in GROUPS}
-        result: dict[str, list[str]] = {}
-        for number, low, high in zip(table.index, table["min_total"].to_numpy(), table["max_total"].to_numpy()):
+        table = self.scenario.table
+        low, high = table.numeric("min_total"), table.numeric("max_total")
+        total = self.totals
+        fair_total = self.fair.sum(axis=1)
+        caps = [self.scenario.person_caps(g) for g in GROUPS]
+        requested = [self.scenario.request[g] > 0 for g in GROUPS]
+        result: list[list[str]] = []
+        for k in range(len(table)):
             codes: list[str] = []
-            if not math.isnan(low) and low == high and total[number] == high:
+            if not math.isnan(low[k]) and low[k] == high[k] and total[k] == high[k]:
                 codes.append("locked")
             else:
-                if not math.isnan(high) and total[number] >= high:
+                if not math.isnan(high[k]) and total[k] >= high[k]:
                     codes.append("max_total")
-                if not math.isnan(low) and low > 0 and total[number] <= low and low > fair_total[number]:
+                if not math.isnan(low[k]) and low[k] > 0 and total[k] <= low[k] and low[k] > fair_total[k]:
                     codes.append("min_total")
-            for group, resource in RESOURCE_OF_GROUP.items():
-                limit, taken = limits[group][number], allocation[number][group]
-                used_up = math.isfinite(limit) and taken >= limit and self.scenario.request[group] > 0
+            for j, resource in enumerate(RESOURCE_OF_GROUP.values()):
+                limit, taken = caps[j][k], self.persons[k, j]
+                used_up = math.isfinite(limit) and taken >= limit and requested[j]
                 # a resource at 0 only matters where the key would have given at least one person
-                if used_up and (taken > 0 or fair[number][group] >= 0.5):
+                if used_up and (taken > 0 or self.fair[k, j] >= 0.5):
                     codes.append(resource)
-            result[number] = codes
+            result.append(codes)
         return result
 
-    # ---------------------------------------------------------------- tables
+    @cached_property
+    def binding(self) -> dict[str, list[str]]:
+        """`binding_codes` by kommunenummer."""
+        return dict(zip(self.scenario.table.numbers, self.binding_codes))
 
-    def municipality_table(self) -> pd.DataFrame:
+    # ---------------------------------------------------------------- counties
+
+    @property
+    def has_counties(self) -> bool:
+        return self.scenario.counties is not None
+
+    @cached_property
+    def county_figures(self) -> list[dict[str, Any]]:
+        """Per county: its request, persons of it settled anywhere, shortfall, received and sent."""
+        counties = self.scenario.counties
+        if counties is None:
+            return []
+        of = self.scenario.county_of()
+        placed = {c: np.zeros(len(GROUPS), dtype=int) for c in counties.names}
+        for k, fylke in enumerate(of):
+            placed[fylke] += self.persons[k]
+        received = {c: dict.fromkeys(GROUPS, 0) for c in counties.names}
+        sent = {c: dict.fromkeys(GROUPS, 0) for c in counties.names}
+        for flow in self.flows:
+            received[flow.destination][flow.group] += flow.persons
+            sent[flow.origin][flow.group] += flow.persons
+        figures = []
+        for fylke in counties.names:
+            request = {g: int(counties.requests[fylke].get(g, 0)) for g in GROUPS}
+            settled = {g: int(placed[fylke][j]) - received[fylke][g] + sent[fylke][g] for j, g in enumerate(GROUPS)}
+            figures.append({
+                "fylke": fylke,
+                "request": request,
+                "settled": settled,
+                "shortfall": {g: request[g] - settled[g] for g in GROUPS},
+                "received": dict(received[fylke]),
+                "sent": dict(sent[fylke]),
+            })
+        return figures
+
+    # ---------------------------------------------------------------- pandas tables (app, exports)
+
+    @cached_property
+    def allocation(self) -> "pd.DataFrame":
+        """Persons per municipality (rows, kommunenummer) and group (columns)."""
+        import pandas as pd
+
+        frame = self.__dict__.get("_allocation_frame")
+        if frame is not None:
+            return frame
+        return pd.DataFrame(self.persons, columns=list(GROUPS), index=pd.Index(list(self.scenario.table.numbers), name="kommunenummer"))
+
+    @cached_property
+    def fair_share(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame(self.fair, columns=list(GROUPS), index=pd.Index(list(self.scenario.table.numbers), name="kommunenummer"))
+
+    @cached_property
+    def resource_use(self) -> "pd.DataFrame":
+        """Per municipality and resource: units used and available (NaN available = no limit)."""
+        import pandas as pd
+
+        columns = {}
+        for resource, (used, available) in self.resource_units.items():
+            columns[f"{resource}_used"] = used
+            columns[f"{resource}_available"] = available
+        return pd.DataFrame(columns, index=pd.Index(list(self.scenario.table.numbers), name="kommunenummer"))
+
+    def municipality_table(self) -> "pd.DataFrame":
         """One row per municipality: totals, groups, fair shares, load per 1,000, resources, limits."""
         table = self.scenario.municipalities
         total = self.allocation.sum(axis=1)
         fair_total = self.fair_share.sum(axis=1)
-        out = pd.DataFrame(index=table.index)
-        out["kommune"] = table["kommune"]
+        out = table[["kommune"]].copy()
+        if "fylke" in table:
+            out["fylke"] = table["fylke"]
         out["population"] = table["population"]
         out["total"] = total
         out["fair_total"] = fair_total.round(2)
@@ -122,14 +234,16 @@ class Plan:
             out[g] = self.allocation[g]
         for g in GROUPS:
             out[f"fair_{g}"] = self.fair_share[g].round(2)
+        if self.received is not None:
+            out["received"] = self.received.sum(axis=1)
         out["min_total"] = table["min_total"]
         out["max_total"] = table["max_total"]
         out = out.join(self.resource_use)
-        out["binding"] = [", ".join(self.binding[n]) for n in table.index]
+        out["binding"] = [", ".join(codes) for codes in self.binding_codes]
         out["lock_reason"] = table["lock_reason"]
         return out
 
-    def group_table(self) -> pd.DataFrame:
+    def group_table(self) -> "pd.DataFrame":
         """Long form: one row per municipality and group with allocation, fair share and deviation."""
         long = self.allocation.stack().rename("allocation").to_frame()
         long["fair_share"] = self.fair_share.stack().round(3)
@@ -139,8 +253,10 @@ class Plan:
         long.insert(1, "kommune", long["kommunenummer"].map(self.scenario.municipalities["kommune"]))
         return long
 
-    def summary_table(self) -> pd.DataFrame:
+    def summary_table(self) -> "pd.DataFrame":
         """Per group and in total: requested, settled, shortfall."""
+        import pandas as pd
+
         rows = [
             {"group": g, "requested": int(self.scenario.request[g]), "settled": self.settled[g], "shortfall": self.shortfall[g]}
             for g in GROUPS
@@ -149,28 +265,70 @@ class Plan:
         total = {"group": "total", **summary[["requested", "settled", "shortfall"]].sum().astype(int).to_dict()}
         return pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
 
-    def binding_summary(self) -> pd.DataFrame:
+    def binding_summary(self) -> "pd.DataFrame":
         """Per limit: how many municipalities are at it, and units used of available in the county."""
-        counts = {code: sum(code in codes for codes in self.binding.values()) for code in LIMIT_ORDER}
-        use = self.resource_use
+        import pandas as pd
+
+        return pd.DataFrame(self.binding_rows()).astype({"used": "Int64", "available": "Int64"})
+
+    def binding_rows(self) -> list[dict[str, Any]]:
+        counts = {code: sum(code in codes for codes in self.binding_codes) for code in LIMIT_ORDER}
         rows = []
         for code in LIMIT_ORDER:
-            row = {"limit": code, "municipalities": counts[code]}
-            if f"{code}_used" in use:
-                limited = use[f"{code}_available"].notna()
-                row["used"] = int(use.loc[limited, f"{code}_used"].sum())
-                row["available"] = int(use.loc[limited, f"{code}_available"].sum())
+            row: dict[str, Any] = {"limit": code, "municipalities": counts[code], "used": None, "available": None}
+            if code in self.resource_units:
+                used, available = self.resource_units[code]
+                limited = ~np.isnan(available)
+                row["used"] = int(used[limited].sum())
+                row["available"] = int(available[limited].sum())
             rows.append(row)
-        return pd.DataFrame(rows).astype({"used": "Int64", "available": "Int64"})
+        return rows
+
+    def county_table(self) -> "pd.DataFrame":
+        """One row per county: request, settled, shortfall, received and sent (totals and per group)."""
+        import pandas as pd
+
+        rows = []
+        for figure in self.county_figures:
+            row = {"fylke": figure["fylke"]}
+            for part in ("request", "settled", "shortfall", "received", "sent"):
+                row[part] = sum(figure[part].values())
+            for part in ("request", "settled", "shortfall"):
+                for g in GROUPS:
+                    row[f"{part}_{g}"] = figure[part][g]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def flow_table(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame([dataclasses.asdict(f) for f in self.flows], columns=["origin", "destination", "group", "persons"])
 
     # ---------------------------------------------------------------- machine-readable
 
     def to_dict(self) -> dict:
         """The `--json` shape (a contract: keys may be added, never renamed)."""
-        names = self.scenario.municipalities["kommune"].to_dict()
-        allocation = self.allocation.to_dict(orient="index")
-        fair = self.fair_share.to_dict(orient="index")
-        return {
+        table = self.scenario.table
+        names = table.text("kommune")
+        counties = table.text("fylke") if "fylke" in table else None
+        fair = np.round(self.fair, 4)
+        municipalities = []
+        for k, number in enumerate(table.numbers):
+            row = self.persons[k]
+            entry: dict[str, Any] = {
+                "kommunenummer": number,
+                "kommune": names[k],
+                "allocation": {g: int(row[j]) for j, g in enumerate(GROUPS)},
+                "total": int(row.sum()),
+                "fair_share": {g: float(fair[k, j]) for j, g in enumerate(GROUPS)},
+                "binding": list(self.binding_codes[k]),
+            }
+            if counties is not None:
+                entry["fylke"] = counties[k]
+            if self.received is not None:
+                entry["received"] = {g: int(self.received[k, j]) for j, g in enumerate(GROUPS)}
+            municipalities.append(entry)
+        result: dict[str, Any] = {
             "scenario": self.scenario.name,
             "status": self.status,
             "solver": self.solver,
@@ -178,20 +336,35 @@ class Plan:
             "request": {g: int(self.scenario.request[g]) for g in GROUPS},
             "settled": dict(self.settled),
             "shortfall": dict(self.shortfall),
-            "municipalities": [
-                {
-                    "kommunenummer": number,
-                    "kommune": str(names[number]),
-                    "allocation": {g: int(allocation[number][g]) for g in GROUPS},
-                    "total": int(sum(allocation[number][g] for g in GROUPS)),
-                    "fair_share": {g: round(float(fair[number][g]), 4) for g in GROUPS},
-                    "binding": list(self.binding[number]),
-                }
-                for number in names
-            ],
+            "municipalities": municipalities,
             "quarters": self.schedule.quarters_json() if self.schedule else [],
             "timeliness": {
                 g: {k: v for k, v in figures.items() if k != "waiting_person_months"}
                 for g, figures in (self.schedule.timeliness().items() if self.schedule else [])
             },
         }
+        if self.has_counties:
+            result["counties"] = self.county_figures
+            result["flows"] = [{"from": f.origin, "to": f.destination, "group": f.group, "persons": f.persons} for f in self.flows]
+            result["cross_border"] = self.scenario.counties.cross_border
+            if self.placeable_across_borders is not None:
+                result["placeable_across_borders"] = self.placeable_across_borders
+        return result
+
+
+def received_by_municipality(persons: np.ndarray, county_of: tuple[str, ...], flows: tuple[Flow, ...]) -> np.ndarray:
+    """Persons each municipality takes for other counties: what its county receives in a group,
+    split over the county's municipalities in proportion to the persons they settle in that group
+    (whole persons, largest remainders). Persons are interchangeable within a group, so this is
+    an attribution, not a second decision."""
+    received = np.zeros_like(persons)
+    incoming: dict[tuple[str, int], int] = {}
+    for flow in flows:
+        key = (flow.destination, GROUPS.index(flow.group))
+        incoming[key] = incoming.get(key, 0) + flow.persons
+    of = np.array(county_of)
+    for (fylke, j), count in incoming.items():
+        rows = np.flatnonzero(of == fylke)
+        counts = split_by_shares(count, [float(persons[k, j]) for k in rows])
+        received[rows, j] = counts
+    return received

@@ -1,23 +1,32 @@
-"""The scenario: what a county is asked to settle and what its municipalities can take.
+"""The scenario: what a county (or the country) is asked to settle and what its municipalities can take.
 
-A scenario lives on disk as a folder with `scenario.toml` (request, housing, key) and
+A scenario lives on disk as a folder with `scenario.toml` (request, housing, key, …) and
 `municipalities.csv` (one row per municipality). Everything downstream (model, plan, app,
 exports) works on the validated, immutable `Scenario` built here, never on raw files, so a
 rule is checked in exactly one place (`validate.py`).
+
+The municipality rows are kept as numpy arrays (`MunicipalityTable`): the model, the key and the
+command line read arrays and never need pandas, whose import alone costs half a second. A pandas
+view (`Scenario.municipalities`) is made on request, for the app and the exports.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GROUPS: tuple[str, ...] = ("adults", "families", "minors", "special_needs")
 
@@ -33,6 +42,8 @@ LIMIT_COLUMNS: tuple[str, ...] = ("max_total", "min_total", *RESOURCE_COLUMNS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("kommunenummer", "kommune", "population")
 #: Free text kept with a municipality, e.g. why its number is locked (shown in the app and exports).
 TEXT_COLUMNS: tuple[str, ...] = ("lock_reason",)
+#: The county a municipality belongs to (text); needed when the request is given per county.
+COUNTY_COLUMN = "fylke"
 
 QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 #: Quarters allowed from ready to settled: the national targets are 6 months for adults and
@@ -132,77 +143,261 @@ class Incentives:
     grant: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_GRANTS))
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
+class Counties:
+    """A request given per county (fylke), as the national committee splits the national need.
+
+    `requests[fylke][group]`: persons of that county's request. Either given in the scenario
+    (`[request.counties."Vestland"]`) or made from a national request by the key (`split = "key"`:
+    each group split in proportion to the sum of the key shares of each county's municipalities).
+    `cross_border`: persons a county cannot place at home may be settled in another county's
+    municipalities; `max_share` caps the persons a county sends at that share of its request.
+    """
+
+    requests: Mapping[str, Mapping[str, int]]
+    split: str | None = None
+    cross_border: bool = False
+    max_share: float | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.requests))
+
+    def total(self, fylke: str) -> int:
+        return sum(self.requests[fylke].values())
+
+
+# --------------------------------------------------------------------------- the municipality rows
+
+
+class MunicipalityTable:
+    """One row per municipality, as arrays: numeric columns are read-only float arrays (NaN = blank),
+    text columns tuples of str ("" = blank). Rows keep the input order; `order` sorts them by
+    kommunenummer for the model, so no plan depends on the order of the rows in a file."""
+
+    def __init__(self, numbers: Sequence[str], columns: Mapping[str, Any]):
+        self.numbers: tuple[str, ...] = tuple(numbers)
+        self._columns: dict[str, np.ndarray | tuple[str, ...]] = {}
+        for name, values in columns.items():
+            if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
+                array = values.astype(float, copy=True)
+                array.setflags(write=False)
+                self._columns[name] = array
+            else:
+                self._columns[name] = tuple("" if v is None else str(v) for v in values)
+            if len(self._columns[name]) != len(self.numbers):
+                raise ValueError(f"column {name} has {len(self._columns[name])} values for {len(self.numbers)} rows")
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._columns
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self._columns)
+
+    def is_numeric(self, column: str) -> bool:
+        return isinstance(self._columns.get(column), np.ndarray)
+
+    def numeric(self, column: str) -> np.ndarray:
+        """A numeric column (NaN = blank); a missing column is all NaN."""
+        values = self._columns.get(column)
+        if values is None:
+            return np.full(len(self), np.nan)
+        if not isinstance(values, np.ndarray):
+            raise TypeError(f"column {column} is text")
+        return values
+
+    def text(self, column: str) -> tuple[str, ...]:
+        values = self._columns.get(column)
+        if values is None:
+            return ("",) * len(self)
+        if isinstance(values, np.ndarray):
+            return tuple(_format_number(v) for v in values)
+        return values
+
+    def raw(self, column: str):
+        return self._columns[column]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {number: k for k, number in enumerate(self.numbers)}
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Row positions sorted by kommunenummer (the model's order)."""
+        return np.array(sorted(range(len(self.numbers)), key=self.numbers.__getitem__), dtype=np.int64)
+
+    def with_columns(self, changes: Mapping[str, Any]) -> "MunicipalityTable":
+        columns = dict(self._columns)
+        columns.update(changes)
+        return MunicipalityTable(self.numbers, columns)
+
+    def frame(self) -> "pd.DataFrame":
+        """A pandas copy: index kommunenummer, population as whole numbers, blanks as NaN / ""."""
+        import pandas as pd
+
+        data: dict[str, Any] = {}
+        for name, values in self._columns.items():
+            if isinstance(values, np.ndarray):
+                data[name] = values.astype(np.int64) if name == "population" else values.copy()
+            else:
+                data[name] = pd.array(values, dtype=object) if not values else list(values)
+        return pd.DataFrame(data, index=pd.Index(list(self.numbers), name="kommunenummer"))
+
+    @classmethod
+    def from_frame(cls, frame: "pd.DataFrame") -> "MunicipalityTable":
+        import pandas as pd
+
+        columns: dict[str, Any] = {}
+        for name in frame.columns:
+            values = frame[name]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                columns[str(name)] = values.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                columns[str(name)] = ["" if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA) else str(v)
+                                      for v in values.tolist()]
+        return cls([str(n) for n in frame.index], columns)
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class Scenario:
     """A validated scenario. Build it with `load_scenario` or `validate.build_scenario`.
 
-    `municipalities` is indexed by `kommunenummer` (4-digit text) and always has the columns
-    `kommune`, `population`, every column in `LIMIT_COLUMNS` (float, NaN = no limit),
-    `lock_reason` (text, "" = none), and any further numeric columns of the input.
+    `table` holds the municipality rows (`MunicipalityTable`): the columns `kommune`,
+    `population`, every column in `LIMIT_COLUMNS` (NaN = no limit), `lock_reason` ("" = none), and
+    any further columns of the input. `municipalities` is the same as a pandas DataFrame indexed by
+    kommunenummer. `request` is the whole request per group; with `counties` it is the sum of the
+    county requests.
     """
 
     name: str
     request: Mapping[str, int]
-    municipalities: pd.DataFrame
-    key: tuple[KeyTerm, ...] = (KeyTerm("population", 1.0),)
-    housing: Housing = field(default_factory=Housing)
-    description: str = ""
-    year: int | None = None
-    quarters: Quarters | None = None
-    incentives: Incentives = field(default_factory=Incentives)
+    table: MunicipalityTable
+    key: tuple[KeyTerm, ...]
+    housing: Housing
+    description: str
+    year: int | None
+    quarters: Quarters | None
+    incentives: Incentives
+    counties: Counties | None
+    notes: tuple[str, ...]
+
+    def __init__(
+        self,
+        name: str,
+        request: Mapping[str, int],
+        municipalities: "pd.DataFrame | MunicipalityTable | None" = None,
+        key: tuple[KeyTerm, ...] = (KeyTerm("population", 1.0),),
+        housing: Housing | None = None,
+        description: str = "",
+        year: int | None = None,
+        quarters: Quarters | None = None,
+        incentives: Incentives | None = None,
+        counties: Counties | None = None,
+        notes: tuple[str, ...] = (),
+        table: MunicipalityTable | None = None,
+    ):
+        if municipalities is not None:  # a DataFrame (tests, edits) or a table; it wins over `table`
+            table = municipalities if isinstance(municipalities, MunicipalityTable) else MunicipalityTable.from_frame(municipalities)
+        if table is None:
+            raise TypeError("Scenario needs municipalities")
+        values = dict(name=name, request=request, table=table, key=tuple(key), housing=housing or Housing(),
+                      description=description, year=year, quarters=quarters, incentives=incentives or Incentives(),
+                      counties=counties, notes=tuple(notes))
+        for attribute, value in values.items():
+            object.__setattr__(self, attribute, value)
 
     @property
     def total_request(self) -> int:
         return sum(self.request.values())
 
-    def resource_available(self, resource: str, quarter: int | None = None) -> pd.Series:
+    @cached_property
+    def municipalities(self) -> "pd.DataFrame":
+        return self.table.frame()
+
+    def with_changes(self, **changes) -> "Scenario":
+        """A copy with some fields replaced (the app's edits go through here)."""
+        return dataclasses.replace(self, **changes)
+
+    # ---------------------------------------------------------------- limits as arrays (table order)
+
+    def resource_units(self, resource: str, quarter: int | None = None) -> np.ndarray:
         """Dwellings or places of one kind per municipality (NaN = no limit).
 
         With `quarter`, only what exists by the end of that quarter: the undated column plus what
         is added (`<resource>_q<n>`) up to it; without, the whole year's. A blank undated cell
         with dated additions means none until they come ("0 now, 2 from Q3"), not "no limit".
         """
-        table = self.municipalities
+        table = self.table
         dated = [f"{resource}_q{q}" for q in QUARTERS if f"{resource}_q{q}" in table]
-        available = table[resource].copy()
+        available = table.numeric(resource).copy()
         if dated:
-            available = available.where(available.notna() | table[dated].isna().all(axis=1), 0.0)
-        for q in QUARTERS[: quarter or len(QUARTERS)]:
-            if f"{resource}_q{q}" in dated:
-                available = available + table[f"{resource}_q{q}"].fillna(0)
+            any_dated = np.any([~np.isnan(table.numeric(c)) for c in dated], axis=0)
+            available[np.isnan(available) & any_dated] = 0.0
+            for q in QUARTERS[: quarter or len(QUARTERS)]:
+                column = f"{resource}_q{q}"
+                if column in table:
+                    available = available + np.nan_to_num(table.numeric(column))
         return available
 
-    def group_limit(self, group: str, quarter: int | None = None) -> pd.Series:
+    def person_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
         """Most persons of `group` each municipality can take from its own resource (inf = no limit)."""
-        resource = self.resource_available(RESOURCE_OF_GROUP[group], quarter)
+        units = self.resource_units(RESOURCE_OF_GROUP[group], quarter)
         if group == "adults":
-            persons = resource * self.housing.adults_per_small_dwelling
+            persons = units * self.housing.adults_per_small_dwelling
         elif group == "families":
-            persons = resource * self.housing.persons_per_family_dwelling
+            persons = units * self.housing.persons_per_family_dwelling
         else:
-            persons = resource
+            persons = units
         # A small tolerance so 4 dwellings x 3.5 = 14.0 never floors to 13 through rounding error.
-        return np.floor(persons + 1e-9).fillna(np.inf)
+        caps = np.floor(persons + 1e-9)
+        caps[np.isnan(caps)] = np.inf
+        return caps
 
-    def total_bounds(self) -> tuple[pd.Series, pd.Series]:
-        """min_total and max_total per municipality, tightened by a locked quarterly schedule.
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """min_total and max_total per municipality (NaN = none), tightened by a locked quarterly schedule.
 
         Locked quarters must be settled, so the year is at least their sum; with all four quarters
-        locked the year is exactly that. (0 and NaN = no bound.)
+        locked the year is exactly that.
         """
-        table = self.municipalities
-        low, high = table["min_total"].copy(), table["max_total"].copy()
-        locks = [c for c in SCHEDULE_LOCK_COLUMNS if c in table]
+        table = self.table
+        low, high = table.numeric("min_total").copy(), table.numeric("max_total").copy()
+        locks = [table.numeric(c) for c in SCHEDULE_LOCK_COLUMNS if c in table]
         if locks:
-            locked = table[locks]
-            low = np.fmax(low, locked.sum(axis=1, min_count=1))
-            all_four = locked.notna().sum(axis=1) == len(QUARTERS)
-            high = high.where(~all_four, np.fmin(high, locked.sum(axis=1)))
+            locked = np.vstack(locks)
+            given = ~np.isnan(locked)
+            locked_sum = np.where(given.any(axis=0), np.nansum(locked, axis=0), np.nan)
+            low = np.fmax(low, locked_sum)
+            all_four = given.sum(axis=0) == len(QUARTERS)
+            high = np.where(all_four, np.fmin(high, locked_sum), high)
         return low, high
 
-    def with_changes(self, **changes) -> "Scenario":
-        """A copy with some fields replaced (the app's edits go through here)."""
-        return dataclasses.replace(self, **changes)
+    def county_of(self) -> tuple[str, ...]:
+        """Each municipality's county ("" when the table has no fylke column)."""
+        return self.table.text(COUNTY_COLUMN)
+
+    # ---------------------------------------------------------------- the same as pandas (app, exports)
+
+    def _series(self, values: np.ndarray, name: str | None = None) -> "pd.Series":
+        import pandas as pd
+
+        return pd.Series(values, index=pd.Index(list(self.table.numbers), name="kommunenummer"), name=name)
+
+    def resource_available(self, resource: str, quarter: int | None = None) -> "pd.Series":
+        return self._series(self.resource_units(resource, quarter), resource)
+
+    def group_limit(self, group: str, quarter: int | None = None) -> "pd.Series":
+        return self._series(self.person_caps(group, quarter), group)
+
+    def total_bounds(self) -> tuple["pd.Series", "pd.Series"]:
+        low, high = self.bounds()
+        return self._series(low, "min_total"), self._series(high, "max_total")
 
 
 # --------------------------------------------------------------------------- reading
@@ -210,14 +405,16 @@ class Scenario:
 
 def load_scenario(folder: str | os.PathLike) -> Scenario:
     """Read and validate a scenario folder; raise `ScenarioError` naming every problem found."""
-    from .validate import Problem, ScenarioError, build_scenario, read_csv_rows, read_toml
+    from .readers import read_csv_file, read_toml_file
+    from .validate import Problem, ScenarioError, build_scenario
 
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError([Problem(str(folder), message="fant ingen scenariomappe her")])
-    settings = read_toml(folder / SETTINGS_FILE)
-    rows = read_csv_rows(folder / MUNICIPALITIES_FILE)
-    return build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    settings, settings_notes = read_toml_file(folder / SETTINGS_FILE)
+    rows = read_csv_file(folder / MUNICIPALITIES_FILE)
+    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    return scenario.with_changes(notes=(*settings_notes, *scenario.notes)) if settings_notes else scenario
 
 
 # --------------------------------------------------------------------------- writing
@@ -225,12 +422,18 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
 
 def fingerprint(scenario: Scenario) -> str:
     """A digest of everything that decides the plan: equal scenarios give equal fingerprints."""
-    import hashlib
-    import json
-
-    settings = json.dumps(settings_dict(scenario), sort_keys=True, ensure_ascii=False)
-    table = municipalities_csv_frame(scenario).sort_values("kommunenummer").to_csv(index=False)
-    return hashlib.sha256((settings + "\n" + table).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(json.dumps(settings_dict(scenario), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    table = scenario.table
+    order = table.order
+    digest.update("\x1e".join(table.numbers[k] for k in order).encode("utf-8"))
+    for column in sorted(table.columns):
+        digest.update(f"\x1d{column}\x1d".encode("utf-8"))
+        values = table.raw(column)
+        if isinstance(values, np.ndarray):
+            digest.update(np.ascontiguousarray(np.where(np.isnan(values), np.nan, values)[order]).tobytes())
+        else:
+            digest.update("\x1f".join(values[k] for k in order).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def settings_dict(scenario: Scenario) -> dict:
@@ -249,7 +452,18 @@ def settings_dict(scenario: Scenario) -> dict:
         settings["description"] = scenario.description
     if scenario.year is not None:
         settings["year"] = scenario.year
-    settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
+    counties = scenario.counties
+    if counties is not None and counties.split is None:
+        settings["request"] = {"counties": {c: {g: int(counties.requests[c].get(g, 0)) for g in GROUPS} for c in counties.names}}
+    else:
+        settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
+    if counties is not None:
+        section: dict[str, object] = {"cross_border": counties.cross_border}
+        if counties.split is not None:
+            section["split"] = counties.split
+        if counties.max_share is not None:
+            section["max_share"] = counties.max_share
+        settings["counties"] = section
     settings["housing"] = dataclasses.asdict(scenario.housing)
     settings["key"] = key
     if scenario.quarters is not None:
@@ -271,25 +485,37 @@ def settings_dict(scenario: Scenario) -> dict:
     return settings
 
 
-def municipalities_csv_frame(scenario: Scenario) -> pd.DataFrame:
-    """The municipality table as written to `municipalities.csv`: whole numbers, blanks for no limit."""
-    table = scenario.municipalities.reset_index()
-    out = pd.DataFrame(index=table.index)
-    for column in table.columns:
-        values = table[column]
-        if column in LIMIT_COLUMNS or column == "population":
-            out[column] = values.map(_format_number)  # a fraction stays visible, so validation refuses it
-        elif pd.api.types.is_numeric_dtype(values) and column not in TEXT_COLUMNS:
-            out[column] = values.map(_format_number)
-        else:
-            out[column] = values.fillna("").astype(str)
-    if (out.get("lock_reason", pd.Series(dtype=str)) == "").all():
-        out = out.drop(columns=["lock_reason"], errors="ignore")
-    return out
+def municipalities_csv_rows(scenario: Scenario) -> tuple[list[str], list[list[str]]]:
+    """The municipality table as written to `municipalities.csv`: header and text cells, whole
+    numbers without decimals, blanks for no limit (a fraction stays visible, so validation refuses it)."""
+    table = scenario.table
+    columns = [c for c in table.columns if not (c == "lock_reason" and not any(table.text(c)))]
+    cells = [table.text(c) for c in columns]
+    return ["kommunenummer", *columns], [[number, *row] for number, *row in zip(table.numbers, *cells)]
+
+
+def municipalities_csv_frame(scenario: Scenario) -> "pd.DataFrame":
+    """`municipalities_csv_rows` as a DataFrame of text."""
+    import pandas as pd
+
+    header, rows = municipalities_csv_rows(scenario)
+    return pd.DataFrame(rows, columns=header, dtype=object)
+
+
+def municipalities_csv_text(scenario: Scenario) -> str:
+    import csv
+    import io
+
+    header, rows = municipalities_csv_rows(scenario)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def _format_number(value: float) -> str:
-    if pd.isna(value):
+    if value is None or math.isnan(value):
         return ""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
@@ -301,14 +527,19 @@ def save_scenario(scenario: Scenario, folder: str | os.PathLike) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / SETTINGS_FILE, tomli_w.dumps(settings_dict(scenario)).encode("utf-8"))
-    csv_text = municipalities_csv_frame(scenario).to_csv(index=False, lineterminator="\n")
-    atomic_write(folder / MUNICIPALITIES_FILE, csv_text.encode("utf-8"))
+    atomic_write(folder / MUNICIPALITIES_FILE, municipalities_csv_text(scenario).encode("utf-8"))
     return folder
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old or the new file, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `data` to `path` so that readers see either the old or the new file, never half.
+
+    The temporary file is created with mode 0666 so the user's umask decides who may read the
+    result, as for any other file they save (tempfile.mkstemp would make it private, 0600).
+    """
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -1,36 +1,37 @@
 """The proportional targets: the fairest split in real numbers, before whole persons.
 
 minimise   Σ_ig (x_ig − f_ig)² / d_ig,   d_ig = max(f_ig, 0.01)
-subject to constraints (1)–(5) of model.py, with x_ig real.
+subject to constraints (1)–(6) of model.py, with x_ig (and z_cdg) real.
 
-A strictly convex quadratic programme: its optimum is unique. Its optimality conditions say that,
-within a group, every municipality not held by a limit gets the same relative deviation
-(x − f)/f: what a capped municipality cannot take is spread over the others in proportion to their
-fair shares, and what a lock takes from them is taken in proportion too. With no limit in the way
-the targets are the fair shares themselves. `model.build_rounding_model` then rounds the targets
-to whole persons, each up or down by less than one.
+A strictly convex quadratic programme in x: its optimum is unique. Its optimality conditions say
+that, within a county and group, every municipality not held by a limit gets the same relative
+deviation (x − f)/f: what a capped municipality cannot take is spread over the others in
+proportion to their fair shares, and what a lock takes from them is taken in proportion too. With
+no limit in the way the targets are the fair shares themselves. `model.build_rounding_model` then
+rounds the targets to whole persons, each up or down by less than one.
 
-Solver: Clarabel (interior point). PuLP writes linear models only, and HiGHS's active-set QP
-method, measured here, needs 1.5 s for the national case (its cost grows with the number of
-municipalities strictly between their limits, i.e. nearly all), where Clarabel needs 20 ms.
-Without Clarabel, stage 2 falls back to the piecewise-linear LP in `model.build_fair_model`.
+The constraints are not written again here: `qp_form` turns the very linear programme that
+model.py builds (rows and bounds) into Clarabel's form A x + s = b, s in a cone.
+
+Solver: Clarabel (interior point). HiGHS's active-set QP method, measured here, needs 1.5 s for
+the national case (its cost grows with the number of municipalities strictly between their
+limits, i.e. nearly all), where Clarabel needs 20 ms. Without Clarabel, stage 2 falls back to the
+piecewise-linear LP in `model.build_fair_model`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import scipy.sparse as sparse
+import time
 
-from .scenario import GROUPS, Scenario
+import numpy as np
+
+from .lp import INF, LinearProgram
+from .model import AllocationModel
 
 MIN_CURVATURE_SHARE = 0.01
 TOLERANCE = 1e-10
 
-try:
-    import clarabel
-except ImportError:
-    clarabel = None
+clarabel = None  # imported on first use (see lp.py)
 
 
 class TargetError(RuntimeError):
@@ -38,53 +39,78 @@ class TargetError(RuntimeError):
 
 
 def available() -> bool:
-    return clarabel is not None
+    global clarabel
+    if clarabel is None:
+        try:
+            import clarabel as module
+        except ImportError:
+            return False
+        clarabel = module
+    return True
 
 
-def proportional_targets(scenario: Scenario, fair: pd.DataFrame, limits: pd.DataFrame, settled: int, time_limit: float) -> pd.DataFrame:
-    """The real-valued optimum x_ig of the problem above, municipality × group."""
-    numbers = list(limits.index)
-    n_groups = len(GROUPS)
-    index = pd.Index(numbers, name="kommunenummer")
-    f = fair.reindex(numbers)[list(GROUPS)].to_numpy().ravel()  # entry j: municipality j // 4, group j % 4
-    upper = limits[list(GROUPS)].to_numpy().ravel().astype(float)
-    n = len(f)
-    if n == 0 or not upper.any():  # nobody can be placed anywhere (or nobody is requested)
-        return pd.DataFrame(0.0, index=index, columns=list(GROUPS))
+def qp_form(lp: LinearProgram):
+    """Rows and bounds of `lp` as Clarabel's (A, b, cones): equalities first (zero cone), then
+    every finite inequality as a ≤ row (nonnegative cone)."""
+    import scipy.sparse as sparse
+
+    rows, cols, values = lp.triplets()
+    lower, upper = lp.row_lower, lp.row_upper
+    col_lower, col_upper = lp.col_lower, lp.col_upper
+    equal = np.flatnonzero(lower == upper)
+    at_most = np.flatnonzero((upper < INF) & (lower != upper))
+    at_least = np.flatnonzero((lower > -INF) & (lower != upper))
+    col_at_most = np.flatnonzero(col_upper < INF)
+    col_at_least = np.flatnonzero(col_lower > -INF)
+    # New row number of each original row in each block (−1 = not in the block).
+    blocks, offset, parts_r, parts_c, parts_v, b = [], 0, [], [], [], []
+    for selected, sign, bound in ((equal, 1.0, upper), (at_most, 1.0, upper), (at_least, -1.0, lower)):
+        position = np.full(lp.num_rows, -1)
+        position[selected] = offset + np.arange(len(selected))
+        keep = position[rows] >= 0
+        parts_r.append(position[rows[keep]])
+        parts_c.append(cols[keep])
+        parts_v.append(sign * values[keep])
+        b.append(sign * bound[selected])
+        offset += len(selected)
+    for selected, sign, bound in ((col_at_most, 1.0, col_upper), (col_at_least, -1.0, col_lower)):
+        parts_r.append(offset + np.arange(len(selected)))
+        parts_c.append(selected)
+        parts_v.append(np.full(len(selected), sign))
+        b.append(sign * bound[selected])
+        offset += len(selected)
+    a = sparse.csc_matrix((np.concatenate(parts_v), (np.concatenate(parts_r), np.concatenate(parts_c))), shape=(offset, lp.num_cols))
+    cones = [clarabel.ZeroConeT(len(equal))] if len(equal) else []
+    cones.append(clarabel.NonnegativeConeT(offset - len(equal)))
+    return a, np.concatenate(b).astype(float), cones
+
+
+def proportional_targets(model: AllocationModel, time_limit: float) -> tuple[np.ndarray, float]:
+    """The real-valued optimum x_ig (model order, (n, G)) over `model`'s constraints, and the seconds
+    Clarabel took."""
+    import scipy.sparse as sparse
+
+    net, lp = model.net, model.lp
+    if net.n == 0 or not net.upper.any():  # nobody can be placed anywhere (or nobody is requested)
+        return np.zeros((net.n, len(net.fair[0]) if net.n else 4)), 0.0
+    f = net.fair.ravel()
     d = np.maximum(f, MIN_CURVATURE_SHARE)
-    columns = np.arange(n)
-    ones = np.ones(n)
-
-    def rows(which: np.ndarray, count: int) -> sparse.csr_matrix:
-        return sparse.csr_matrix((ones, (which, columns)), shape=(count, n))
-
-    lows, highs = (bound.reindex(numbers).to_numpy() for bound in scenario.total_bounds())
-    capped, agreed = ~np.isnan(highs), np.nan_to_num(lows) > 0
-    municipality = rows(columns // n_groups, len(numbers))
-    # (5) settled as the one equality, then Ax ≤ b: (1) demand, (2) capacity, (3) agreed, (4) bounds.
-    a = sparse.vstack([
-        rows(np.zeros(n, dtype=int), 1),
-        rows(columns % n_groups, n_groups),
-        municipality[capped],
-        -municipality[agreed],
-        sparse.identity(n),
-        -sparse.identity(n),
-    ]).tocsc()
-    b = np.concatenate([
-        [settled], [scenario.request[g] for g in GROUPS], highs[capped], -lows[agreed], upper, np.zeros(n),
-    ]).astype(float)
+    curvature = np.zeros(lp.num_cols)
+    linear = np.zeros(lp.num_cols)
+    curvature[model.x.ravel()] = 2.0 / d
+    linear[model.x.ravel()] = -2.0 * f / d
+    a, b, cones = qp_form(lp)
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.time_limit = float(time_limit)
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = TOLERANCE
-    solver = clarabel.DefaultSolver(
-        sparse.diags(2.0 / d).tocsc(), -2.0 * f / d, a, b,
-        [clarabel.ZeroConeT(1), clarabel.NonnegativeConeT(a.shape[0] - 1)], settings,
-    )
+    solver = clarabel.DefaultSolver(sparse.diags(curvature).tocsc(), linear, a, b, cones, settings)
+    started = time.perf_counter()
     solution = solver.solve()
+    seconds = time.perf_counter() - started
     # "AlmostSolved" is within reduced tolerances (a degenerate case such as a single municipality):
     # good enough for targets, since the rounding LP then enforces every constraint exactly.
     if str(solution.status) not in ("Solved", "AlmostSolved"):
         raise TargetError(f"målfordelingen ble ikke løst ({solution.status})")
-    values = np.clip(np.asarray(solution.x), 0.0, upper).reshape(len(numbers), n_groups)
-    return pd.DataFrame(values, index=index, columns=list(GROUPS))
+    values = np.asarray(solution.x)
+    return np.clip(values[model.x], 0.0, net.upper), seconds

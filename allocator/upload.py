@@ -7,7 +7,8 @@ from typing import Mapping
 
 from .export import read_workbook
 from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
-from .validate import Problem, ScenarioError, build_scenario, parse_csv, parse_toml
+from .readers import parse_csv, parse_toml
+from .validate import Problem, ScenarioError, build_scenario
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 EXPECTED = f"last opp enten {SETTINGS_FILE} og {MUNICIPALITIES_FILE} sammen, eller én Excel-arbeidsbok (.xlsx)"
@@ -24,7 +25,8 @@ def scenario_from_uploads(files: Mapping[str, bytes]) -> Scenario:
         return read_workbook(io.BytesIO(files[name]), label=name)
     if len(files) == 2 and {"toml", "csv"} <= set(by_type):
         toml_name, csv_name = by_type["toml"], by_type["csv"]
-        settings = parse_toml(files[toml_name], toml_name)
+        settings, notes = parse_toml(files[toml_name], toml_name)
         rows = parse_csv(files[csv_name], csv_name)
+        rows.notes[:0] = notes
         return build_scenario(settings, rows, toml_name, csv_name)
     raise ScenarioError([Problem(", ".join(files) or "opplasting", message=EXPECTED)])

@@ -1,136 +1,117 @@
 """Turn raw scenario input into a `Scenario`, or say precisely what is wrong with it.
 
-One `check_*` function per rule. Each problem names the file (or sheet), the row (by
+One `check_*` function per rule. Each problem names the file (or sheet), the line (and the
 kommunenummer where there is one) and the column or key, and says what was expected, so a county
 adviser can fix the file without reading code. All problems are collected before raising, so a
 file with five mistakes is fixed in one round, not five.
+
+Numbers are read the way Norwegian Excel writes them: a decimal comma where a decimal is allowed
+(270,2), a space or no-break space between thousands in counts (1 474), a 3-digit kommunenummer
+read as 4 digits (301 → 0301, with a note). What is outside the documented ranges is refused: a
+value that large is a typing error, and it would otherwise end in nonsense or a solver failure.
 
 Messages are in Norwegian bokmål: they are shown as they are in the app and on the command line.
 """
 
 from __future__ import annotations
 
-import io
+import difflib
 import math
 import re
-import tomllib
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from .problems import Problem, ScenarioError
+from .readers import RawTable
 from .scenario import (
     BASELINE_PATTERNS,
+    COUNTY_COLUMN,
     DATED_COLUMNS,
     DEFAULT_DEADLINES,
     DEFAULT_GRANTS,
     GROUPS,
-    SCHEDULE_LOCK_COLUMNS,
-    Incentives,
-    Quarters,
-    even_split,
     LIMIT_COLUMNS,
     REQUIRED_COLUMNS,
+    SCHEDULE_LOCK_COLUMNS,
     TEXT_COLUMNS,
+    Counties,
     Housing,
+    Incentives,
     KeyTerm,
+    MunicipalityTable,
+    Quarters,
     Scenario,
+    even_split,
+    split_by_shares,
 )
 
-SETTINGS_KEYS = ("name", "description", "year", "request", "housing", "key", "quarters", "incentives")
+__all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
+
+SETTINGS_KEYS = ("name", "description", "year", "request", "counties", "housing", "key", "quarters", "incentives")
 QUARTER_KEYS = ("ready", "deadline", "timeliness_weight", "baseline")
 INCENTIVE_KEYS = ("bonus", "q4_threshold", "q4_deduction", "grant")
 KEY_ENTRY_KEYS = ("weight", "exponent", "credit")
+COUNTY_KEYS = ("split", "cross_border", "max_share")
+
+# Documented ranges (README, "Writing a scenario"): beyond them a value is a typing error.
+MAX_PERSONS = 10_000_000  # requests, limits, dwellings, places, locks
+MAX_POPULATION = 100_000_000
+MAX_KEY_VALUE = 1e12  # a value in a key column
+MAX_WEIGHT = 1_000.0
+MAX_EXPONENT = 5.0
+MAX_PERSONS_PER_DWELLING = 50.0
+MAX_NOK = 1e10
+MAX_TIMELINESS_WEIGHT = 1_000.0
+#: Columns that describe the row itself or a negotiated limit: never a key column.
+NOT_KEY_COLUMNS = ("kommunenummer", "kommune", *TEXT_COLUMNS, COUNTY_COLUMN, *LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS)
+
+_DIGITS = "0-9"  # ASCII only: a full-width ０３０１ is not 0301
+_NUMBER = re.compile(rf"[+-]?(?:[{_DIGITS}]+|[{_DIGITS}]{{1,3}}(?:[ \u00a0\u202f][{_DIGITS}]{{3}})+)(?:[.,][{_DIGITS}]+)?(?:[eE][+-]?[{_DIGITS}]+)?")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the input, located as precisely as we can."""
-
-    file: str
-    row: str | None = None
-    column: str | None = None
-    message: str = ""
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row:
-            where.append(self.row if self.row.startswith("linje") else f"rad {self.row}")
-        if self.column:
-            where.append(f"kolonne {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
-class ScenarioError(ValueError):
-    """The scenario input is invalid; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-# --------------------------------------------------------------------------- raw readers
-
-
-def read_toml(path: Path) -> dict:
-    if not path.is_file():
-        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
-    return parse_toml(path.read_bytes(), path.name)
-
-
-def parse_toml(data: bytes, file: str) -> dict:
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, message="filen er ikke UTF-8-tekst")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        row = f"linje {match.group(1)}" if match else None
-        raise ScenarioError([Problem(file, row, message=f"TOML-syntaksfeil: {exc}")]) from None
-
-
-def read_csv_rows(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
-    return parse_csv(path.read_bytes(), path.name)
-
-
-def parse_csv(data: bytes, file: str) -> pd.DataFrame:
-    """Read a CSV as text cells ("" for blank), so every value is checked by our own rules."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, message="filen er ikke UTF-8-tekst (lagre som «CSV UTF-8»)")]) from None
-    try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")]) from None
-    except pd.errors.ParserError as exc:
-        raise ScenarioError([Problem(file, message=f"kunne ikke lese CSV (kommaseparert): {exc}")]) from None
+def _fmt(value: float) -> str:
+    """A number as a person reads it: 1 474; 3,5."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", " ")
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",").rstrip("0").rstrip(",")
 
 
 # --------------------------------------------------------------------------- cell parsing
 
 
-def _number(text: str) -> float | None:
-    """A finite number from a cell, or None when the cell is not one."""
-    try:
-        value = float(str(text).strip())
-    except ValueError:
+def parse_number(text: str) -> float | None:
+    """A finite number from a cell (decimal comma or point, spaces between thousands), else None."""
+    stripped = str(text).strip()
+    if not _NUMBER.fullmatch(stripped):
         return None
+    value = float(re.sub("[ \u00a0\u202f]", "", stripped).replace(",", "."))
     return value if math.isfinite(value) else None
 
 
-def _whole(value: Any) -> int | None:
-    """A whole number from a TOML value or a cell; None when it is not one (bools are not)."""
+def _toml_number(value: Any) -> float | None:
+    """A finite number from TOML; text and booleans are not numbers."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _toml_whole(value: Any) -> int | None:
+    number = _toml_number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _got(value: Any) -> str:
+    """How a wrong TOML value is described: text is called text, so «"40"» is understood."""
+    if isinstance(value, str):
+        return f"tekst «{value}» (skriv tall uten anførselstegn)"
     if isinstance(value, bool):
-        return None
-    number = value if isinstance(value, (int, float)) else _number(value)
-    if number is None or not float(number).is_integer():
-        return None
-    return int(number)
+        return f"{'true' if value else 'false'}"
+    return repr(value)
 
 
 # --------------------------------------------------------------------------- settings checks
@@ -145,26 +126,95 @@ def check_top_level(settings: dict, file: str, problems: list[Problem], extra_ke
         problems.append(Problem(file, column="name", message="ventet et navn på scenarioet, f.eks. name = \"Vestland 2026\""))
     if "description" in settings and not isinstance(settings["description"], str):
         problems.append(Problem(file, column="description", message="ventet tekst"))
-    if "year" in settings and _whole(settings["year"]) is None:
-        problems.append(Problem(file, column="year", message=f"ventet et årstall, fikk {settings['year']!r}"))
+    if "year" in settings:
+        year = _toml_whole(settings["year"])
+        if year is None or not 1900 <= year <= 2200:
+            problems.append(Problem(file, column="year", message=f"ventet et årstall, fikk {_got(settings['year'])}"))
 
 
-def check_request(settings: dict, file: str, problems: list[Problem]) -> dict[str, int]:
+def _group_counts(section: dict, where: str, file: str, problems: list[Problem]) -> dict[str, int]:
+    """{group: persons} from a request table; unknown groups and bad counts are problems."""
+    counts = {g: 0 for g in GROUPS}
+    for group, value in section.items():
+        if group not in GROUPS:
+            problems.append(Problem(file, column=f"{where}.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+            continue
+        count = _toml_whole(value)
+        if count is None or not 0 <= count <= MAX_PERSONS:
+            problems.append(Problem(file, column=f"{where}.{group}", message=(
+                f"ventet et helt antall personer mellom 0 og {_fmt(MAX_PERSONS)}, fikk {_got(value)}")))
+            continue
+        counts[group] = count
+    return counts
+
+
+def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[dict[str, int], dict[str, dict[str, int]] | None]:
+    """The request per group, and per county when `[request.counties."Name"]` tables are given."""
     section = settings.get("request")
     if not isinstance(section, dict):
         problems.append(Problem(file, column="[request]", message=f"mangler; ventet en tabell med antall personer per gruppe ({', '.join(GROUPS)})"))
-        return {g: 0 for g in GROUPS}
-    request = {g: 0 for g in GROUPS}
-    for group, value in section.items():
-        if group not in GROUPS:
-            problems.append(Problem(file, column=f"request.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+        return {g: 0 for g in GROUPS}, None
+    groups = {k: v for k, v in section.items() if k != "counties"}
+    if "counties" not in section:
+        return _group_counts(groups, "request", file, problems), None
+    by_county = section["counties"]
+    if groups:
+        problems.append(Problem(file, column="[request]", message=(
+            "gi enten antall per gruppe for hele anmodningen, eller én tabell per fylke under [request.counties], ikke begge; "
+            "for å dele en nasjonal anmodning på fylkene etter nøkkelen: [request] med gruppene og [counties] split = \"key\"")))
+    if not isinstance(by_county, dict) or not by_county:
+        problems.append(Problem(file, column="[request.counties]", message=(
+            "ventet én tabell per fylke, f.eks. [request.counties.\"Vestland\"] med adults, families, minors og special_needs")))
+        return {g: 0 for g in GROUPS}, None
+    counties: dict[str, dict[str, int]] = {}
+    for fylke, counts in by_county.items():
+        where = f'request.counties."{fylke}"'
+        if not isinstance(counts, dict):
+            problems.append(Problem(file, column=where, message=f"ventet en tabell med antall personer per gruppe, fikk {_got(counts)}"))
             continue
-        count = _whole(value)
-        if count is None or count < 0:
-            problems.append(Problem(file, column=f"request.{group}", message=f"ventet et helt antall personer ≥ 0, fikk {value!r}"))
-            continue
-        request[group] = count
-    return request
+        counties[str(fylke).strip()] = _group_counts(counts, where, file, problems)
+    total = {g: sum(c[g] for c in counties.values()) for g in GROUPS}
+    return total, counties
+
+
+def check_counties_section(settings: dict, file: str, problems: list[Problem], has_groups: bool,
+                           county_requests: dict | None) -> dict | None:
+    """The optional [counties] section: how the request is split per county and crossed over borders."""
+    section = settings.get("counties")
+    if section is None:
+        return {} if county_requests is not None else None
+    if not isinstance(section, dict):
+        problems.append(Problem(file, column="[counties]", message="ventet en tabell"))
+        return None
+    for key in section:
+        if key not in COUNTY_KEYS:
+            problems.append(Problem(file, column=f"counties.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COUNTY_KEYS)}"))
+    result: dict[str, Any] = {}
+    split = section.get("split")
+    if split is not None and split != "key":
+        problems.append(Problem(file, column="counties.split", message=f"ventet \"key\" (del etter fordelingsnøkkelen), fikk {_got(split)}"))
+    elif split == "key":
+        if county_requests is not None:
+            problems.append(Problem(file, column="counties.split", message=(
+                "split = \"key\" deler en nasjonal anmodning, men [request.counties] gir allerede anmodningen per fylke; fjern én av dem")))
+        result["split"] = "key"
+    elif county_requests is None:
+        problems.append(Problem(file, column="[counties]", message=(
+            "ventet anmodningen per fylke ([request.counties.\"Navn\"]) eller split = \"key\" for å dele "
+            "den nasjonale anmodningen på fylkene")))
+    cross = section.get("cross_border", False)
+    if not isinstance(cross, bool):
+        problems.append(Problem(file, column="counties.cross_border", message=f"ventet true eller false, fikk {_got(cross)}"))
+    else:
+        result["cross_border"] = cross
+    if "max_share" in section:
+        share = _toml_number(section["max_share"])
+        if share is None or not 0 <= share <= 1:
+            problems.append(Problem(file, column="counties.max_share", message=(
+                f"ventet en andel mellom 0 og 1 av fylkets anmodning, f.eks. 0.2, fikk {_got(section['max_share'])}")))
+        else:
+            result["max_share"] = share
+    return result
 
 
 def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing:
@@ -174,12 +224,14 @@ def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing
         return Housing()
     values: dict[str, float] = {}
     for key, value in section.items():
+        number = _toml_number(value)
         if key not in Housing.__dataclass_fields__:
             problems.append(Problem(file, column=f"housing.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(Housing.__dataclass_fields__)}"))
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            problems.append(Problem(file, column=f"housing.{key}", message=f"ventet et tall > 0 (personer per bolig), fikk {value!r}"))
+        elif number is None or not 0 < number <= MAX_PERSONS_PER_DWELLING:
+            problems.append(Problem(file, column=f"housing.{key}", message=(
+                f"ventet personer per bolig, et tall over 0 og høyst {_fmt(MAX_PERSONS_PER_DWELLING)}, fikk {_got(value)}")))
         else:
-            values[key] = float(value)
+            values[key] = number
     return Housing(**values)
 
 
@@ -192,39 +244,42 @@ def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTe
     for column, entry in section.items():
         where = f"key.{column}"
         spec = entry if isinstance(entry, dict) else {"weight": entry}
-        for unknown in set(spec) - set(KEY_ENTRY_KEYS):
+        for unknown in sorted(set(spec) - set(KEY_ENTRY_KEYS)):
             problems.append(Problem(file, column=f"{where}.{unknown}", message=f"ukjent nøkkel; gyldige er {', '.join(KEY_ENTRY_KEYS)}"))
-        weight, exponent, credit = spec.get("weight", 1.0), spec.get("exponent", 1.0), spec.get("credit", False)
+        weight, exponent = _toml_number(spec.get("weight", 1.0)), _toml_number(spec.get("exponent", 1.0))
+        credit = spec.get("credit", False)
         ok = True
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            problems.append(Problem(file, column=where, message=f"vekten må være et tall ≥ 0, fikk {weight!r}"))
+        if column.strip().casefold() in {c.casefold() for c in NOT_KEY_COLUMNS}:
+            problems.append(Problem(file, column=where, message=(
+                f"«{column}» kan ikke brukes i nøkkelen (det er et nummer, et navn eller en forhandlet grense); "
+                "bruk en kolonne som beskriver kommunen, f.eks. population")))
             ok = False
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)) or exponent < 0:
-            problems.append(Problem(file, column=f"{where}.exponent", message=f"eksponenten må være et tall ≥ 0, fikk {exponent!r}"))
+        if weight is None or not 0 <= weight <= MAX_WEIGHT:
+            problems.append(Problem(file, column=where, message=f"vekten må være et tall fra 0 til {_fmt(MAX_WEIGHT)}, fikk {_got(spec.get('weight'))}"))
+            ok = False
+        if exponent is None or not 0 <= exponent <= MAX_EXPONENT:
+            problems.append(Problem(file, column=f"{where}.exponent", message=(
+                f"eksponenten må være et tall fra 0 til {_fmt(MAX_EXPONENT)}, fikk {_got(spec.get('exponent'))}")))
             ok = False
         if not isinstance(credit, bool):
-            problems.append(Problem(file, column=f"{where}.credit", message=f"ventet true eller false, fikk {credit!r}"))
+            problems.append(Problem(file, column=f"{where}.credit", message=f"ventet true eller false, fikk {_got(credit)}"))
             ok = False
         if ok:
-            terms.append(KeyTerm(column, float(weight), float(exponent), credit))
+            terms.append(KeyTerm(column, weight, exponent, credit))
     positive = sum(t.weight for t in terms if not t.credit)
     credits = sum(t.weight for t in terms if t.credit)
     if len(terms) == len(section) and positive - credits <= 0:
         problems.append(Problem(file, column="[key]", message=(
             "vektene summerer til 0 (eller fradragene er minst like store som resten); "
-            "ventet minst én kolonne med vekt > 0, f.eks. population = 1.0")))
+            "ventet minst én kolonne med vekt over 0, f.eks. population = 1.0")))
     return tuple(terms)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _group_table(section: dict, key: str, where: str, file: str, problems: list[Problem]) -> dict:
     """A per-group sub-table such as quarters.ready; a problem (and {}) when it is not a table."""
     value = section.get(key) or {}
     if not isinstance(value, dict):
-        problems.append(Problem(file, column=where, message=f"ventet en tabell med én verdi per gruppe ({', '.join(GROUPS)}), fikk {value!r}"))
+        problems.append(Problem(file, column=where, message=f"ventet en tabell med én verdi per gruppe ({', '.join(GROUPS)}), fikk {_got(value)}"))
         return {}
     return value
 
@@ -246,9 +301,9 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
         if group not in GROUPS:
             problems.append(Problem(file, column=where, message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
             continue
-        counts = [_whole(v) for v in values] if isinstance(values, list) else []
-        if len(counts) != 4 or any(c is None or c < 0 for c in counts):
-            problems.append(Problem(file, column=where, message=f"ventet fire hele tall ≥ 0 (personer klare i K1–K4), fikk {values!r}"))
+        counts = [_toml_whole(v) for v in values] if isinstance(values, list) else []
+        if len(counts) != 4 or any(c is None or not 0 <= c <= MAX_PERSONS for c in counts):
+            problems.append(Problem(file, column=where, message=f"ventet fire hele tall ≥ 0 (personer klare i K1–K4), fikk {_got(values)}"))
         elif sum(counts) != request[group]:
             problems.append(Problem(file, column=where, message=(
                 f"summerer til {sum(counts)}, men anmodningen for {group} er {request[group]}; "
@@ -257,27 +312,29 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
             ready[group] = tuple(counts)
     deadline = dict(DEFAULT_DEADLINES)
     for group, value in _group_table(section, "deadline", "quarters.deadline", file, problems).items():
-        count = _whole(value)
+        count = _toml_whole(value)
         if group not in GROUPS:
             problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
         elif count is None or not 0 <= count <= 4:
-            problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ventet antall kvartaler fra klar til bosatt, 0–4, fikk {value!r}"))
+            problems.append(Problem(file, column=f"quarters.deadline.{group}", message=f"ventet antall kvartaler fra klar til bosatt, 0–4, fikk {_got(value)}"))
         else:
             deadline[group] = count
-    weight = section.get("timeliness_weight", 0.0)
-    if not _is_number(weight) or weight < 0:
-        problems.append(Problem(file, column="quarters.timeliness_weight", message=f"ventet et tall ≥ 0, fikk {weight!r}"))
+    weight = _toml_number(section.get("timeliness_weight", 0.0))
+    if weight is None or not 0 <= weight <= MAX_TIMELINESS_WEIGHT:
+        problems.append(Problem(file, column="quarters.timeliness_weight", message=(
+            f"ventet et tall fra 0 til {_fmt(MAX_TIMELINESS_WEIGHT)}, fikk {_got(section.get('timeliness_weight'))}")))
         weight = 0.0
     baseline = section.get("baseline", "even")
     if isinstance(baseline, list):
-        if len(baseline) != 4 or not all(_is_number(v) and v >= 0 for v in baseline) or sum(baseline) <= 0:
-            problems.append(Problem(file, column="quarters.baseline", message=f"ventet fire andeler ≥ 0 (K1–K4), fikk {baseline!r}"))
+        shares = [_toml_number(v) for v in baseline]
+        if len(shares) != 4 or any(s is None or s < 0 for s in shares) or sum(s or 0 for s in shares) <= 0:
+            problems.append(Problem(file, column="quarters.baseline", message=f"ventet fire andeler ≥ 0 (K1–K4), fikk {_got(baseline)}"))
             baseline = "even"
         else:
-            baseline = tuple(float(v) / sum(baseline) for v in baseline)
+            baseline = tuple(s / sum(shares) for s in shares)
     elif not isinstance(baseline, str) or baseline not in BASELINE_PATTERNS:
         problems.append(Problem(file, column="quarters.baseline", message=(
-            f"ventet {' eller '.join(repr(k) for k in BASELINE_PATTERNS)} eller fire andeler, fikk {baseline!r}")))
+            f"ventet {' eller '.join(repr(k) for k in BASELINE_PATTERNS)} eller fire andeler, fikk {_got(baseline)}")))
         baseline = "even"
     return Quarters(ready=ready, deadline=deadline, timeliness_weight=float(weight), baseline=baseline)
 
@@ -292,24 +349,25 @@ def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Ince
         if key not in INCENTIVE_KEYS:
             problems.append(Problem(file, column=f"incentives.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(INCENTIVE_KEYS)}"))
     defaults = Incentives()
+    amount = lambda v: (n := _toml_number(v)) is not None and 0 <= n <= MAX_NOK  # noqa: E731
     bonus = section.get("bonus", list(defaults.bonus))
-    if not isinstance(bonus, list) or len(bonus) != 4 or not all(_is_number(v) and v >= 0 for v in bonus):
-        problems.append(Problem(file, column="incentives.bonus", message=f"ventet fire beløp ≥ 0 i kroner per person (K1–K4), fikk {bonus!r}"))
+    if not isinstance(bonus, list) or len(bonus) != 4 or not all(amount(v) for v in bonus):
+        problems.append(Problem(file, column="incentives.bonus", message=f"ventet fire beløp ≥ 0 i kroner per person (K1–K4), fikk {_got(bonus)}"))
         bonus = list(defaults.bonus)
     threshold = section.get("q4_threshold", defaults.q4_threshold)
-    if not _is_number(threshold) or not 0 <= threshold <= 1:
-        problems.append(Problem(file, column="incentives.q4_threshold", message=f"ventet en andel mellom 0 og 1, fikk {threshold!r}"))
+    if (number := _toml_number(threshold)) is None or not 0 <= number <= 1:
+        problems.append(Problem(file, column="incentives.q4_threshold", message=f"ventet en andel mellom 0 og 1, fikk {_got(threshold)}"))
         threshold = defaults.q4_threshold
     deduction = section.get("q4_deduction", defaults.q4_deduction)
-    if not _is_number(deduction) or deduction < 0:
-        problems.append(Problem(file, column="incentives.q4_deduction", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {deduction!r}"))
+    if not amount(deduction):
+        problems.append(Problem(file, column="incentives.q4_deduction", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {_got(deduction)}"))
         deduction = defaults.q4_deduction
     grant = dict(DEFAULT_GRANTS)
     for group, value in _group_table(section, "grant", "incentives.grant", file, problems).items():
         if group not in GROUPS:
             problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
-        elif not _is_number(value) or value < 0:
-            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {value!r}"))
+        elif not amount(value):
+            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {_got(value)}"))
         else:
             grant[group] = float(value)
     return Incentives(tuple(float(v) for v in bonus), float(threshold), float(deduction), grant)
@@ -318,167 +376,305 @@ def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Ince
 # --------------------------------------------------------------------------- municipality checks
 
 
-def _row_label(kommunenummer: str, kommune: str, line: int) -> str:
-    if re.fullmatch(r"\d{4}", kommunenummer):
-        return f"{kommunenummer} ({kommune})" if kommune else kommunenummer
-    return f"linje {line}"
+class _Rows:
+    """The municipality rows under check, with each row's label for messages."""
+
+    def __init__(self, raw: RawTable, numbers: list[str]):
+        self.raw = raw
+        self.file = raw.file
+        self.numbers = numbers
+        names = raw.column("kommune")
+        self.labels = []
+        for k, (number, name) in enumerate(zip(numbers, names)):
+            where = raw.where(k) if raw.lines else f"rad {k + 1}"
+            known = re.fullmatch(rf"[{_DIGITS}]{{4}}", number)
+            if known and not raw.lines:  # the app's own rows: the kommunenummer is the place to look
+                self.labels.append(f"rad {number} ({name.strip()})")
+            else:
+                self.labels.append(f"{where} ({number} {name.strip()})" if known else where)
+
+    def cells(self, column: str) -> list[str]:
+        return [cell.strip() for cell in self.raw.column(column)]
 
 
-def check_columns(rows: pd.DataFrame, file: str, problems: list[Problem]) -> bool:
-    rows.columns = [str(c).strip() for c in rows.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
+def check_columns(raw: RawTable, problems: list[Problem]) -> bool:
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.header]
     for column in missing:
-        problems.append(Problem(file, column=column, message=f"påkrevd kolonne mangler (påkrevd: {', '.join(REQUIRED_COLUMNS)})"))
-    duplicated = rows.columns[rows.columns.duplicated()].tolist()
-    for column in duplicated:
-        problems.append(Problem(file, column=column, message="kolonnen finnes to ganger"))
-    if not missing and rows.empty:
-        problems.append(Problem(file, message="ingen kommuner; ventet én rad per kommune"))
-    return not missing and not duplicated and not rows.empty
+        problems.append(Problem(raw.file, column=column, message=(
+            f"påkrevd kolonne mangler (påkrevd: {', '.join(REQUIRED_COLUMNS)}; fant: {', '.join(raw.header) or 'ingen'})")))
+    if not missing and not raw.rows and not raw.problems:
+        problems.append(Problem(raw.file, message="ingen kommuner; ventet én rad per kommune"))
+    return not missing
 
 
-def check_kommunenummer(rows: pd.DataFrame, labels: list[str], file: str, problems: list[Problem]) -> None:
-    numbers = rows["kommunenummer"].str.strip()
-    for label, number in zip(labels, numbers):
-        if not re.fullmatch(r"\d{4}", number):
-            problems.append(Problem(file, label, "kommunenummer", f"ventet 4 sifre, f.eks. 0301 eller 4601, fikk «{number}»"))
-    for number in sorted(set(numbers[numbers.duplicated()])):
-        problems.append(Problem(file, number, "kommunenummer", "kommunenummeret finnes på flere rader; hver kommune skal stå én gang"))
-    for label, name in zip(labels, rows["kommune"]):
-        if not name.strip():
-            problems.append(Problem(file, label, "kommune", "kommunenavn mangler"))
+def read_kommunenummer(raw: RawTable, problems: list[Problem], notes: list[str]) -> list[str]:
+    """kommunenummer as 4 ASCII digits; 3 digits get their leading zero back (Excel drops it)."""
+    numbers, padded = [], []
+    for k, cell in enumerate(raw.column("kommunenummer")):
+        number = cell.strip()
+        if re.fullmatch(rf"[{_DIGITS}]{{3}}", number):
+            padded.append(number)
+            number = "0" + number
+        numbers.append(number)
+    if padded:
+        shown = ", ".join(f"{n} → 0{n}" for n in padded[:5]) + (" …" if len(padded) > 5 else "")
+        notes.append(f"{raw.file}: {_plural(len(padded), 'kommunenummer', 'kommunenumre')} med 3 sifre er lest med 0 foran ({shown}).")
+    return numbers
 
 
-def check_counts(rows: pd.DataFrame, labels: list[str], file: str, problems: list[Problem]) -> dict[str, pd.Series]:
-    """Population and every limit column: whole numbers (limits may be blank = no limit)."""
-    parsed: dict[str, pd.Series] = {}
-    optional = [c for c in (*DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS) if c in rows.columns]
+def check_kommunenummer(rows: _Rows, problems: list[Problem]) -> None:
+    seen: dict[str, str] = {}
+    for label, number in zip(rows.labels, rows.numbers):
+        if not re.fullmatch(rf"[{_DIGITS}]{{4}}", number):
+            hint = " (bruk vanlige sifre 0–9)" if any(ch.isdigit() and not ch.isascii() for ch in number) else ""
+            problems.append(Problem(rows.file, label, "kommunenummer", f"ventet 4 sifre, f.eks. 0301 eller 4601, fikk «{number}»{hint}"))
+        elif number in seen:
+            problems.append(Problem(rows.file, label, "kommunenummer", (
+                f"kommunenummeret står også på {seen[number]}; hver kommune skal stå én gang")))
+        else:
+            seen[number] = label.split(" (")[0]
+    for label, name in zip(rows.labels, rows.cells("kommune")):
+        if not name:
+            problems.append(Problem(rows.file, label, "kommune", "kommunenavn mangler"))
+
+
+def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
+    """Population and every limit column: whole numbers in range (limits may be blank = no limit)."""
+    parsed: dict[str, np.ndarray] = {}
+    optional = [c for c in (*DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS) if c in rows.raw.header]
     for column in ("population", *LIMIT_COLUMNS, *optional):
-        if column not in rows.columns:
-            parsed[column] = pd.Series(np.nan, index=rows.index)
+        if column not in rows.raw.header:
+            parsed[column] = np.full(len(rows.numbers), np.nan)
             continue
-        values = []
-        for label, cell in zip(labels, rows[column]):
-            text = cell.strip()
+        values = np.full(len(rows.numbers), np.nan)
+        for k, (label, text) in enumerate(zip(rows.labels, rows.cells(column))):
             if text == "" and column != "population":
-                values.append(np.nan)
                 continue
-            count = _whole(text)
-            if column == "population" and (count is None or count <= 0):
-                problems.append(Problem(file, label, column, f"ventet et helt tall > 0 (innbyggere), fikk «{text}»"))
-            elif count is None or count < 0:
-                expected = "et helt tall ≥ 0, eller tom celle for «ingen grense»"
-                problems.append(Problem(file, label, column, f"ventet {expected}, fikk «{text}»"))
-            values.append(np.nan if count is None else float(count))
-        parsed[column] = pd.Series(values, index=rows.index, dtype=float)
+            number = parse_number(text)
+            whole = number is not None and number.is_integer()
+            if column == "population":
+                if not whole or not 0 < number <= MAX_POPULATION:
+                    problems.append(Problem(rows.file, label, column, (
+                        f"ventet et helt tall over 0 og høyst {_fmt(MAX_POPULATION)} (innbyggere), fikk «{text}»{_number_hint(text, number)}")))
+                    continue
+            elif not whole or not 0 <= number <= MAX_PERSONS:
+                problems.append(Problem(rows.file, label, column, (
+                    f"ventet et helt tall fra 0 til {_fmt(MAX_PERSONS)}, eller tom celle for «ingen grense», fikk «{text}»{_number_hint(text, number)}")))
+                continue
+            values[k] = number
+        parsed[column] = values
     return parsed
 
 
-def check_min_max(parsed: dict[str, pd.Series], labels: list[str], file: str, problems: list[Problem]) -> None:
-    for label, low, high in zip(labels, parsed["min_total"], parsed["max_total"]):
+def _number_hint(text: str, number: float | None) -> str:
+    if number is not None and not number.is_integer() and re.fullmatch(r"[0-9]{1,3}[.,][0-9]{3}", text):
+        return " (tusenskille skrives med mellomrom: 1 474)"
+    if number is None and text and any(ch.isdigit() and not ch.isascii() for ch in text):
+        return " (bruk vanlige sifre 0–9)"
+    return ""
+
+
+def check_min_max(rows: _Rows, parsed: dict[str, np.ndarray], problems: list[Problem]) -> None:
+    for label, low, high in zip(rows.labels, parsed["min_total"], parsed["max_total"]):
         if low > high:  # NaN compares False: a blank is no limit
-            problems.append(Problem(file, label, "min_total", f"min_total ({low:.0f}) er større enn max_total ({high:.0f})"))
+            problems.append(Problem(rows.file, label, "min_total", f"min_total ({low:.0f}) er større enn max_total ({high:.0f})"))
 
 
-def check_key_columns(rows: pd.DataFrame, labels: list[str], key: tuple[KeyTerm, ...], file: str, problems: list[Problem]) -> None:
+def resolve_key_columns(key: tuple[KeyTerm, ...], header: list[str]) -> tuple[KeyTerm, ...]:
+    """Key columns matched to the table's headers regardless of case ("Sentralitet" = sentralitet)."""
+    by_fold = {h.casefold(): h for h in header}
+    return tuple(KeyTerm(by_fold.get(t.column.casefold(), t.column), t.weight, t.exponent, t.credit) for t in key)
+
+
+def check_key_columns(rows: _Rows, key: tuple[KeyTerm, ...], problems: list[Problem], county_rows: dict[str, list[int]] | None,
+                      counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    parsed: dict[str, np.ndarray] = {}
     for term in key:
-        if term.column not in rows.columns:
-            problems.append(Problem(file, column=term.column, message=f"kolonnen brukes i [key], men finnes ikke i {file}"))
+        if term.column == "population":  # checked with the counts; one message per mistake is enough
             continue
-        values = []
-        for label, cell in zip(labels, rows[term.column]):
-            number = _number(cell)
-            if number is None or number < 0:
-                problems.append(Problem(file, label, term.column, f"kolonnen brukes i [key]; ventet et tall ≥ 0, fikk «{cell.strip()}»"))
+        if term.column not in rows.raw.header:
+            if term.column.casefold() not in {c.casefold() for c in NOT_KEY_COLUMNS}:
+                problems.append(Problem(rows.file, column=term.column, message=(
+                    f"kolonnen brukes i [key], men finnes ikke i {rows.file} (kolonner: {', '.join(rows.raw.header)})")))
+            continue
+        values = np.full(len(rows.numbers), np.nan)
+        bad = False
+        for k, (label, text) in enumerate(zip(rows.labels, rows.cells(term.column))):
+            number = parse_number(text)
+            if number is None or not 0 <= number <= MAX_KEY_VALUE:
+                problems.append(Problem(rows.file, label, term.column, (
+                    f"kolonnen brukes i [key]; ventet et tall fra 0 til {_fmt(MAX_KEY_VALUE)}, fikk «{text}»")))
+                bad = True
             else:
-                values.append(number)
-        if len(values) == len(rows) and sum(v**term.exponent for v in values if v > 0) <= 0:
-            problems.append(Problem(file, column=term.column, message="kolonnen brukes i [key], men er 0 for alle kommuner"))
+                values[k] = number
+        if not bad:
+            parsed[term.column] = values
+            groups = county_rows or {"": list(range(len(values)))}
+            for fylke, positions in groups.items():
+                if positions and not (values[positions] > 0).any():
+                    where = f" i {fylke}" if fylke else ""
+                    problems.append(Problem(rows.file, column=term.column, message=f"kolonnen brukes i [key], men er 0 for alle kommuner{where}"))
+    return parsed
 
 
-def _numeric_extra(cells: pd.Series) -> pd.Series | None:
-    """An extra column as numbers if every non-blank cell is one, else None (kept as text)."""
-    stripped = cells.str.strip()
-    numbers = [np.nan if c == "" else _number(c) for c in stripped]
-    if any(n is None for n in numbers):
+def _extra_column(cells: list[str]) -> np.ndarray | list[str]:
+    """An extra column as numbers if every non-blank cell is one, else kept as text."""
+    values = np.full(len(cells), np.nan)
+    for k, text in enumerate(cells):
+        if text:
+            number = parse_number(text)
+            if number is None:
+                return cells
+            values[k] = number
+    return values
+
+
+def check_county_column(rows: _Rows, county_requests: dict[str, dict[str, int]] | None, wanted: bool,
+                        settings_file: str, problems: list[Problem]) -> dict[str, list[int]] | None:
+    """With requests per county, every row needs a county, and every requested county rows."""
+    if not wanted:
         return None
-    return pd.Series(numbers, index=cells.index, dtype=float)
+    if COUNTY_COLUMN not in rows.raw.header:
+        problems.append(Problem(rows.file, column=COUNTY_COLUMN, message=(
+            "anmodningen er gitt per fylke, men tabellen har ingen kolonne fylke; legg til fylket på hver kommune")))
+        return None
+    groups: dict[str, list[int]] = {}
+    for k, (label, fylke) in enumerate(zip(rows.labels, rows.cells(COUNTY_COLUMN))):
+        if not fylke:
+            problems.append(Problem(rows.file, label, COUNTY_COLUMN, "fylke mangler; med anmodning per fylke må hver kommune ha sitt fylke"))
+        else:
+            groups.setdefault(fylke, []).append(k)
+    for fylke in county_requests or {}:
+        if fylke not in groups:
+            close = difflib.get_close_matches(fylke, list(groups), n=1)
+            hint = f" (mente du «{close[0]}»?)" if close else ""
+            problems.append(Problem(settings_file, column=f'request.counties."{fylke}"', message=(
+                f"fylket har en anmodning, men ingen kommuner i {rows.file}{hint}; fylkene der er: {', '.join(sorted(groups))}")))
+    return groups
 
 
 # --------------------------------------------------------------------------- whole-scenario checks
 
 
-def check_agreed_minimums(table: pd.DataFrame, request: dict[str, int], scenario: Scenario, file: str, problems: list[Problem]) -> None:
+def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]) -> None:
     """Agreed minimums must fit in the request and in each municipality's own resources."""
-    low, high = scenario.total_bounds()
-    for number in table.index:
-        if low[number] > high[number]:
-            problems.append(Problem(file, f"{number} ({table.at[number, 'kommune']})", "locked_q1–locked_q4", (
-                f"de låste kvartalene krever {low[number]:.0f} personer, men max_total eller summen av "
-                f"kvartalene tillater {high[number]:.0f}")))
-    total_min = low.fillna(0).sum()  # agreed minimums and locked quarters
+    table = scenario.table
+    low, high = scenario.bounds()
+    names = table.text("kommune")
+    label = lambda k: f"rad {table.numbers[k]} ({names[k]})"  # noqa: E731
+    for k in np.flatnonzero(low > high):
+        problems.append(Problem(file, label(k), "locked_q1–locked_q4", (
+            f"de låste kvartalene krever {low[k]:.0f} personer, men max_total eller summen av "
+            f"kvartalene tillater {high[k]:.0f}")))
+    request = scenario.request
+    total_min = np.nansum(low)  # agreed minimums and locked quarters
     if total_min > sum(request.values()):
         problems.append(Problem(file, column="min_total", message=(
             f"summen av min_total ({total_min:.0f}) er større enn hele anmodningen ({sum(request.values())}); "
             "senk min_total eller øk anmodningen")))
-    room = sum(np.minimum(scenario.group_limit(g), request[g]) for g in GROUPS)
-    for number, minimum in table["min_total"].dropna().items():
-        if minimum > room[number]:
-            problems.append(Problem(file, f"{number} ({table.at[number, 'kommune']})", "min_total", (
-                f"min_total ({minimum:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
-                f"({room[number]:.0f}); øk boliger/plasser eller senk min_total")))
+    counties = scenario.counties
+    if counties is not None and not counties.cross_border:
+        of = np.array(scenario.county_of())
+        for fylke in sorted(set(of)):
+            county_min = np.nansum(low[of == fylke])
+            asked = counties.total(fylke) if fylke in counties.requests else 0
+            if county_min > asked:
+                problems.append(Problem(file, column="min_total", message=(
+                    f"i {fylke} er summen av min_total ({county_min:.0f}) større enn fylkets anmodning ({asked}); "
+                    "senk min_total, øk fylkets anmodning eller tillat bosetting på tvers av fylkesgrenser")))
+    own_request = _own_request(scenario)
+    room = sum(np.minimum(scenario.person_caps(g), own_request[:, j]) for j, g in enumerate(GROUPS))
+    minimum = table.numeric("min_total")
+    for k in np.flatnonzero(minimum > room):
+        problems.append(Problem(file, label(k), "min_total", (
+            f"min_total ({minimum[k]:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
+            f"({room[k]:.0f}); øk boliger/plasser eller senk min_total")))
+
+
+def _own_request(scenario: Scenario) -> np.ndarray:
+    """Per municipality and group, the most persons that could come to it: its county's request
+    (the whole request with one pool or across borders)."""
+    counties = scenario.counties
+    whole = np.array([scenario.request[g] for g in GROUPS], dtype=float)
+    if counties is None or counties.cross_border:
+        return np.tile(whole, (len(scenario.table), 1))
+    return np.array([[counties.requests.get(f, {}).get(g, 0) for g in GROUPS] for f in scenario.county_of()], dtype=float)
+
+
+def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key: tuple[KeyTerm, ...], counties: list[str]) -> dict[str, dict[str, int]]:
+    """Form 3: each group of the national request split into county requests in proportion to the
+    sum of the key shares of each county's municipalities (whole persons, largest remainders)."""
+    from .key import key_share_values
+
+    shares = key_share_values({t.column: table.numeric(t.column) for t in key}, key)
+    of = table.text(COUNTY_COLUMN)
+    weight = {fylke: float(sum(s for s, f in zip(shares, of) if f == fylke)) for fylke in counties}
+    split = {g: split_by_shares(request[g], [weight[f] for f in counties]) for g in GROUPS}
+    return {fylke: {g: split[g][k] for g in GROUPS} for k, fylke in enumerate(counties)}
 
 
 # --------------------------------------------------------------------------- assembly
 
 
-def build_scenario(settings: dict, rows: pd.DataFrame, settings_file: str, rows_file: str, extra_settings: tuple[str, ...] = ()) -> Scenario:
+def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file: str | None = None,
+                   extra_settings: tuple[str, ...] = ()) -> Scenario:
     """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`."""
     problems: list[Problem] = []
+    notes: list[str] = list(raw.notes)
     check_top_level(settings, settings_file, problems, extra_settings)
-    request = check_request(settings, settings_file, problems)
+    request, county_requests = check_request(settings, settings_file, problems)
+    county_settings = check_counties_section(settings, settings_file, problems, county_requests is None, county_requests)
     housing = check_housing(settings, settings_file, problems)
     key = check_key(settings, settings_file, problems)
     quarters = check_quarters(settings, settings_file, problems, request)
     incentives = check_incentives(settings, settings_file, problems)
 
-    rows = rows.copy()
-    if not check_columns(rows, rows_file, problems):
+    problems += raw.problems
+    if not check_columns(raw, problems):
         raise ScenarioError(problems)
-    rows = rows.fillna("").astype(str)
-    labels = [_row_label(n.strip(), k.strip(), i + 2) for i, (n, k) in enumerate(zip(rows["kommunenummer"], rows["kommune"]))]
-    check_kommunenummer(rows, labels, rows_file, problems)
-    parsed = check_counts(rows, labels, rows_file, problems)
-    check_min_max(parsed, labels, rows_file, problems)
-    check_key_columns(rows, labels, key, rows_file, problems)
-    if problems:
-        raise ScenarioError(problems)
+    key = resolve_key_columns(key, raw.header)
+    numbers = read_kommunenummer(raw, problems, notes)
+    rows = _Rows(raw, numbers)
+    check_kommunenummer(rows, problems)
+    parsed = check_counts(rows, problems)
+    check_min_max(rows, parsed, problems)
+    groups = check_county_column(rows, county_requests, county_settings is not None, settings_file, problems)
+    key_values = check_key_columns(rows, key, problems, groups, parsed)
+    if problems or not raw.rows:
+        raise ScenarioError(problems or [Problem(raw.file, message="ingen kommuner; ventet én rad per kommune")])
 
-    table = pd.DataFrame({"kommune": rows["kommune"].str.strip()}, index=rows.index)
-    table["population"] = parsed["population"].astype(int)
-    for column in parsed:
+    columns: dict[str, Any] = {"kommune": rows.cells("kommune"), "population": parsed["population"]}
+    for column, values in parsed.items():
         if column != "population":
-            table[column] = parsed[column]
-    table["lock_reason"] = rows["lock_reason"].str.strip() if "lock_reason" in rows else ""
-    handled = set(REQUIRED_COLUMNS) | set(parsed) | set(TEXT_COLUMNS)
-    for column in rows.columns:
-        if column not in handled:
-            numeric = _numeric_extra(rows[column])
-            table[column] = numeric if numeric is not None else rows[column].str.strip()
-    table.index = pd.Index(rows["kommunenummer"].str.strip(), name="kommunenummer")
+            columns[column] = values
+    columns["lock_reason"] = rows.cells("lock_reason") if "lock_reason" in raw.header else [""] * len(numbers)
+    for column in raw.header:
+        if column not in columns and column != "kommunenummer":
+            columns[column] = key_values[column] if column in key_values else _extra_column(rows.cells(column))
+    table = MunicipalityTable(numbers, columns)
 
+    counties = None
+    if county_settings is not None:
+        if county_requests is None:  # form 3: split the national request by the key
+            county_requests = split_request_by_key(request, table, key, sorted(groups))
+        else:  # form 2: a county with municipalities but no request table gets 0
+            county_requests = {**{f: {g: 0 for g in GROUPS} for f in groups}, **county_requests}
+        counties = Counties(requests=county_requests, split=county_settings.get("split"),
+                            cross_border=county_settings.get("cross_border", False), max_share=county_settings.get("max_share"))
     scenario = Scenario(
         name=str(settings["name"]).strip(),
         request=request,
-        municipalities=table,
+        table=table,
         key=key,
         housing=housing,
         description=str(settings.get("description", "")).strip(),
-        year=_whole(settings["year"]) if "year" in settings else None,
+        year=_toml_whole(settings["year"]) if "year" in settings else None,
         quarters=quarters,
         incentives=incentives,
+        counties=counties,
+        notes=tuple(notes),
     )
-    check_agreed_minimums(table, request, scenario, rows_file, problems)
+    check_agreed_minimums(scenario, rows_file or raw.file, problems)
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -486,7 +682,8 @@ def build_scenario(settings: dict, rows: pd.DataFrame, settings_file: str, rows_
 
 def validate_scenario(scenario: Scenario) -> Scenario:
     """Re-run every check on an edited scenario (the app's edits), by its file form."""
-    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE, municipalities_csv_frame, settings_dict
+    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE, municipalities_csv_rows, settings_dict
 
-    rows = municipalities_csv_frame(scenario).astype(str)
-    return build_scenario(settings_dict(scenario), rows, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    header, rows = municipalities_csv_rows(scenario)
+    raw = RawTable.from_records(MUNICIPALITIES_FILE, header, rows)
+    return build_scenario(settings_dict(scenario), raw, SETTINGS_FILE, MUNICIPALITIES_FILE)

@@ -253,11 +253,11 @@ def test_a_locked_municipality_holds_its_number_while_the_request_changes(offere
     [
         (
             vestland_files({(KINN, "population"): "sytten tusen"}),
-            ["municipalities.csv", "rad 4602 (Kinn)", "kolonne population", "«sytten tusen»"],
+            ["municipalities.csv", "linje 3 (4602 Kinn)", "kolonne population", "«sytten tusen»"],
         ),
         (
             vestland_files({(ETNE, "max_total"): "-3"}),
-            ["municipalities.csv", "rad 4611 (Etne)", "kolonne max_total", "«-3»"],
+            ["municipalities.csv", "linje 4 (4611 Etne)", "kolonne max_total", "«-3»"],
         ),
         ([("plan.xlsx", b"dette er ikke en arbeidsbok", XLSX)], ["plan.xlsx", "Excel"]),
         ([vestland_files()[0]], ["scenario.toml", "municipalities.csv", ".xlsx"]),

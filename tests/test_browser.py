@@ -203,7 +203,7 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
     error = page.get_by_test_id("stAlert").filter(has_text="Opplastingen ble ikke lastet inn")
     expect(error).to_be_visible()
     expect(error).to_contain_text("det du hadde er beholdt")
-    expect(error).to_contain_text("municipalities.csv, rad 4602 (Kinn), kolonne population")
+    expect(error).to_contain_text("municipalities.csv, linje 3 (4602 Kinn), kolonne population")
     expect(error).to_contain_text("«mange»")
     expect(page.get_by_role("heading", name="Bosetting: Vestland 2026")).to_be_visible()
     expect(total).to_contain_text("1 474")

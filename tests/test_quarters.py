@@ -707,7 +707,7 @@ QUARTER_TOML_PROBLEMS = [
     ("[quarters]\ndeadline.adults = -1\n", "quarters.deadline.adults", "0–4"),
     ("[quarters]\ndeadline.elders = 1\n", "quarters.deadline.elders", "ukjent gruppe"),
     ("[quarters]\ndeadline = 2\n", "quarters.deadline", "tabell"),
-    ("[quarters]\ntimeliness_weight = -1\n", "quarters.timeliness_weight", "≥ 0"),
+    ("[quarters]\ntimeliness_weight = -1\n", "quarters.timeliness_weight", "fra 0 til"),
     ("[quarters]\nbaseline = \"frontloaded\"\n", "quarters.baseline", "backloaded"),
     ("[quarters]\nbaseline = [1, 2]\n", "quarters.baseline", "fire"),
     ("[quarters]\nbaseline = [0, 0, 0, 0]\n", "quarters.baseline", "fire"),
@@ -749,7 +749,7 @@ def test_dated_and_lock_columns_must_be_whole_numbers_at_least_zero(column, cell
     with pytest.raises(ScenarioError) as caught:
         load_scenario(scenario_dir(toml=scenario_toml(extra="[quarters]\n"), csv=csv))
     problems = caught.value.problems
-    assert [(p.file, p.row, p.column) for p in problems] == [("municipalities.csv", "4602 (Kinn)", column)], problems
+    assert [(p.file, p.row, p.column) for p in problems] == [("municipalities.csv", "linje 3 (4602 Kinn)", column)], problems
     assert f"«{cell}»" in problems[0].message
 
 

@@ -68,15 +68,31 @@ CASES = [
         "4602",
         "kommunenummer",
         csv=municipalities_csv(rows=[*DEFAULT_ROWS, {"kommunenummer": "4602", "kommune": "Kinn igjen", "population": "100"}]),
-        says=("flere rader",),
+        says=("står også på linje 3",),
     ),
     Case(
-        "kommunenummer with three digits",
+        "kommunenummer with two digits",
         ROWS,
         "linje 2",
         "kommunenummer",
-        csv=municipalities_csv(rows=_rows_with(k4601={"kommunenummer": "301"})),
-        says=("301",),
+        csv=municipalities_csv(rows=_rows_with(k4601={"kommunenummer": "30"})),
+        says=("30",),
+    ),
+    Case(
+        "kommunenummer in full-width digits",
+        ROWS,
+        "linje 2",
+        "kommunenummer",
+        csv=municipalities_csv(rows=_rows_with(k4601={"kommunenummer": "０３０１"})),
+        says=("vanlige sifre",),
+    ),
+    Case(
+        "a three-digit kommunenummer that then appears twice",
+        ROWS,
+        "linje 3",
+        "kommunenummer",
+        csv=municipalities_csv(rows=_rows_with(k4601={"kommunenummer": "301"}, k4602={"kommunenummer": "0301"})),
+        says=("står også på linje 2",),
     ),
     Case(
         "kommunenummer with a letter",
@@ -236,18 +252,28 @@ def test_every_problem_is_reported_in_one_round(scenario_dir):
     )
     with pytest.raises(ScenarioError) as caught:
         load_scenario(folder)
-    located = {(p.file, (p.row or "")[:4], p.column) for p in caught.value.problems}
+    located = {(p.file, p.row or "", p.column) for p in caught.value.problems}
     assert {
         (SETTINGS, "", "request.children"),
-        (ROWS, "4602", "max_total"),
-        (ROWS, "4611", "population"),
-        (ROWS, "4612", "small_dwellings"),
+        (ROWS, "linje 3 (4602 Kinn)", "max_total"),
+        (ROWS, "linje 4 (4611 Etne)", "population"),
+        (ROWS, "linje 5 (4612 Sveio)", "small_dwellings"),
     } <= located
 
 
-def test_csv_that_is_not_utf8_is_refused_naming_the_file(scenario_dir):
+def test_csv_in_windows_1252_is_read_with_a_note(scenario_dir):
     folder = scenario_dir()
-    (folder / ROWS).write_bytes(municipalities_csv(rows=[{"kommunenummer": "4642", "kommune": "Lærdal", "population": "2160"}]).encode("latin-1"))
+    (folder / ROWS).write_bytes(municipalities_csv(rows=[{"kommunenummer": "4642", "kommune": "Lærdal", "population": "2160"}]).encode("cp1252"))
+    scenario = load_scenario(folder)
+    assert scenario.table.text("kommune") == ("Lærdal",)
+    assert any("Windows-1252" in note and ROWS in note for note in scenario.notes)
+    result = run_cli("validate", folder)
+    assert result.returncode == 0 and "Windows-1252" in result.stderr
+
+
+def test_csv_that_is_neither_utf8_nor_windows_1252_is_refused_naming_the_file(scenario_dir):
+    folder = scenario_dir()
+    (folder / ROWS).write_bytes(municipalities_csv().encode("utf-8").replace(b"Kinn", b"K\x81\x8d\xffnn"))
     with pytest.raises(ScenarioError) as caught:
         load_scenario(folder)
     assert any(p.file == ROWS for p in caught.value.problems)

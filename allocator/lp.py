@@ -1,0 +1,398 @@
+"""Linear programmes as arrays: written once, handed to HiGHS in one call, or to CBC through PuLP.
+
+Why arrays and not PuLP expressions: measured on the national case (357 municipalities), building
+the stage-1 and rounding models as PuLP expressions took about 100 ms and copying them into HiGHS
+another 25 ms, against 56 ms inside the solvers; a PuLP-built model could not come near the
+solvers' own speed. Here each model is built from numpy arrays in a few milliseconds and passed to
+HiGHS as one column-wise matrix. PuLP is still the route to CBC (the fallback when highspy is
+missing) and to `.lp`/`.mps` files, built from the same arrays by `to_pulp`, so there is one
+model, not two hand-kept copies.
+
+Columns and rows are added in named *families* (``x``, ``demand``, ``capacity`` …), so a solution,
+its duals and its reduced costs can be read back per family and put beside the scenario's rows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+INF = math.inf
+
+highspy = None  # imported on first use: the command line's --help must not pay for the solver
+
+
+def _highspy():
+    """The highspy module, or None when it is not installed (CBC through PuLP is the fallback)."""
+    global highspy
+    if highspy is None:
+        try:
+            import highspy as module
+        except ImportError:
+            return None
+        highspy = module
+    return highspy
+
+
+Labels = Callable[[int], str] | Sequence[str] | None
+
+
+@dataclass
+class _Family:
+    start: int
+    stop: int
+    labels: Labels = None
+
+    def label(self, family: str, k: int) -> str:
+        if self.labels is None:
+            return f"{family}_{k}"
+        return self.labels(k) if callable(self.labels) else self.labels[k]
+
+
+@dataclass
+class LinearProgram:
+    """min (or max) c·x subject to row_lower ≤ A x ≤ row_upper and col_lower ≤ x ≤ col_upper."""
+
+    name: str
+    maximize: bool = False
+    _col_lower: list[np.ndarray] = field(default_factory=list, repr=False)
+    _col_upper: list[np.ndarray] = field(default_factory=list, repr=False)
+    _cost: list[np.ndarray] = field(default_factory=list, repr=False)
+    _integer: list[np.ndarray] = field(default_factory=list, repr=False)
+    _row_lower: list[np.ndarray] = field(default_factory=list, repr=False)
+    _row_upper: list[np.ndarray] = field(default_factory=list, repr=False)
+    _entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+    columns: dict[str, _Family] = field(default_factory=dict, repr=False)
+    rows: dict[str, _Family] = field(default_factory=dict, repr=False)
+    num_cols: int = 0
+    num_rows: int = 0
+
+    # ---------------------------------------------------------------- building
+
+    def add_columns(self, family: str, count: int, lower=0.0, upper=INF, cost=0.0, integer: bool = False,
+                    labels: Labels = None) -> np.ndarray:
+        """`count` new variables; returns their column indices."""
+        if family in self.columns:
+            raise ValueError(f"column family {family!r} exists")
+        self._col_lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy())
+        self._col_upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy())
+        self._cost.append(np.broadcast_to(np.asarray(cost, dtype=float), (count,)).copy())
+        self._integer.append(np.full(count, integer))
+        self.columns[family] = _Family(self.num_cols, self.num_cols + count, labels)
+        self.num_cols += count
+        return np.arange(self.num_cols - count, self.num_cols)
+
+    def add_rows(self, family: str, lower, upper, rows: np.ndarray, cols: np.ndarray, values,
+                 labels: Labels = None) -> np.ndarray:
+        """New rows lower_k ≤ Σ values·x[cols] ≤ upper_k, with entries (rows[j], cols[j], values[j])
+        and rows[j] numbered within this family (0 … k−1). Returns the rows' indices."""
+        if family in self.rows:
+            raise ValueError(f"row family {family!r} exists")
+        lower, upper = (a.astype(float) for a in np.broadcast_arrays(np.atleast_1d(lower), np.atleast_1d(upper)))
+        count = len(lower)
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape).copy()
+        self._row_lower.append(lower)
+        self._row_upper.append(upper)
+        self._entries.append((rows + self.num_rows, cols, values))
+        self.rows[family] = _Family(self.num_rows, self.num_rows + count, labels)
+        self.num_rows += count
+        return np.arange(self.num_rows - count, self.num_rows)
+
+    def add_sum_rows(self, family: str, groups: Sequence[np.ndarray], lower, upper, labels: Labels = None,
+                     coefficients: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """One row per entry of `groups`: lower_k ≤ Σ_{j ∈ groups[k]} x_j ≤ upper_k (coefficients 1
+        unless given)."""
+        lengths = [len(g) for g in groups]
+        lower, upper = (np.broadcast_to(np.asarray(v, dtype=float), (len(groups),)) for v in (lower, upper))
+        rows = np.repeat(np.arange(len(groups)), lengths)
+        cols = np.concatenate(groups) if groups else np.empty(0, dtype=np.int64)
+        values = np.concatenate(coefficients) if coefficients is not None else 1.0
+        return self.add_rows(family, lower, upper, rows, cols, values, labels)
+
+    # ---------------------------------------------------------------- arrays
+
+    def _cat(self, parts: list[np.ndarray], dtype=float) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    @property
+    def col_lower(self) -> np.ndarray:
+        return self._cat(self._col_lower)
+
+    @property
+    def col_upper(self) -> np.ndarray:
+        return self._cat(self._col_upper)
+
+    @property
+    def cost(self) -> np.ndarray:
+        return self._cat(self._cost)
+
+    @property
+    def integer(self) -> np.ndarray:
+        return self._cat(self._integer, bool)
+
+    @property
+    def row_lower(self) -> np.ndarray:
+        return self._cat(self._row_lower)
+
+    @property
+    def row_upper(self) -> np.ndarray:
+        return self._cat(self._row_upper)
+
+    def set_cost(self, cols: np.ndarray, values) -> None:
+        cost = self.cost
+        cost[np.asarray(cols)] = values
+        self._cost = [cost]
+
+    def add_cost(self, cols: np.ndarray, values) -> None:
+        """Add to the cost of columns (a column may be named more than once)."""
+        cost = self.cost
+        np.add.at(cost, np.asarray(cols), np.broadcast_to(np.asarray(values, dtype=float), np.shape(cols)))
+        self._cost = [cost]
+
+    def set_bounds(self, cols: np.ndarray, lower, upper) -> None:
+        low, high = self.col_lower, self.col_upper
+        low[np.asarray(cols)] = lower
+        high[np.asarray(cols)] = upper
+        self._col_lower, self._col_upper = [low], [high]
+
+    def set_integer(self, integer: bool = True) -> None:
+        self._integer = [np.full(self.num_cols, integer)]
+
+    def triplets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All matrix entries as (row, column, value)."""
+        if not self._entries:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0)
+        rows, cols, values = (np.concatenate(part) for part in zip(*self._entries))
+        keep = values != 0
+        return rows[keep], cols[keep], values[keep]
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The matrix column-wise (starts, row indices, values); duplicate entries are summed."""
+        rows, cols, values = self.triplets()
+        order = np.lexsort((rows, cols))
+        rows, cols, values = rows[order], cols[order], values[order]
+        if len(rows) > 1:
+            same = (rows[1:] == rows[:-1]) & (cols[1:] == cols[:-1])
+            if same.any():
+                first = np.concatenate([[True], ~same])
+                groups = np.cumsum(first) - 1
+                values = np.bincount(groups, weights=values)
+                rows, cols = rows[first], cols[first]
+        starts = np.zeros(self.num_cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=self.num_cols), out=starts[1:])
+        return starts, rows, values
+
+    def column_labels(self) -> list[str]:
+        return [family.label(name, k) for name, family in self.columns.items() for k in range(family.stop - family.start)]
+
+    def row_labels(self) -> list[str]:
+        return [family.label(name, k) for name, family in self.rows.items() for k in range(family.stop - family.start)]
+
+    # ---------------------------------------------------------------- other forms
+
+    def to_highs(self):
+        """A `highspy.HighsLp` of this programme (column-wise matrix, same row and column order)."""
+        lp = _highspy().HighsLp()
+        lp.num_col_, lp.num_row_ = self.num_cols, self.num_rows
+        lp.col_cost_ = -self.cost if self.maximize else self.cost
+        lp.col_lower_, lp.col_upper_ = self.col_lower, self.col_upper
+        lp.row_lower_, lp.row_upper_ = self.row_lower, self.row_upper
+        starts, index, value = self.csc()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, index, value
+        integer = self.integer
+        if integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+        return lp
+
+    def to_pulp(self):
+        """The same programme as a `pulp.LpProblem` (for CBC, and for writing .lp/.mps files)."""
+        import pulp
+
+        problem = pulp.LpProblem(self.name, pulp.LpMaximize if self.maximize else pulp.LpMinimize)
+        lower, upper, cost, integer = self.col_lower, self.col_upper, self.cost, self.integer
+        variables = [
+            problem.add_variable(
+                label, lowBound=None if lo == -INF else lo, upBound=None if hi == INF else hi,
+                cat=pulp.LpInteger if whole else pulp.LpContinuous,
+            )
+            for label, lo, hi, whole in zip(self.column_labels(), lower, upper, integer)
+        ]
+        problem.setObjective(pulp.LpAffineExpression([(v, c) for v, c in zip(variables, cost) if c != 0]))
+        starts, index, value = self.csc()
+        by_row: list[list[tuple]] = [[] for _ in range(self.num_rows)]
+        for col, var in enumerate(variables):
+            for k in range(starts[col], starts[col + 1]):
+                by_row[index[k]].append((var, value[k]))
+        for row, (label, lo, hi) in enumerate(zip(self.row_labels(), self.row_lower, self.row_upper)):
+            expression = pulp.LpAffineExpression(by_row[row])
+            if lo == hi:
+                problem += pulp.LpConstraint(expression, pulp.LpConstraintEQ, label, lo)
+            else:
+                if lo > -INF:
+                    problem += pulp.LpConstraint(expression, pulp.LpConstraintGE, f"{label}_low" if hi < INF else label, lo)
+                if hi < INF:
+                    problem += pulp.LpConstraint(expression, pulp.LpConstraintLE, label, hi)
+        return problem, variables
+
+    def write(self, path: str) -> None:
+        """Write the model as .lp or .mps (by extension), through PuLP."""
+        problem, _ = self.to_pulp()
+        if str(path).lower().endswith(".mps"):
+            problem.writeMPS(str(path))
+        else:
+            problem.writeLP(str(path))
+
+
+# --------------------------------------------------------------------------- solving
+
+
+@dataclass
+class Solution:
+    """What a solver returned. `status` is "optimal", "infeasible", "unbounded", "time_limit" or
+    "error"; `detail` is the solver's own word for it."""
+
+    status: str
+    detail: str
+    x: np.ndarray
+    objective: float
+    seconds: float
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+    proven_gap: float | None = None  # MIP: |objective − best bound|
+
+    def values(self, lp: LinearProgram, family: str) -> np.ndarray:
+        block = lp.columns[family]
+        return self.x[block.start:block.stop]
+
+    def duals(self, lp: LinearProgram, family: str) -> np.ndarray:
+        block = lp.rows[family]
+        return self.row_dual[block.start:block.stop]
+
+
+_BANNER_SILENCED = False
+
+
+def _silence_highs_banner() -> None:
+    """HiGHS prints a banner to C-level stdout the first time a solver is made in a process,
+    before any option can turn output off; it would corrupt `--json` output. Make that first
+    instance with stdout pointed at /dev/null."""
+    global _BANNER_SILENCED
+    if _BANNER_SILENCED or _highspy() is None:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SILENCED = True
+
+
+def highs_available() -> bool:
+    return _highspy() is not None
+
+
+def new_highs(time_limit: float, rel_gap: float = 0.0, abs_gap: float = 1e-6):
+    """A silent, single-threaded (deterministic) HiGHS instance. A MIP stops when its proven gap is
+    within `abs_gap` (or `rel_gap` of the objective)."""
+    _silence_highs_banner()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("mip_abs_gap", float(abs_gap))
+    return h
+
+
+def run_highs(h, lp: LinearProgram) -> Solution:
+    """Run an instance that holds `lp` (passed or changed in place) and read the result."""
+    started = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - started
+    model_status = h.getModelStatus()
+    detail = h.modelStatusToString(model_status)
+    statuses = highspy.HighsModelStatus
+    status = {
+        statuses.kOptimal: "optimal",
+        statuses.kInfeasible: "infeasible",
+        statuses.kUnbounded: "unbounded",
+        statuses.kUnboundedOrInfeasible: "infeasible",
+        statuses.kTimeLimit: "time_limit",
+    }.get(model_status, "error")
+    info = h.getInfo()
+    solution = h.getSolution()
+    has_values = solution.value_valid
+    x = np.asarray(solution.col_value) if has_values else np.full(lp.num_cols, np.nan)
+    sign = -1.0 if lp.maximize else 1.0
+    objective = sign * info.objective_function_value if has_values else math.nan
+    row_dual = col_dual = None
+    if solution.dual_valid:
+        row_dual = sign * np.asarray(solution.row_dual)
+        col_dual = sign * np.asarray(solution.col_dual)
+    gap = None
+    if lp.integer.any() and has_values:
+        gap = abs(info.objective_function_value - info.mip_dual_bound)
+    return Solution(status, detail, x, objective, seconds, row_dual, col_dual, gap)
+
+
+def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0, rel_gap: float = 0.0,
+             abs_gap: float = 1e-6) -> Solution:
+    """Solve with HiGHS (in memory, one hand-over) or CBC (through PuLP)."""
+    if solver == "highs":
+        h = new_highs(time_limit, rel_gap, abs_gap)
+        h.passModel(lp.to_highs())
+        return run_highs(h, lp)
+    if solver == "cbc":
+        return _solve_cbc(lp, time_limit, rel_gap, abs_gap)
+    raise ValueError(f"unknown solver {solver!r}")
+
+
+def _solve_cbc(lp: LinearProgram, time_limit: float, rel_gap: float, abs_gap: float) -> Solution:
+    import tempfile
+
+    import pulp
+
+    problem, variables = lp.to_pulp()
+    with tempfile.TemporaryDirectory(prefix="allocator-") as tmp:
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=rel_gap, gapAbs=abs_gap)
+        solver.tmpDir = tmp  # PuLP writes .mps/.sol files there; the directory is removed after
+        if not solver.available():
+            raise RuntimeError("CBC er ikke tilgjengelig")
+        started = time.perf_counter()
+        problem.solve(solver)
+        seconds = time.perf_counter() - started
+    if problem.status == pulp.LpStatusOptimal and problem.sol_status == pulp.LpSolutionOptimal:
+        status = "optimal"
+    elif problem.status == pulp.LpStatusInfeasible:
+        status = "infeasible"
+    elif problem.status == pulp.LpStatusUnbounded:
+        status = "unbounded"
+    elif problem.sol_status in (pulp.LpSolutionIntegerFeasible, pulp.LpSolutionNoSolutionFound) and problem.status != pulp.LpStatusOptimal:
+        status = "time_limit"
+    else:
+        status = "time_limit" if problem.status == pulp.LpStatusOptimal else "error"
+    x = np.array([v.varValue if v.varValue is not None else np.nan for v in variables], dtype=float)
+    objective = float(np.nansum(lp.cost * x))
+    row_dual = None
+    if not lp.integer.any() and status == "optimal":
+        try:
+            duals = [c.pi for c in problem.constraints.values()]
+            if all(d is not None for d in duals) and len(duals) == lp.num_rows:
+                row_dual = np.array(duals, dtype=float)
+        except AttributeError:
+            pass
+    return Solution(status, pulp.LpStatus[problem.status], x, objective, seconds, row_dual, None)

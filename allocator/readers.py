@@ -1,0 +1,270 @@
+"""Scenario files as people really save them: bytes in, plain rows of text cells out.
+
+A municipality table may come as CSV from Norwegian Excel (semicolon-separated, Windows-1252 or
+UTF-8 with a byte-order mark, `301` for `0301`), as CSV from other tools (comma or tab), or as a
+sheet of an Excel workbook. Every reader here turns its input into the same `RawTable`: the
+header with known column names recognised (trimmed, any case, Norwegian or code names), the cells
+as text, and the file's own line (or sheet row) of each row, so that `validate.py` checks every
+value by one set of rules and points at the line a user sees in their editor.
+
+Nothing is guessed silently: a fallback (Windows-1252, a padded kommunenummer) is reported as a
+note, and what cannot be read safely (a row with too many fields, a duplicate or unnamed column
+holding data) is refused with the line and a hint how to fix it. No pandas here: the command line
+reads and validates a scenario without importing it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .scenario import COUNTY_COLUMN, DATED_COLUMNS, LIMIT_COLUMNS, REQUIRED_COLUMNS, SCHEDULE_LOCK_COLUMNS, TEXT_COLUMNS
+from .problems import Problem, ScenarioError
+
+KNOWN_COLUMNS: tuple[str, ...] = (
+    *REQUIRED_COLUMNS, *LIMIT_COLUMNS, *TEXT_COLUMNS, COUNTY_COLUMN, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS,
+)
+#: Norwegian headers (as the app and the exports write them) and common spellings → column codes.
+HEADER_ALIASES: dict[str, str] = {
+    "kommunenr.": "kommunenummer", "kommunenr": "kommunenummer", "knr": "kommunenummer", "kommune-nr": "kommunenummer",
+    "kommunenavn": "kommune", "navn": "kommune",
+    "innbyggere": "population", "folkemengde": "population", "folketall": "population", "innbyggertall": "population",
+    "maks totalt": "max_total", "maks. totalt": "max_total", "min. totalt": "min_total", "min totalt": "min_total",
+    "småboliger": "small_dwellings", "familieboliger": "family_dwellings",
+    "plasser em": "minor_places", "plasser for enslige mindreårige": "minor_places",
+    "plasser særskilte behov": "special_places", "plasser for særskilte behov": "special_places",
+    "begrunnelse for lås": "lock_reason", "begrunnelse": "lock_reason",
+}
+SEPARATORS = {";": "semikolon", ",": "komma", "\t": "tabulator"}
+
+
+@dataclass
+class RawTable:
+    """Rows of text cells with the file's own line of each row.
+
+    `header` holds the recognised column names; `rows[k][j]` is the text of column j in data row
+    k ("" when blank), read from line (or sheet row) `lines[k]`. `problems` are what could not be
+    read (a row with a wrong number of fields is left out of `rows` and reported here instead).
+    """
+
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    line_word: str = "linje"
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def column(self, name: str) -> list[str]:
+        j = self.header.index(name)
+        return [row[j] for row in self.rows]
+
+    def where(self, k: int) -> str:
+        return f"{self.line_word} {self.lines[k]}"
+
+    @staticmethod
+    def from_records(file: str, header: list[str], rows: list[list[str]], line_word: str = "rad") -> "RawTable":
+        """A table from clean header and rows held in memory (the app's own scenario): no file
+        lines, so messages name each row by its kommunenummer."""
+        return RawTable(file, list(header), [list(r) for r in rows], [], line_word)
+
+
+def canonical_header(text: str) -> str:
+    """A header cell as a column code: trimmed; known columns in any case or by their Norwegian name."""
+    name = " ".join(str(text).split())
+    folded = name.casefold()
+    for known in KNOWN_COLUMNS:
+        if folded == known.casefold():
+            return known
+    return HEADER_ALIASES.get(folded, name)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def decode_text(data: bytes, file: str, what: str) -> tuple[str, list[str]]:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else Windows-1252 with a note."""
+    if data.startswith(b"PK\x03\x04"):
+        raise ScenarioError([Problem(file, message=f"filen ser ut som en Excel-arbeidsbok (.xlsx), ikke {what}; "
+                                                   "last den opp som .xlsx eller lagre som CSV")])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file, message=(
+            "filen er verken UTF-8 eller Windows-1252-tekst; lagre den på nytt som «CSV UTF-8» i Excel"))]) from None
+    return text, [f"{file}: lest som Windows-1252 (ikke UTF-8); sjekk at æ, ø og å ser riktige ut."]
+
+
+def detect_separator(text: str) -> str:
+    """The separator of the header line: `;`, `,` or tab, whichever splits it into most fields."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: _count_outside_quotes(header, sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ";", sep == ","))
+    return best if counts[best] else ","
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def read_csv_file(path: Path) -> RawTable:
+    if not path.is_file():
+        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
+    return parse_csv(path.read_bytes(), path.name)
+
+
+def parse_csv(data: bytes, file: str) -> RawTable:
+    """Rows of a CSV file as text, with the separator detected and every record's first line."""
+    text, notes = decode_text(data, file, "CSV")
+    if "\x00" in text:
+        raise ScenarioError([Problem(file, message="filen inneholder binærdata (NUL-tegn); ventet tekst (CSV)")])
+    separator = detect_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    records: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if any(cell.strip() for cell in record):
+                records.append((start, record))
+    except csv.Error as exc:
+        raise ScenarioError([Problem(file, f"linje {reader.line_num}", message=f"kunne ikke lese CSV: {exc}")]) from None
+    if not records:
+        raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")])
+    (header_line, header), *data_rows = records
+    table = _table_from_cells(file, header, data_rows, "linje", SEPARATORS[separator])
+    table.notes[:0] = notes
+    return table
+
+
+def _table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, list[str]]], line_word: str,
+                      separator_word: str | None = None) -> RawTable:
+    """Check the header and each row's width; keep what can be read, report the rest."""
+    problems: list[Problem] = []
+    width = len(header)
+    good: list[tuple[int, list[str]]] = []
+    for line, cells in data_rows:
+        if len(cells) != width:
+            extra = len(cells) > width
+            hint = ""
+            if extra and separator_word == "komma":
+                hint = " (et desimaltall med komma uten anførselstegn, eller et komma for mye på slutten?)"
+            elif extra and separator_word:
+                hint = f" (et {separator_word} for mye?)"
+            elif separator_word:
+                hint = f" (mangler et {separator_word}?)"
+            problems.append(Problem(file, f"{line_word} {line}", message=(
+                f"{line_word} {line} har {len(cells)} felt, overskriften har {width}{hint}")))
+        else:
+            good.append((line, cells))
+    names = [canonical_header(h) for h in header]
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if not name:
+            filled = next(((line, cells[j]) for line, cells in good if cells[j].strip()), None)
+            if filled:
+                problems.append(Problem(file, column=f"nr. {j + 1}", message=(
+                    f"kolonne nr. {j + 1} har ingen overskrift, men har verdier ({line_word} {filled[0]}: «{filled[1].strip()}»); "
+                    "gi den et navn eller slett kolonnen")))
+            continue  # an unnamed, empty column (e.g. separators at the end of each line) holds nothing
+        if name in seen:
+            problems.append(Problem(file, column=name, message=(
+                f"kolonnen finnes to ganger (kolonne nr. {seen[name] + 1} og {j + 1}); slett den ene")))
+            continue
+        seen[name] = j
+        keep.append(j)
+    rows = [[cells[j] for j in keep] for _, cells in good]
+    return RawTable(file, [names[j] for j in keep], rows, [line for line, _ in good], line_word, [], problems)
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def read_toml_file(path: Path) -> tuple[dict, list[str]]:
+    if not path.is_file():
+        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
+    return parse_toml(path.read_bytes(), path.name)
+
+
+def parse_toml(data: bytes, file: str) -> tuple[dict, list[str]]:
+    """Settings from TOML (a BOM is fine); a syntax error names its line."""
+    text, notes = decode_text(data, file, "TOML-tekst")
+    try:
+        return tomllib.loads(text), notes
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        row = f"linje {match.group(1)}" if match else None
+        raise ScenarioError([Problem(file, row, message=f"TOML-syntaksfeil: {exc}")]) from None
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def cell_text(value: Any) -> str:
+    """An Excel cell as the text a CSV would hold: 12 not 12.0, blank for empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def read_workbook_sheets(source: str | Path | BinaryIO, label: str) -> dict[str, list[tuple[int, list[Any]]]]:
+    """Every sheet of an .xlsx workbook as (sheet row, cell values), blank rows left out."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise ScenarioError([Problem(label, message=f"kunne ikke lese filen som Excel-arbeidsbok (.xlsx): {exc}")]) from None
+    try:
+        sheets = {}
+        for sheet in book.worksheets:
+            rows = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if any(v is not None and str(v).strip() for v in values):
+                    rows.append((number, list(values)))
+            sheets[sheet.title] = rows
+        return sheets
+    finally:
+        book.close()
+
+
+def sheet_table(rows: list[tuple[int, list[Any]]], file: str) -> RawTable:
+    """A sheet's rows as a `RawTable` (first non-blank row = header), lines = sheet rows."""
+    if not rows:
+        raise ScenarioError([Problem(file, message="arket er tomt; ventet en overskriftsrad og én rad per kommune")])
+    (_, header), *data = rows
+    width = max(len(header), *(len(values) for _, values in data)) if data else len(header)
+    pad = lambda values: [cell_text(v) for v in values] + [""] * (width - len(values))  # noqa: E731
+    return _table_from_cells(file, pad(header), [(number, pad(values)) for number, values in data], "rad")
