@@ -19,6 +19,7 @@ from allocator.plan import Plan
 from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Incentives, KeyTerm, Quarters, Scenario, fingerprint
 from allocator.solve import SolveError, solve
 from allocator.upload import scenario_from_uploads
+from allocator.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scenario_files
 from allocator.validate import ScenarioError
 from allocator.views import (
     DATED_INPUTS,
@@ -121,6 +122,17 @@ def _on_upload() -> None:
         st.session_state.edit_error = "Opplastingen ble ikke lastet inn; det du hadde er beholdt.\n\n" + _bullets(exc)
         return
     _load(scenario, f"Lastet inn «{scenario.name}» fra opplastede filer.")
+
+
+def _on_new_county() -> None:
+    fylke, year = st.session_state.new_county, int(st.session_state.new_year)
+    try:
+        settings, rows = scenario_files(fylke, year)
+        scenario = scenario_from_uploads({"scenario.toml": settings.encode("utf-8"), "municipalities.csv": rows.encode("utf-8")})
+    except (CatalogError, ScenarioError) as exc:
+        st.session_state.edit_error = f"Kunne ikke lage scenario for {fylke} {year}: {exc}"
+        return
+    _load(scenario, f"Laget «{scenario.name}» fra offentlige tall (IMDi, SSB); boliger og plasser er illustrative.")
 
 
 def _on_reset() -> None:
@@ -255,6 +267,11 @@ def _sidebar() -> None:
         st.selectbox("Velg scenario", labels, key="choice", on_change=_on_choose)
         st.button("Tilbakestill endringer", on_click=_on_reset, width="stretch",
                   help="Går tilbake til scenarioet slik det ble lastet inn.")
+        with st.expander("Nytt scenario for fylke …"):
+            st.selectbox("Fylke", [*COUNTY_NAMES, NATIONAL], key="new_county",
+                         help="Norge = alle 357 kommuner med hvert fylkes anmodning.")
+            st.selectbox("År", YEARS, index=len(YEARS) - 1, key="new_year")
+            st.button("Lag scenario", on_click=_on_new_county, width="stretch")
         with st.expander("Last opp scenario"):
             st.file_uploader(
                 "scenario.toml og municipalities.csv, eller én Excel-arbeidsbok",
@@ -339,6 +356,17 @@ def _plan_tab(plan: Plan) -> None:
     st.dataframe(view, width="stretch", height=min(36 * len(plan.allocation) + 40, 720), column_config=_localized(view))
     st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
     st.dataframe(summary_view(plan), width="stretch")
+    if plan.has_counties:
+        from allocator.views import county_view, flow_view
+
+        st.markdown("**Fylkene**")
+        counties = county_view(plan)
+        st.dataframe(counties, width="stretch", hide_index=True, column_config=_localized(counties))
+        if plan.flows:
+            st.markdown("**Bosatt på tvers av fylkesgrenser**")
+            st.dataframe(flow_view(plan), width="stretch", hide_index=True)
+        elif plan.placeable_across_borders:
+            st.info(f"Med bosetting på tvers av fylkesgrenser kunne {number(plan.placeable_across_borders)} flere personer blitt bosatt.")
     st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms.")
 
 
@@ -445,6 +473,73 @@ def _quarter_tab(scenario: Scenario, plan: Plan) -> None:
     st.button("Fjern kvartalsplanen", on_click=_on_quarters_off)
 
 
+def _default_range(total: int) -> tuple[int, int, int]:
+    """About 15 totals from half the request to three times it, in round steps."""
+    start, stop = max(0, total // 2), max(10, 3 * total)
+    raw = max(1, (stop - start) // 14)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 10**9) if s >= raw)
+    start -= start % step
+    return start, start + 14 * step, step
+
+
+def _whatif_tab(scenario: Scenario, plan: Plan) -> None:
+    from allocator.charts import sweep_chart
+    from allocator.sweep import sweep, sweep_tables
+
+    st.subheader("Hva om behovet endres?")
+    st.caption("Planen lages på nytt for hver total. Hver gruppe (og hvert fylke) skaleres i samme forhold som i dag, "
+               "i hele personer. Kvartalsplanen er ikke med.")
+    start, stop, step = _default_range(scenario.total_request)
+    left, middle, right = st.columns(3)
+    first = left.number_input("Fra (personer)", min_value=0, value=start, step=step, key="sweep_from")
+    last = middle.number_input("Til (personer)", min_value=0, value=stop, step=step, key="sweep_to")
+    every = right.number_input("Steg", min_value=1, value=step, step=step, key="sweep_step")
+    totals = list(range(int(first), int(last) + 1, int(every)))
+    if len(totals) > 60:
+        st.warning(f"{len(totals)} punkter er mange; øk steget (høyst 60).")
+    elif st.button(f"Planlegg for {len(totals)} totaler", key="sweep_run", disabled=not totals):
+        bar = st.progress(0.0, text="Planlegger …")
+        points = sweep(scenario, totals, progress=lambda done, count: bar.progress(done / count, text=f"{done} av {count} totaler"),
+                       start_method="spawn")
+        bar.empty()
+        st.session_state.sweep_result = (fingerprint(scenario), points)
+    result = st.session_state.get("sweep_result")
+    if result and result[0] == fingerprint(scenario):
+        points = result[1]
+        st.plotly_chart(sweep_chart(points, scenario.total_request), width="stretch")
+        table, counties, first_out = sweep_tables(points)
+        st.dataframe(table, width="stretch", hide_index=True, column_config=_localized(table))
+        if len(first_out):
+            st.markdown("**Hva går først tom** (den laveste totalen der grensen holder igjen en kommune)")
+            st.dataframe(first_out, width="stretch", hide_index=True)
+        if len(counties):
+            chosen = st.selectbox("Fylkene ved total", [p.total for p in points if not p.error], format_func=number, key="sweep_point")
+            shown = counties[counties["Total"] == chosen].drop(columns=["Total"])
+            st.dataframe(shown, width="stretch", hide_index=True, column_config=_localized(shown))
+    _consistency_section(plan)
+
+
+def _consistency_section(plan: Plan) -> None:
+    from allocator.consistency import PEER_KEYS, consistency
+
+    available = [key for key in PEER_KEYS if key in plan.scenario.table]
+    if not available or "fylke" not in plan.scenario.table:
+        return
+    st.subheader("Behandles like kommuner likt?")
+    by = st.radio("Sammenlign kommuner etter", available, format_func=PEER_KEYS.get, horizontal=True, key="consistency_by")
+    result = consistency(plan, by)
+    counties = sorted({c for row in result["groups"] for c in row["by_county"]})
+    table = [{"Gruppe": row["group"], "Kommuner": row["municipalities"], "Median per 1 000": row["median_per_1000"],
+              **{c: row["by_county"].get(c) for c in counties}} for row in result["groups"]]
+    st.caption("Personer per 1 000 innbyggere i planen: medianen i hver gruppe av like kommuner, i hele landet og per fylke.")
+    st.dataframe(table, width="stretch", hide_index=True)
+    if result["flagged"]:
+        st.markdown(f"**{len(result['flagged'])} kommuner ligger langt fra gruppen sin** (over dobbelt eller under halvparten av medianen):")
+        st.markdown("\n".join(f"- {f['text']}" for f in result["flagged"][:40]))
+    else:
+        st.success("Ingen kommuner ligger over dobbelt eller under halvparten av medianen i gruppen sin.")
+
+
 def _export_tab(plan: Plan) -> None:
     stem = store.slugify(plan.scenario.name) or "plan"
     st.write("Planen med sammendrag, forutsetninger, nøkkel og låser med begrunnelse. "
@@ -483,7 +578,7 @@ def main() -> None:
             st.markdown(scenario.description)
     _summary_strip(plan)
 
-    tabs = st.tabs(["Forhandling", "Plan", "Kvartaler", "Kart", "Sammenlign", "Eksport"])
+    tabs = st.tabs(["Forhandling", "Plan", "Kvartaler", "Kart", "Sammenlign", "Hva om", "Eksport"])
     with tabs[0]:
         _editor(scenario, plan)
         _request_and_key(scenario)
@@ -499,6 +594,8 @@ def main() -> None:
     with tabs[4]:
         _compare_tab()
     with tabs[5]:
+        _whatif_tab(scenario, plan)
+    with tabs[6]:
         _export_tab(plan)
 
 

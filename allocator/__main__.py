@@ -1,4 +1,4 @@
-"""Command line: `python -m allocator solve|validate|new … SCENARIO_DIR`.
+"""Command line: `python -m allocator solve|validate|new|sweep|consistency …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -41,6 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--fylke", required=True, help="fylkets navn, f.eks. Vestland, eller Norge for alle fylkene")
     new.add_argument("--year", type=int, default=2026, help="år for anmodningen: 2024, 2025 eller 2026 (standard 2026)")
     new.add_argument("--force", action="store_true", help="skriv over scenariofiler som finnes i mappen fra før")
+    sweep = commands.add_parser("sweep", help="planlegg for en rekke totaler: hva skjer om behovet endres?")
+    sweep.add_argument("scenario", help="scenariomappe")
+    sweep.add_argument("--totals", required=True, metavar="FRA:TIL:STEG",
+                       help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000")
+    sweep.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    sweep.add_argument("--out", metavar="FILE", help="skriv resultatet til FILE.xlsx")
+    sweep.add_argument("--workers", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
+    consistency = commands.add_parser("consistency", help="behandles like kommuner likt på tvers av fylker?")
+    consistency.add_argument("scenario", help="scenariomappe (med kolonnene sentralitet eller kostragruppe)")
+    consistency.add_argument("--by", choices=("sentralitet", "kostragruppe"), default="sentralitet",
+                             help="sammenlign etter sentralitet og størrelse (standard) eller KOSTRA-gruppe")
+    consistency.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     return parser
 
 
@@ -94,18 +106,67 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .catalog import CatalogError, write_new_scenario
+    from .catalog import CatalogError, ScenarioExists, write_new_scenario
 
     try:
         folder = write_new_scenario(args.folder, args.fylke, args.year, force=args.force)
     except CatalogError as exc:
-        print(f"feil: {exc}", file=sys.stderr)
+        hint = " (bruk --force for å erstatte filene)" if isinstance(exc, ScenarioExists) else ""
+        print(f"feil: {exc}{hint}", file=sys.stderr)
         return EXIT_INVALID
     print(f"Skrev et scenario for {args.fylke} {args.year} i {folder}")
     return EXIT_OK
 
 
-COMMANDS = {"solve": _solve, "validate": _validate, "new": _new}
+def _sweep(args: argparse.Namespace) -> int:
+    from .scenario import load_scenario
+    from .sweep import parse_totals, sweep, sweep_dict
+
+    try:
+        totals = parse_totals(args.totals)
+    except ValueError as exc:
+        print(f"feil: --totals: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.out and not args.out.lower().endswith(".xlsx"):
+        print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
+        return EXIT_INVALID
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    from tqdm import tqdm
+
+    with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
+        points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))
+    if args.out:
+        from .export import write_sweep
+
+        write_sweep(points, args.out)
+    if args.json:
+        sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")
+    else:
+        from .report import sweep_text
+
+        sys.stdout.write(sweep_text(scenario, points))
+        if args.out:
+            print(f"Skrev {args.out}")
+    return EXIT_OK
+
+
+def _consistency(args: argparse.Namespace) -> int:
+    from .consistency import consistency, consistency_text
+    from .scenario import load_scenario
+    from .solve import solve
+
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    result = consistency(solve(scenario), args.by)
+    if args.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(consistency_text(result))
+    return EXIT_OK
+
+
+COMMANDS = {"solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
 def main(argv: list[str] | None = None) -> int:

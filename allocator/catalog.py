@@ -93,6 +93,10 @@ class CatalogError(ValueError):
     """A county, year or folder the catalog cannot serve; the message is for the user (Norwegian)."""
 
 
+class ScenarioExists(CatalogError):
+    """The folder already holds a scenario, and replacing it was not asked for."""
+
+
 def round_half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
@@ -516,7 +520,7 @@ def write_new_scenario(folder: str | os.PathLike, fylke: str, year: int = 2026, 
         raise CatalogError(f"«{folder}» finnes allerede og er ikke en mappe.") from None
     present = [name for name in (SETTINGS_FILE, MUNICIPALITIES_FILE) if (folder / name).exists()]
     if present and not force:
-        raise CatalogError(f"Mappa «{folder}» har allerede et scenario ({', '.join(present)}). Velg en "
+        raise ScenarioExists(f"Mappa «{folder}» har allerede et scenario ({', '.join(present)}). Velg en "
                            "annen mappe, eller be uttrykkelig om å erstatte filene.")
     _write_files(folder, {SETTINGS_FILE: toml, MUNICIPALITIES_FILE: table})
     return folder

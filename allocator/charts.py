@@ -71,3 +71,24 @@ def quarter_chart(plan: Plan) -> go.Figure:
     figure.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          yaxis_title="Personer", legend={"orientation": "h", "y": 1.12}, separators=", ")
     return figure
+
+
+def sweep_chart(points, current_total: int | None = None) -> go.Figure:
+    """Persons settled and the shortfall against the total asked for, one point per planned total."""
+    valid = [p for p in points if not p.error]
+    totals = [p.total for p in valid]
+    settled = [sum(p.settled.values()) for p in valid]
+    shortfall = [sum(p.shortfall.values()) for p in valid]
+    figure = go.Figure()
+    figure.add_scatter(x=totals, y=settled, name="Bosatt", mode="lines+markers", line={"color": COLOURS["allocation"]},
+                       hovertemplate="Anmodning %{x:,}: %{y:,} bosatt<extra></extra>")
+    figure.add_bar(x=totals, y=shortfall, name="Kan ikke bosettes", marker_color=COLOURS["down"],
+                   hovertemplate="Anmodning %{x:,}: %{y:,} kan ikke bosettes<extra></extra>")
+    figure.add_scatter(x=totals, y=totals, name="Anmodning", mode="lines", line={"color": "#999", "dash": "dot"},
+                       hoverinfo="skip")
+    if current_total is not None:
+        figure.add_vline(x=current_total, line={"color": COLOURS["fair"], "dash": "dash"},
+                         annotation_text="dagens anmodning", annotation_position="top left")
+    figure.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1},
+                         xaxis_title="Anmodning (personer)", yaxis_title="Personer", separators=", ")
+    return figure

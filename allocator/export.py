@@ -91,12 +91,17 @@ def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None
                 frame.to_excel(writer, sheet_name=name, index=False)
         for name, frame in (extra_sheets or {}).items():
             frame.to_excel(writer, sheet_name=name, index=False)
-        for sheet in writer.book.worksheets:
-            for column in sheet.columns:
-                width = max(len(str(cell.value or "")) for cell in column[:200])
-                sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-            sheet.freeze_panes = "A2"
+        _tidy(writer)
     return buffer.getvalue()
+
+
+def _tidy(writer) -> None:
+    """Readable column widths and a frozen header row in every sheet."""
+    for sheet in writer.book.worksheets:
+        for column in sheet.columns:
+            width = max(len(str(cell.value or "")) for cell in column[:200])
+            sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        sheet.freeze_panes = "A2"
 
 
 def county_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
@@ -137,6 +142,27 @@ def schedule_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
         moved = schedule.moved_from_fair.join(plan.scenario.municipalities["kommune"])
         sheets[SHEET_MOVED] = moved[moved["moved"] != 0].reset_index()
     return sheets
+
+
+def sweep_workbook_bytes(points) -> bytes:
+    """A sweep as an .xlsx workbook: one row per total, the counties per total, what runs out first."""
+    from .sweep import sweep_tables
+
+    totals, counties, first = sweep_tables(points)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        totals.to_excel(writer, sheet_name="totaler", index=False)
+        if len(counties):
+            counties.to_excel(writer, sheet_name="fylker per total", index=False)
+        first.to_excel(writer, sheet_name="går først tom", index=False)
+        _tidy(writer)
+    return buffer.getvalue()
+
+
+def write_sweep(points, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    atomic_write(path, sweep_workbook_bytes(points))
+    return path
 
 
 def write_plan(plan: Plan, path: str | os.PathLike) -> Path:

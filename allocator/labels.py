@@ -45,6 +45,8 @@ COLUMN_LABELS = {
     "lock_reason": "Begrunnelse for lås",
     "locked": "Låst",
     "change": "Endring",
+    "fylke": "Fylke",
+    "received": "Mottatt fra andre fylker",
     **{g: label for g, label in GROUP_LABELS.items() if g != "total"},
     **{f"fair_{g}": f"Rimelig andel: {label.lower()}" for g, label in GROUP_LABELS.items() if g != "total"},
     **{f"{r}_used": f"{label.capitalize()} brukt" for r, label in RESOURCE_LABELS.items()},

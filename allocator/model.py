@@ -43,8 +43,8 @@ Stage 2: follow the key as closely as possible, in two steps
        received from another county are spread over the receiving municipalities the same way.
        With no limit in the way the targets are the fair shares.
     2b (build_rounding_model) whole persons: each x_ig is its target T_ig rounded down or up,
-       each municipality's total, each county's total per group and each group's total within one
-       person of theirs, and Σ |x_ig − T_ig| as small as possible, subject to (1)–(6). So with no
+       each municipality's total and each county's total per group (each group's total with one
+       pool) within one person of theirs, and Σ |x_ig − T_ig| as small as possible, subject to (1)–(6). So with no
        limit binding everyone is within one person of the fair share, and otherwise within one
        person of the common scale.
 
@@ -69,6 +69,7 @@ constraint outside the network, where that can happen).
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ class Network:
     cross_border: bool
     max_sent: np.ndarray | None  # K_c, or None without max_share
     fair: np.ndarray  # f_ig, (n, G)
+    resource_caps: np.ndarray  # persons of g that i's own dwellings/places allow (inf = no limit), (n, G)
 
     @property
     def n(self) -> int:
@@ -141,8 +143,8 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
     # What could come to i at most: its county's request, or the whole request across borders.
     reach = requests.sum(axis=0)[None, :] if cross else requests[county]
     max_total = np.where(np.isnan(high), np.inf, high)
-    upper = np.column_stack([scenario.person_caps(g)[rows] for g in GROUPS])
-    upper = np.minimum(np.minimum(upper, reach), max_total[:, None]).astype(np.int64)
+    resource_caps = scenario.year_caps[rows]
+    upper = np.minimum(np.minimum(resource_caps, reach), max_total[:, None]).astype(np.int64)
     max_sent = None
     if cross and counties.cross_border and counties.max_share is not None:
         max_sent = np.floor(counties.max_share * requests.sum(axis=1) + 1e-9)
@@ -150,7 +152,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
         numbers=numbers, rows=rows, upper=upper,
         low=np.where(np.isnan(low), 0.0, low), high=max_total,
         county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
-        fair=fair_share_array(scenario)[rows],
+        fair=fair_share_array(scenario)[rows], resource_caps=resource_caps,
     )
 
 
@@ -184,8 +186,17 @@ def _labels_x(net: Network):
 
 
 def allocation_model(name: str, net: Network, maximize: bool = False) -> AllocationModel:
-    """A programme with x_ig (and z_cdg) and constraints (1)–(4), common to every stage."""
-    lp = LinearProgram(name, maximize=maximize)
+    """A programme with x_ig (and z_cdg) and constraints (1)–(4), common to every stage (built once
+    per network, then copied for each stage)."""
+    base = net.__dict__.get("_base_model")
+    if base is None:
+        base = _build_allocation_model(net)
+        object.__setattr__(net, "_base_model", base)
+    return AllocationModel(base.lp.copy(name, maximize), net, base.x, base.z)
+
+
+def _build_allocation_model(net: Network) -> AllocationModel:
+    lp = LinearProgram("allocation")
     n = net.n
     x = lp.add_columns("x", n * G, 0.0, net.upper.ravel(), labels=_labels_x(net)).reshape(n, G)
     pairs = net.flow_pairs()
@@ -254,8 +265,16 @@ def tie_break(kommunenummer: str, group: str) -> float:
     return zlib.crc32(f"{kommunenummer}:{group}".encode()) / 2**32
 
 
+@functools.lru_cache(maxsize=64)
+def _tie_breaks(numbers: tuple[str, ...]) -> np.ndarray:
+    ties = np.array([[tie_break(i, g) for g in GROUPS] for i in numbers]).reshape(len(numbers), len(GROUPS))
+    ties.setflags(write=False)
+    return ties
+
+
 def tie_breaks(net: Network) -> np.ndarray:
-    return np.array([[tie_break(i, g) for g in GROUPS] for i in net.numbers])
+    """h_ig for every municipality and group (kept between solves of the same municipalities)."""
+    return _tie_breaks(net.numbers)
 
 
 def build_rounding_model(net: Network, targets: np.ndarray, settled: int, crossing: int | None = None) -> AllocationModel:
@@ -272,15 +291,14 @@ def build_rounding_model(net: Network, targets: np.ndarray, settled: int, crossi
     totals = np.round(targets.sum(axis=1), TARGET_DECIMALS)
     lp.add_sum_rows("round_municipality", list(x), np.floor(totals), np.ceil(totals),
                     labels=lambda k: f"round_{net.numbers[k]}")
+    # Per county and group (with one pool, per group). Not also per group over all counties: that
+    # would tie the counties' roundings together, and per-county requests must give exactly the
+    # plans of the separate county scenarios.
     members = net.county_members()
-    if len(members) > 1:
-        county_totals = np.round(np.array([[targets[rows, g].sum() for g in range(G)] for rows in members]), TARGET_DECIMALS)
-        lp.add_sum_rows("round_county", [x[rows, g] for rows in members for g in range(G)],
-                        np.floor(county_totals).ravel(), np.ceil(county_totals).ravel(),
-                        labels=lambda k: f"round_{net.counties[k // G]}_{GROUPS[k % G]}")
-    group_totals = np.round(targets.sum(axis=0), TARGET_DECIMALS)
-    lp.add_sum_rows("round_group", list(x.T), np.floor(group_totals), np.ceil(group_totals),
-                    labels=lambda k: f"round_{GROUPS[k]}")
+    county_totals = np.round(np.array([[targets[rows, g].sum() for g in range(G)] for rows in members]), TARGET_DECIMALS)
+    lp.add_sum_rows("round_group", [x[rows, g] for rows in members for g in range(G)],
+                    np.floor(county_totals).ravel(), np.ceil(county_totals).ravel(),
+                    labels=lambda k: f"round_{net.counties[k // G] or 'alle'}_{GROUPS[k % G]}")
     # |x − T| = frac + (x − floor)(1 − 2 frac) for x ∈ {floor, floor + 1}
     fraction = rounded - floors
     cost = (1 - 2 * fraction) + TIE_BREAK * tie_breaks(net)

@@ -126,27 +126,72 @@ class Plan:
         table = self.scenario.table
         low, high = table.numeric("min_total"), table.numeric("max_total")
         total = self.totals
-        fair_total = self.fair.sum(axis=1)
-        caps = [self.scenario.person_caps(g) for g in GROUPS]
-        requested = [self.scenario.request[g] > 0 for g in GROUPS]
-        result: list[list[str]] = []
-        for k in range(len(table)):
-            codes: list[str] = []
-            if not math.isnan(low[k]) and low[k] == high[k] and total[k] == high[k]:
-                codes.append("locked")
-            else:
-                if not math.isnan(high[k]) and total[k] >= high[k]:
-                    codes.append("max_total")
-                if not math.isnan(low[k]) and low[k] > 0 and total[k] <= low[k] and low[k] > fair_total[k]:
-                    codes.append("min_total")
-            for j, resource in enumerate(RESOURCE_OF_GROUP.values()):
-                limit, taken = caps[j][k], self.persons[k, j]
-                used_up = math.isfinite(limit) and taken >= limit and requested[j]
-                # a resource at 0 only matters where the key would have given at least one person
-                if used_up and (taken > 0 or self.fair[k, j] >= 0.5):
-                    codes.append(resource)
-            result.append(codes)
+        with np.errstate(invalid="ignore"):
+            locked = (low == high) & (total == high)
+            at_max = ~locked & (total >= high)
+            at_min = ~locked & (low > 0) & (total <= low) & (low > self.fair.sum(axis=1))
+            caps = self.scenario.year_caps
+            requested = np.array([self.scenario.request[g] > 0 for g in GROUPS])
+            used_up = np.isfinite(caps) & (self.persons >= caps) & requested & ((self.persons > 0) | (self.fair >= 0.5))
+        columns = [locked, at_max, at_min, *used_up.T]
+        marks = np.column_stack(columns)
+        result: list[list[str]] = [[] for _ in range(len(total))]
+        for k, j in zip(*np.nonzero(marks)):
+            result[k].append(LIMIT_ORDER[j])
         return result
+
+    @cached_property
+    def scale(self) -> np.ndarray:
+        """t_cg per municipality and group (table order): what the municipalities of its county that
+        no limit holds got, relative to their fair shares, in that group (1 when every one is held).
+        The fair split gives everyone not held this same scale, within one person."""
+        caps = self.scenario.year_caps
+        low, high = self.scenario.bounds()
+        total = self.totals
+        at_total = (~np.isnan(high) & (total >= high)) | (~np.isnan(low) & (low > 0) & (total <= low))
+        free = (self.persons < caps) & ~at_total[:, None]
+        of = np.array(self.scenario.county_of() if self.has_counties else ("",) * len(total))
+        scale = np.ones_like(self.fair)
+        for county in set(of):
+            rows = of == county
+            for j in range(len(GROUPS)):
+                chosen = rows & free[:, j]
+                fair = self.fair[chosen, j].sum()
+                if fair >= 1.0:
+                    scale[rows, j] = self.persons[chosen, j].sum() / fair
+        return scale
+
+    @cached_property
+    def holding(self) -> list[list[tuple[str, float]]]:
+        """Per municipality (table order): the limits that hold it away from what it would otherwise
+        get, as (code, persons), the one that matters most first.
+
+        "Otherwise" is the common scale of its county and group (`scale`) times its fair share: a
+        resource holds it when it is used up and the municipality has at least half a person less
+        than that in the group; max_total (or a lock) when its total is there and below that; a
+        minimum (or a lock) when it holds the total at least half a person above it. A resource of
+        0 where the fair share is 0.3 holds nobody back, so it is not named.
+        """
+        low, high = self.scenario.bounds()
+        expected = self.scale * self.fair
+        total = self.totals
+        gap = expected - self.persons
+        held = np.where((self.persons >= self.scenario.year_caps) & (gap >= 0.5), gap, 0.0)  # (n, G) resources
+        total_gap = expected.sum(axis=1) - total
+        with np.errstate(invalid="ignore"):
+            locked = (low == high)
+            capped = (total >= high) & (total_gap >= 0.5)
+            raised = (low > 0) & (total <= low) & (-total_gap >= 0.5)
+        codes = list(RESOURCE_OF_GROUP.values())
+        items: list[list[tuple[str, float]]] = [[] for _ in range(len(total))]
+        for k, j, value in zip(*np.nonzero(held), held[held > 0].tolist()):
+            items[k].append((codes[j], value))
+        for k in np.flatnonzero(capped).tolist():
+            items[k].append(("locked" if locked[k] else "max_total", float(total_gap[k])))
+        for k in np.flatnonzero(raised).tolist():
+            items[k].append(("locked" if locked[k] else "min_total", float(-total_gap[k])))
+        order = {code: k for k, code in enumerate(LIMIT_ORDER)}
+        return [sorted(row, key=lambda item: (-item[1], order[item[0]])) if len(row) > 1 else row for row in items]
 
     @cached_property
     def binding(self) -> dict[str, list[str]]:
@@ -311,22 +356,27 @@ class Plan:
         table = self.scenario.table
         names = table.text("kommune")
         counties = table.text("fylke") if "fylke" in table else None
-        fair = np.round(self.fair, 4)
+        persons = self.persons.astype(np.int64).tolist()
+        totals = self.persons.sum(axis=1).astype(np.int64).tolist()
+        fair = np.round(self.fair, 4).tolist()
+        received = self.received.tolist() if self.received is not None else None
         municipalities = []
         for k, number in enumerate(table.numbers):
-            row = self.persons[k]
+            held = self.holding[k]
             entry: dict[str, Any] = {
                 "kommunenummer": number,
                 "kommune": names[k],
-                "allocation": {g: int(row[j]) for j, g in enumerate(GROUPS)},
-                "total": int(row.sum()),
-                "fair_share": {g: float(fair[k, j]) for j, g in enumerate(GROUPS)},
+                "allocation": dict(zip(GROUPS, persons[k])),
+                "total": totals[k],
+                "fair_share": dict(zip(GROUPS, fair[k])),
                 "binding": list(self.binding_codes[k]),
+                "limited_by": [code for code, _ in held],
+                "held_back": {code: round(v, 1) for code, v in held},
             }
             if counties is not None:
                 entry["fylke"] = counties[k]
-            if self.received is not None:
-                entry["received"] = {g: int(self.received[k, j]) for j, g in enumerate(GROUPS)}
+            if received is not None:
+                entry["received"] = dict(zip(GROUPS, received[k]))
             municipalities.append(entry)
         result: dict[str, Any] = {
             "scenario": self.scenario.name,

@@ -61,8 +61,12 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
 
     def column(self, name: str) -> list[str]:
-        j = self.header.index(name)
-        return [row[j] for row in self.rows]
+        """The cells of one column, top to bottom (kept: the checks read a column several times)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if name not in cache:
+            j = self.header.index(name)
+            cache[name] = [row[j] for row in self.rows]
+        return cache[name]
 
     def where(self, k: int) -> str:
         return f"{self.line_word} {self.lines[k]}"

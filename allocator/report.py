@@ -117,4 +117,29 @@ def render_text(plan: Plan) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-__all__ = ["render_text", "table_text", "LIMIT_ORDER"]
+def sweep_text(scenario, points) -> str:
+    """The sweep as a table per total, then where capacity runs out first."""
+    from .sweep import first_limits
+
+    rows = []
+    for p in points:
+        if p.error:
+            rows.append([number(p.total), "", "", *([""] * len(GROUPS)), f"ugyldig: {p.error}"])
+            continue
+        limited = sum(v for k, v in p.at_limit.items() if k not in ("locked", "min_total"))
+        rows.append([number(p.total), number(sum(p.settled.values())), number(sum(p.shortfall.values())),
+                     *(number(p.shortfall[g]) for g in GROUPS), number(limited)])
+    header = ["Total", "Bosatt", "Underskudd", *(f"Underskudd {GROUP_LABELS[g].lower()}" for g in GROUPS), "Ved en grense"]
+    text = [f"{scenario.name}: planlagt for {len(points)} totaler (hver gruppe skalert i samme forhold)", table_text(header, rows)]
+    firsts = first_limits(points)
+    if firsts:
+        first_rows = [[f["fylke"] or "Hele scenarioet", LIMIT_LABELS[f["limit"]], number(f["total"]), number(f["municipalities"])]
+                      for f in firsts]
+        text.append("\nHva går først tom (den laveste totalen der grensen holder igjen en kommune)\n"
+                    + table_text(["Fylke", "Går først tom", "Ved total", "Kommuner"], first_rows, [False, False, True, True]))
+    else:
+        text.append("\nIngen kapasitetsgrense holder igjen noen kommune i dette området.")
+    return "\n".join(text) + "\n"
+
+
+__all__ = ["render_text", "sweep_text", "table_text", "LIMIT_ORDER"]

@@ -360,6 +360,13 @@ class Scenario:
         caps[np.isnan(caps)] = np.inf
         return caps
 
+    @cached_property
+    def year_caps(self) -> np.ndarray:
+        """`person_caps` for the whole year, every group: (municipalities, groups), table order."""
+        caps = np.column_stack([self.person_caps(g) for g in GROUPS]) if len(self.table) else np.zeros((0, len(GROUPS)))
+        caps.setflags(write=False)
+        return caps
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """min_total and max_total per municipality (NaN = none), tightened by a locked quarterly schedule.
 

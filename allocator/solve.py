@@ -50,8 +50,11 @@ class SolverRun:
     time_limit: float
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    record: list | None = None  # (stage, programme) of every solve, for the benchmark's solver floor
 
     def solve(self, lp: LinearProgram, stage: str, abs_gap: float = 1e-6) -> Solution:
+        if self.record is not None:
+            self.record.append((stage, lp, abs_gap))
         solution = solve_lp(lp, self.backend, self.time_limit, 0.0, abs_gap)
         self.seconds += solution.seconds
         self.stages[stage] = self.stages.get(stage, 0.0) + solution.seconds
@@ -89,11 +92,12 @@ def check_feasible(scenario: Scenario, solver: str = "highs", time_limit: float 
     return settle_most(network(scenario), solver_run(solver, time_limit), scenario)
 
 
-def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT) -> Plan:
+def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, record: list | None = None) -> Plan:
     """The plan for a scenario: most persons settled, fewest across county borders, then closest
-    to the fair shares."""
+    to the fair shares. `record`, when given, receives every programme handed to a solver."""
     started = time.perf_counter()
     run = solver_run(solver, time_limit)
+    run.record = record
     net = network(scenario)
     settled = settle_most(net, run, scenario)
     crossing = None
@@ -106,7 +110,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         shape = allocation_model("targets", net)
         add_settled(shape, settled, crossing)
         try:
-            proportional, seconds = targets.proportional_targets(shape, time_limit)
+            proportional, seconds = targets.proportional_targets(shape, time_limit, record)
         except targets.TargetError as exc:
             raise SolveError(str(exc)) from None
         run.seconds += seconds
@@ -145,6 +149,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         placeable_across_borders=placeable,
         timings=dict(run.stages),
     )
+
 
 
 def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") -> tuple[np.ndarray, np.ndarray]:

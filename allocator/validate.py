@@ -84,9 +84,24 @@ def _fmt(value: float) -> str:
 # --------------------------------------------------------------------------- cell parsing
 
 
+def _is_code(text: str, digits: int = 4) -> bool:
+    """Exactly `digits` ASCII digits (a kommunenummer)."""
+    return len(text) == digits and text.isascii() and text.isdigit()
+
+
+def _plain_numbers(cells: list[str]) -> np.ndarray | None:
+    """Cells that are all whole ASCII numbers or blank, as floats (NaN for blank), at once; None
+    when any cell needs the careful reading of `parse_number`."""
+    if all((not text) or (text.isascii() and text.isdigit() and len(text) < 16) for text in cells):
+        return np.array([float(text) if text else np.nan for text in cells], dtype=float)
+    return None
+
+
 def parse_number(text: str) -> float | None:
     """A finite number from a cell (decimal comma or point, spaces between thousands), else None."""
     stripped = str(text).strip()
+    if stripped.isascii() and stripped.isdigit():  # the common case, fast
+        return float(stripped)
     if not _NUMBER.fullmatch(stripped):
         return None
     value = float(re.sub("[ \u00a0\u202f]", "", stripped).replace(",", "."))
@@ -383,18 +398,22 @@ class _Rows:
         self.raw = raw
         self.file = raw.file
         self.numbers = numbers
+        self._cells: dict[str, list[str]] = {}
         names = raw.column("kommune")
         self.labels = []
         for k, (number, name) in enumerate(zip(numbers, names)):
             where = raw.where(k) if raw.lines else f"rad {k + 1}"
-            known = re.fullmatch(rf"[{_DIGITS}]{{4}}", number)
+            known = _is_code(number)
             if known and not raw.lines:  # the app's own rows: the kommunenummer is the place to look
                 self.labels.append(f"rad {number} ({name.strip()})")
             else:
                 self.labels.append(f"{where} ({number} {name.strip()})" if known else where)
 
     def cells(self, column: str) -> list[str]:
-        return [cell.strip() for cell in self.raw.column(column)]
+        """The column's cells without surrounding spaces."""
+        if column not in self._cells:
+            self._cells[column] = [cell.strip() for cell in self.raw.column(column)]
+        return self._cells[column]
 
 
 def check_columns(raw: RawTable, problems: list[Problem]) -> bool:
@@ -412,7 +431,7 @@ def read_kommunenummer(raw: RawTable, problems: list[Problem], notes: list[str])
     numbers, padded = [], []
     for k, cell in enumerate(raw.column("kommunenummer")):
         number = cell.strip()
-        if re.fullmatch(rf"[{_DIGITS}]{{3}}", number):
+        if _is_code(number, 3):
             padded.append(number)
             number = "0" + number
         numbers.append(number)
@@ -425,7 +444,7 @@ def read_kommunenummer(raw: RawTable, problems: list[Problem], notes: list[str])
 def check_kommunenummer(rows: _Rows, problems: list[Problem]) -> None:
     seen: dict[str, str] = {}
     for label, number in zip(rows.labels, rows.numbers):
-        if not re.fullmatch(rf"[{_DIGITS}]{{4}}", number):
+        if not _is_code(number):
             hint = " (bruk vanlige sifre 0–9)" if any(ch.isdigit() and not ch.isascii() for ch in number) else ""
             problems.append(Problem(rows.file, label, "kommunenummer", f"ventet 4 sifre, f.eks. 0301 eller 4601, fikk «{number}»{hint}"))
         elif number in seen:
@@ -446,8 +465,16 @@ def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
         if column not in rows.raw.header:
             parsed[column] = np.full(len(rows.numbers), np.nan)
             continue
+        cells = rows.cells(column)
+        values = _plain_numbers(cells)  # the common case, checked at once
+        if values is not None:
+            low, high = (1, MAX_POPULATION) if column == "population" else (0, MAX_PERSONS)
+            given = values[~np.isnan(values)]
+            if given.min(initial=low) >= low and given.max(initial=0) <= high and (column != "population" or len(given) == len(values)):
+                parsed[column] = values
+                continue
         values = np.full(len(rows.numbers), np.nan)
-        for k, (label, text) in enumerate(zip(rows.labels, rows.cells(column))):
+        for k, (label, text) in enumerate(zip(rows.labels, cells)):
             if text == "" and column != "population":
                 continue
             number = parse_number(text)
@@ -497,17 +524,18 @@ def check_key_columns(rows: _Rows, key: tuple[KeyTerm, ...], problems: list[Prob
                 problems.append(Problem(rows.file, column=term.column, message=(
                     f"kolonnen brukes i [key], men finnes ikke i {rows.file} (kolonner: {', '.join(rows.raw.header)})")))
             continue
-        values = np.full(len(rows.numbers), np.nan)
-        bad = False
-        for k, (label, text) in enumerate(zip(rows.labels, rows.cells(term.column))):
-            number = parse_number(text)
-            if number is None or not 0 <= number <= MAX_KEY_VALUE:
-                problems.append(Problem(rows.file, label, term.column, (
-                    f"kolonnen brukes i [key]; ventet et tall fra 0 til {_fmt(MAX_KEY_VALUE)}, fikk «{text}»")))
-                bad = True
-            else:
-                values[k] = number
-        if not bad:
+        cells = rows.cells(term.column)
+        values = _plain_numbers(cells)  # the common case, at once
+        if values is None or np.isnan(values).any() or values.max(initial=0) > MAX_KEY_VALUE:
+            values = np.full(len(cells), np.nan)
+            for k, (label, text) in enumerate(zip(rows.labels, cells)):
+                number = parse_number(text)
+                if number is None or not 0 <= number <= MAX_KEY_VALUE:
+                    problems.append(Problem(rows.file, label, term.column, (
+                        f"kolonnen brukes i [key]; ventet et tall fra 0 til {_fmt(MAX_KEY_VALUE)}, fikk «{text}»")))
+                else:
+                    values[k] = number
+        if not np.isnan(values).any():
             parsed[term.column] = values
             groups = county_rows or {"": list(range(len(values)))}
             for fylke, positions in groups.items():
@@ -519,6 +547,9 @@ def check_key_columns(rows: _Rows, key: tuple[KeyTerm, ...], problems: list[Prob
 
 def _extra_column(cells: list[str]) -> np.ndarray | list[str]:
     """An extra column as numbers if every non-blank cell is one, else kept as text."""
+    plain = _plain_numbers(cells)
+    if plain is not None:
+        return plain
     values = np.full(len(cells), np.nan)
     for k, text in enumerate(cells):
         if text:

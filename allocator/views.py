@@ -30,6 +30,8 @@ def plan_view(plan: Plan, previous: Plan | None = None) -> pd.DataFrame:
     table = plan.municipality_table()
     view = pd.DataFrame(index=table.index)
     view["kommune"] = table["kommune"]
+    if "fylke" in table:
+        view["fylke"] = table["fylke"]
     view["total"] = table["total"]
     view["change"] = _change(plan, previous)
     for g in GROUPS:
@@ -37,9 +39,24 @@ def plan_view(plan: Plan, previous: Plan | None = None) -> pd.DataFrame:
     view["fair_total"] = table["fair_total"].round(1)
     view["deviation"] = table["deviation"].round(1)
     view["per_1000"] = table["per_1000"].round(2)
+    if "received" in table:
+        view["received"] = table["received"]
     view["binding"] = pd.Series(binding_reasons(plan))
     view.index.name = "kommunenummer"
     return view.rename(columns=COLUMN_LABELS).rename_axis(COLUMN_LABELS["kommunenummer"])
+
+
+def county_view(plan: Plan) -> pd.DataFrame:
+    """Per county: request, settled, shortfall, received from and sent to other counties."""
+    table = plan.county_table()[["fylke", "request", "settled", "shortfall", "received", "sent"]]
+    return table.rename(columns={"fylke": "Fylke", "request": "Anmodet", "settled": "Bosatt", "shortfall": "Underskudd",
+                                 "received": "Mottatt fra andre fylker", "sent": "Sendt til andre fylker"})
+
+
+def flow_view(plan: Plan) -> pd.DataFrame:
+    flows = plan.flow_table()
+    flows["group"] = flows["group"].map(GROUP_LABELS)
+    return flows.rename(columns={"origin": "Fra fylke", "destination": "Til fylke", "group": "Gruppe", "persons": "Personer"})
 
 
 def _change(plan: Plan, previous: Plan | None) -> pd.Series:

@@ -427,3 +427,40 @@ def test_an_edit_no_plan_can_meet_shows_why_and_keeps_the_last_good_plan():
 
     assert errors(at) == []
     assert at.session_state.plan is not good and totals(at)[BERGEN] >= 90
+
+
+# --------------------------------------------------------------------------- national planning
+
+
+def test_a_new_scenario_for_any_county_is_made_from_the_sidebar():
+    at = open_app()
+    at.sidebar.selectbox(key="new_county").set_value("Troms")
+    at.sidebar.selectbox(key="new_year").set_value(2025)
+    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
+    button.click().run()
+    assert not at.exception, at.exception
+    scenario = at.session_state.scenario
+    assert scenario.name == "Troms 2025" and set(scenario.county_of()) == {"Troms"}
+    assert at.session_state.plan.scenario is scenario
+    assert any("Troms 2025" in s.value for s in at.success)
+
+
+def test_the_national_scenario_shows_counties_a_sweep_and_the_consistency_view():
+    at = open_app()
+    at.sidebar.selectbox(key="new_county").set_value("Norge")
+    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state.plan.has_counties
+    at.number_input(key="sweep_from").set_value(10000)
+    at.number_input(key="sweep_to").set_value(30000)
+    at.number_input(key="sweep_step").set_value(10000).run()
+    [run] = [b for b in at.button if b.key == "sweep_run"]
+    run.click().run()
+    assert not at.exception, at.exception
+    fingerprint_, points = at.session_state.sweep_result
+    assert [p.total for p in points] == [10000, 20000, 30000]
+    assert sum(points[-1].shortfall.values()) > 0  # 30,000 is more than the illustrative housing allows
+    texts = [m.value for m in at.markdown]
+    assert any("går først tom" in t for t in texts)
+    assert any("Behandles like kommuner likt" in h.value for h in at.subheader)

@@ -1,0 +1,203 @@
+"""What if the need changes: the same scenario re-planned for a range of totals.
+
+National needs swing (2022: 35,000; 2025: cut mid-year from 18,900 to 12,640; 2026: 13,000), so
+planners ask what happens at 8,000 or 40,000: how many can be settled, where capacity runs out
+first, and what each county's share becomes. Each point scales every group of the request (and
+every county's request, when given per county) in proportion to the new total, in whole persons
+with exact totals, and solves the yearly plan (a quarterly schedule is left out: a sweep is about
+the year's numbers).
+
+Points are independent, so they are solved in parallel over processes; each worker gets the
+scenario once and keeps it for all its points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .plan import LIMIT_ORDER, Plan
+from .problems import ScenarioError
+from .scenario import GROUPS, Counties, Scenario, split_by_shares
+
+#: Limits that are capacity (dwellings, places, a cap); min_total and locks are agreements.
+CAPACITY_LIMITS = ("max_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")
+
+
+def parse_totals(text: str) -> list[int]:
+    """`5000:40000:2500` (start:stop:step, stop included) or `8000,13000,40000` → whole totals."""
+    text = text.strip()
+    try:
+        if ":" in text:
+            start, stop, step = (int(p.replace(" ", "").replace("_", "")) for p in text.split(":"))
+            if step <= 0 or start < 0 or stop < start:
+                raise ValueError
+            totals = list(range(start, stop + 1, step))
+        else:
+            totals = sorted({int(p.replace(" ", "").replace("_", "")) for p in text.split(",") if p.strip()})
+    except ValueError:
+        raise ValueError(f"ventet FRA:TIL:STEG (f.eks. 5000:40000:2500) eller en liste (8000,13000,40000), fikk «{text}»") from None
+    if not totals or any(t < 0 for t in totals):
+        raise ValueError(f"ingen totaler i «{text}»")
+    if len(totals) > 200:
+        raise ValueError(f"{len(totals)} punkter er for mange; høyst 200")
+    return totals
+
+
+def scaled(scenario: Scenario, total: int) -> Scenario:
+    """The scenario with its request scaled to `total` persons, every group (and county) in proportion."""
+    from .validate import validate_scenario
+
+    counties = scenario.counties
+    if counties is not None and counties.split is None:
+        cells = [(c, g) for c in counties.names for g in GROUPS]
+        counts = split_by_shares(total, [counties.requests[c][g] for c, g in cells])
+        requests = {c: {} for c in counties.names}
+        for (c, g), n in zip(cells, counts):
+            requests[c][g] = n
+        request = {g: sum(requests[c][g] for c in requests) for g in GROUPS}
+        new_counties = dataclasses.replace(counties, requests=requests)
+    else:
+        counts = split_by_shares(total, [scenario.request[g] for g in GROUPS])
+        request = dict(zip(GROUPS, counts))
+        new_counties = counties
+    return validate_scenario(scenario.with_changes(request=request, counties=new_counties, quarters=None))
+
+
+@dataclass
+class SweepPoint:
+    total: int
+    request: dict[str, int]
+    settled: dict[str, int]
+    shortfall: dict[str, int]
+    counties: list[dict[str, Any]]
+    at_limit: dict[str, int]  # limit → municipalities it holds back (Plan.holding)
+    binding_by_county: dict[str, dict[str, int]]  # county ("" = one pool) → limit → municipalities it holds
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"total": self.total, "request": self.request, "settled": self.settled, "shortfall": self.shortfall,
+               "counties": self.counties, "at_limit": self.at_limit}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def plan_point(scenario: Scenario, total: int) -> SweepPoint:
+    """One point of the sweep: the yearly plan at `total` (an invalid total is a point with an error)."""
+    from .solve import solve
+
+    try:
+        plan = solve(scaled(scenario, total))
+    except ScenarioError as exc:
+        zero = {g: 0 for g in GROUPS}
+        return SweepPoint(total, zero, zero, zero, [], {}, {}, error="; ".join(exc.lines(3)))
+    return _point(plan, total)
+
+
+def _point(plan: Plan, total: int) -> SweepPoint:
+    of = plan.scenario.county_of() if plan.has_counties else ("",) * len(plan.scenario.table)
+    holding = [[code for code, _ in held] for held in plan.holding]
+    by_county: dict[str, dict[str, int]] = {}
+    for county, codes in zip(of, holding):
+        for code in codes:
+            by_county.setdefault(county, {}).setdefault(code, 0)
+            by_county[county][code] += 1
+    at_limit = {code: sum(code in codes for codes in holding) for code in LIMIT_ORDER}
+    return SweepPoint(total, {g: int(plan.scenario.request[g]) for g in GROUPS}, dict(plan.settled), dict(plan.shortfall),
+                      plan.county_figures, at_limit, by_county)
+
+
+def first_limits(points: Sequence[SweepPoint]) -> list[dict[str, Any]]:
+    """Per county (or the whole pool): the smallest total at which each capacity limit first holds
+    a municipality, and which runs out first."""
+    found: dict[str, dict[str, tuple[int, int]]] = {}
+    for point in sorted((p for p in points if not p.error), key=lambda p: p.total):
+        for county, codes in point.binding_by_county.items():
+            for code, count in codes.items():
+                if code in CAPACITY_LIMITS:
+                    found.setdefault(county, {}).setdefault(code, (point.total, count))
+    rows = []
+    for county in sorted(found):
+        limits = found[county]
+        first = min(limits, key=lambda code: (limits[code][0], -limits[code][1], CAPACITY_LIMITS.index(code)))
+        rows.append({"fylke": county, "limit": first, "total": limits[first][0], "municipalities": limits[first][1],
+                     "by_limit": {code: limits[code][0] for code in CAPACITY_LIMITS if code in limits}})
+    return rows
+
+
+# --------------------------------------------------------------------------- in parallel
+
+_WORKER_SCENARIO: Scenario | None = None
+
+
+def _init_worker(scenario: Scenario) -> None:
+    global _WORKER_SCENARIO
+    _WORKER_SCENARIO = scenario
+
+
+def _work(total: int) -> SweepPoint:
+    return plan_point(_WORKER_SCENARIO, total)
+
+
+def sweep(scenario: Scenario, totals: Sequence[int], workers: int | None = None,
+          progress: Callable[[int, int], None] | None = None, start_method: str | None = None) -> list[SweepPoint]:
+    """Plan every total, in parallel over `workers` processes (default: the machine's cores).
+
+    `progress(done, count)` is called as points finish. `start_method` "spawn" is for callers with
+    threads of their own (the app); the command line forks, which starts at once.
+    """
+    totals = list(totals)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(totals)))
+    points: dict[int, SweepPoint] = {}
+    if workers == 1:
+        for done, total in enumerate(totals, start=1):
+            points[total] = plan_point(scenario, total)
+            if progress:
+                progress(done, len(totals))
+    else:
+        context = multiprocessing.get_context(start_method or ("fork" if os.name == "posix" else "spawn"))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(scenario,)) as pool:
+            futures = {pool.submit(_work, total): total for total in totals}
+            for done, future in enumerate(as_completed(futures), start=1):
+                points[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(totals))
+    return [points[t] for t in totals]
+
+
+def sweep_dict(points: Sequence[SweepPoint]) -> dict[str, Any]:
+    """The `sweep --json` shape (keys may be added, never renamed)."""
+    return {"points": [p.to_dict() for p in points], "first_limits": first_limits(points)}
+
+
+def sweep_tables(points: Sequence[SweepPoint]):
+    """Points, counties per point and first limits as DataFrames (Norwegian headers) for Excel and the app."""
+    import pandas as pd
+
+    from .labels import GROUP_LABELS, LIMIT_LABELS
+
+    rows = []
+    for p in points:
+        row = {"Total": p.total, "Bosatt": sum(p.settled.values()), "Underskudd": sum(p.shortfall.values())}
+        for g in GROUPS:
+            row[f"Underskudd: {GROUP_LABELS[g].lower()}"] = p.shortfall[g]
+        for code in LIMIT_ORDER:
+            row[f"Kommuner ved {LIMIT_LABELS[code]}"] = p.at_limit.get(code, 0)
+        row["Merknad"] = p.error or ""
+        rows.append(row)
+    county_rows = [
+        {"Total": p.total, "Fylke": c["fylke"], "Anmodet": sum(c["request"].values()), "Bosatt": sum(c["settled"].values()),
+         "Underskudd": sum(c["shortfall"].values()), "Mottatt": sum(c["received"].values()), "Sendt": sum(c["sent"].values())}
+        for p in points for c in p.counties
+    ]
+    first = [{"Fylke": f["fylke"] or "Hele scenarioet", "Går først tom": LIMIT_LABELS[f["limit"]], "Ved total": f["total"],
+              "Kommuner": f["municipalities"]} for f in first_limits(points)]
+    return pd.DataFrame(rows), pd.DataFrame(county_rows), pd.DataFrame(first)
+
+
+__all__ = ["Counties", "SweepPoint", "first_limits", "parse_totals", "plan_point", "scaled", "sweep", "sweep_dict", "sweep_tables"]
