@@ -16,6 +16,7 @@ reads and validates a scenario without importing it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import tomllib
@@ -78,14 +79,22 @@ class RawTable:
         return RawTable(file, list(header), [list(r) for r in rows], [], line_word)
 
 
+@functools.lru_cache(maxsize=1)
+def _header_names() -> dict[str, str]:
+    """Every accepted header (casefolded) → column code: the codes themselves, the Norwegian labels
+    the app and the exports write (labels.COLUMN_LABELS), and common spellings."""
+    from .labels import COLUMN_LABELS
+
+    names = {code.casefold(): code for code in KNOWN_COLUMNS}
+    names.update({label.casefold(): code for code, label in COLUMN_LABELS.items() if code in KNOWN_COLUMNS})
+    names.update(HEADER_ALIASES)
+    return names
+
+
 def canonical_header(text: str) -> str:
     """A header cell as a column code: trimmed; known columns in any case or by their Norwegian name."""
     name = " ".join(str(text).split())
-    folded = name.casefold()
-    for known in KNOWN_COLUMNS:
-        if folded == known.casefold():
-            return known
-    return HEADER_ALIASES.get(folded, name)
+    return _header_names().get(name.casefold(), name)
 
 
 # --------------------------------------------------------------------------- text
