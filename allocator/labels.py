@@ -7,6 +7,7 @@ exports' machine columns) while every person-facing text is bokmål and in one p
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,6 +53,66 @@ COLUMN_LABELS = {
     **{f"{r}_used": f"{label.capitalize()} brukt" for r, label in RESOURCE_LABELS.items()},
     **{f"{r}_available": f"{label.capitalize()} tilgjengelig" for r, label in RESOURCE_LABELS.items()},
 }
+
+QUARTER_NUMBERS = (1, 2, 3, 4)
+
+#: Dwellings and places added during the year (`<resource>_q<n>`, e.g. "Familieboliger K3") and a
+#: quarterly schedule locked in persons (`locked_q<n>`, "Låst K2"): input columns, so the readers
+#: accept these labels as headers too (readers._header_names reads every COLUMN_LABELS value).
+COLUMN_LABELS.update({f"{r}_q{q}": f"{COLUMN_LABELS[r]} K{q}" for r in RESOURCE_LABELS for q in QUARTER_NUMBERS})
+COLUMN_LABELS.update({f"locked_q{q}": f"Låst K{q}" for q in QUARTER_NUMBERS})
+
+#: The real columns of the national table (allocator/data/kommuner_2024.csv) that scenarios carry.
+DATA_COLUMN_LABELS = {
+    "fylke": "Fylke",
+    "sentralitet": "Sentralitet",
+    "kostragruppe": "KOSTRA-gruppe",
+    **{f"bosatt_{year}": f"Bosatt {year}" for year in (2022, 2023, 2024)},
+    "anmodning_2024": "Anmodning 2024",
+    "vedtak_2024": "Vedtak 2024",
+    "anmodning_em_2024": "Anmodning EM 2024",
+    "vedtak_em_2024": "Vedtak EM 2024",
+}
+COLUMN_LABELS.update(DATA_COLUMN_LABELS)
+#: Columns of the plan exports that are not input columns.
+COLUMN_LABELS.update({
+    "limited_by": "Holdes tilbake av",
+    "reason": "Forklaring",
+})
+
+#: Dated columns of the national table for any year (bosatt_2025 → "Bosatt 2025").
+_YEAR_COLUMNS = (
+    (re.compile(r"bosatt_(\d{4})"), "Bosatt {}"),
+    (re.compile(r"anmodning_em_(\d{4})"), "Anmodning EM {}"),
+    (re.compile(r"vedtak_em_(\d{4})"), "Vedtak EM {}"),
+    (re.compile(r"anmodning_(\d{4})"), "Anmodning {}"),
+    (re.compile(r"vedtak_(\d{4})"), "Vedtak {}"),
+)
+_DATED = re.compile(r"(small_dwellings|family_dwellings|minor_places|special_places)_q(\d+)")
+_LOCKED = re.compile(r"locked_q(\d+)")
+
+
+def column_label(code: str) -> str:
+    """The Norwegian label of a column a user may see ("small_dwellings_q2" → "Småboliger K2").
+
+    Known codes, dated resources and schedule locks of any quarter, and the real columns of the
+    national table of any year; any other name is a user's own column and is returned as it is.
+    """
+    label = COLUMN_LABELS.get(code)
+    if label is not None:
+        return label
+    match = _DATED.fullmatch(code)
+    if match:
+        return f"{COLUMN_LABELS[match.group(1)]} K{match.group(2)}"
+    match = _LOCKED.fullmatch(code)
+    if match:
+        return f"Låst K{match.group(1)}"
+    for pattern, text in _YEAR_COLUMNS:
+        match = pattern.fullmatch(code)
+        if match:
+            return text.format(match.group(1))
+    return code
+
 
 LIMIT_LABELS = {
     "locked": "låst",
