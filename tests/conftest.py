@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,16 @@ for path in (TESTS.parent, TESTS):  # `import allocator` and `import helpers`, h
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from hypothesis import HealthCheck, settings  # noqa: E402
+
 from helpers import SCENARIOS, write_scenario  # noqa: E402
+
+# Hypothesis: a fast default for `make test`, and a long run for a deeper search
+# (`HYPOTHESIS_PROFILE=long make test`: every property test tries ten times as many examples,
+# see helpers.examples).
+settings.register_profile("fast", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 
 @pytest.fixture

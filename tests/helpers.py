@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -28,6 +29,12 @@ from allocator.check import violations
 from allocator.scenario import LIMIT_COLUMNS, RESOURCE_OF_GROUP
 
 REPO = Path(__file__).resolve().parent.parent
+#: Property tests run `examples(n)` examples: n by default, ten times n with HYPOTHESIS_PROFILE=long.
+EXAMPLES_SCALE = 10 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 1
+
+
+def examples(n: int) -> int:
+    return n * EXAMPLES_SCALE
 SCENARIOS = REPO / "scenarios"
 
 CSV_COLUMNS = ("kommunenummer", "kommune", "population", *LIMIT_COLUMNS)

@@ -31,7 +31,7 @@ from allocator.key import key_share_array
 from allocator.plan import Flow
 from allocator.scenario import Counties
 from allocator.validate import validate_scenario
-from helpers import assert_caught, make_scenario, municipalities_csv, own_limits, run_cli, solve_and_check, write_scenario
+from helpers import assert_caught, examples, make_scenario, municipalities_csv, own_limits, run_cli, solve_and_check, write_scenario
 
 # --------------------------------------------------------------------------- builders
 
@@ -297,7 +297,7 @@ def independent_optimum(scenario) -> tuple[int, int]:
     return settled, int(round(second.fun))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(national_scenarios())
 def test_random_national_plans_settle_the_most_and_cross_the_fewest_borders(scenario):
     plan = solve_and_check(scenario)
@@ -313,7 +313,7 @@ def test_random_national_plans_settle_the_most_and_cross_the_fewest_borders(scen
             assert figure["settled"][g] + figure["shortfall"][g] == figure["request"][g]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(national_scenarios(cross=False))
 def test_random_per_county_requests_equal_the_separate_county_plans(scenario):
     plan = solve_and_check(scenario)

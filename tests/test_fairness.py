@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from allocator import GROUPS, KeyTerm, load_scenario
 from allocator.scenario import DATED_COLUMNS, LIMIT_COLUMNS
-from helpers import SCENARIOS, make_scenario, per_group_scale, solve_and_check
+from helpers import SCENARIOS, examples, make_scenario, per_group_scale, solve_and_check
 
 try:  # the QP's curvature floor: d = max(f, MIN_CURVATURE_SHARE)
     from allocator.targets import MIN_CURVATURE_SHARE
@@ -194,7 +194,7 @@ _request = st.fixed_dictionaries({g: st.one_of(st.just(0), st.integers(0, 30), s
 _key = st.sampled_from([(KeyTerm("population", 1.0),), (KeyTerm("population", 1.0, 0.6),)])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(_population, min_size=1, max_size=60), _request, _key)
 def test_random_ample_capacity_is_within_one_person_of_the_fair_share(populations, request, key):
     scenario = make_scenario(populations, request, key=key)
@@ -203,7 +203,7 @@ def test_random_ample_capacity_is_within_one_person_of_the_fair_share(population
     assert_within_one_person_of_fair_share(plan)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(st.tuples(_population, st.one_of(st.none(), st.none(), st.integers(0, 40))), min_size=2, max_size=40),
     _request,

@@ -26,7 +26,7 @@ from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, solve
 from allocator import targets
 from allocator.check import violations
 from allocator.scenario import RESOURCE_COLUMNS
-from helpers import assert_caught, make_scenario, max_settled, own_limits, solve_and_check
+from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check
 
 # --------------------------------------------------------------------------- the checker
 
@@ -145,7 +145,7 @@ def scenarios(draw, max_municipalities: int = 60):
     )
 
 
-PROPERTY_SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY_SETTINGS
@@ -168,7 +168,7 @@ def test_random_plan_is_valid_and_settles_as_many_as_possible(scenario):
     assert list(plan.allocation.index) == list(scenario.municipalities.index)
 
 
-@settings(PROPERTY_SETTINGS, max_examples=80)
+@settings(PROPERTY_SETTINGS, max_examples=examples(80))
 @given(scenarios(), st.randoms(use_true_random=False))
 def test_random_plan_is_the_same_every_time_and_for_every_row_order(scenario, random):
     try:
@@ -186,7 +186,7 @@ def test_random_plan_is_the_same_every_time_and_for_every_row_order(scenario, ra
     pd.testing.assert_frame_equal(first.allocation.sort_index(), moved.allocation.sort_index())
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(scenarios(max_municipalities=20))
 def test_nobody_is_placed_beyond_the_own_limits_computed_independently(scenario):
     try:

@@ -37,7 +37,7 @@ from allocator.scenario import (
     even_split,
     save_scenario,
 )
-from helpers import assert_caught, CSV_COLUMNS, make_scenario, municipalities_csv, run_cli, run_cli_many, scenario_toml, solve_and_check
+from helpers import CSV_COLUMNS, assert_caught, examples, make_scenario, municipalities_csv, run_cli, run_cli_many, scenario_toml, solve_and_check
 
 QUARTERS = (1, 2, 3, 4)
 GRANT = DEFAULT_GRANTS  # 2024 rates, restated by hand in test_default_grants_are_the_2024_rates
@@ -216,7 +216,7 @@ def quarterly_scenarios(draw, max_municipalities: int = 15):
                          incentives=incentives)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(quarterly_scenarios())
 def test_random_schedule_keeps_every_rule_and_reports_timeliness_first_ready_first_settled(scenario):
     plan = solve_and_check(scenario)  # includes allocator.check.schedule_violations
@@ -257,7 +257,7 @@ def test_random_schedule_keeps_every_rule_and_reports_timeliness_first_ready_fir
     assert value["deduction_baseline"] == pytest.approx(sum(f["deduction"] for f in own_economics(scenario, baseline).values()))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(quarterly_scenarios(max_municipalities=8), st.sampled_from([0.5, 5.0, 1000.0]))
 def test_random_schedule_with_a_timeliness_weight_keeps_every_rule(scenario, weight):
     scenario = scenario.with_changes(quarters=dataclasses.replace(scenario.quarters, timeliness_weight=weight))
