@@ -31,7 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     solve = commands.add_parser("solve", help="lag en plan for et scenario")
     solve.add_argument("scenario", help="scenariomappe (scenario.toml + municipalities.csv)")
     solve.add_argument("--json", action="store_true", help="skriv planen som JSON på stdout")
-    solve.add_argument("--out", metavar="FILE", help="skriv planen til FILE.csv eller FILE.xlsx")
+    solve.add_argument("--out", metavar="FIL", help="skriv planen til FIL.csv eller FIL.xlsx (aldri over scenariets egne filer)")
+    solve.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
+    solve.add_argument("--csv", choices=("excel", "plain"), default=None,
+                       help="CSV-form: excel (standard: semikolon, desimalkomma, norske overskrifter) "
+                            "eller plain (komma, desimalpunktum, kolonnenavn som i --json)")
     solve.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="LP-løser (standard: highs)")
     solve.add_argument("--time-limit", type=float, default=60.0, help="tidsgrense per løsning i sekunder")
     validate = commands.add_parser("validate", help="kontroller input uten å lage en plan")
@@ -74,13 +78,25 @@ def _solve(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith((".csv", ".xlsx")):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .csv eller .xlsx", file=sys.stderr)
         return EXIT_INVALID
+    if args.csv and not (args.out or "").lower().endswith(".csv"):
+        print("feil: --csv gjelder bare sammen med --out FIL.csv", file=sys.stderr)
+        return EXIT_INVALID
+    if args.out and not _out_allowed(args):
+        return EXIT_INVALID
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
-        from .export import write_plan
+        from .export import OutputExists, WriteError, write_plan
 
-        write_plan(plan, args.out)
+        try:
+            write_plan(plan, args.out, csv=args.csv or "excel", overwrite=args.force)
+        except OutputExists as exc:  # appeared while the plan was made: still not replaced
+            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+            return EXIT_INVALID
+        except WriteError as exc:
+            print(f"feil: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     if args.json:
         sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -90,6 +106,26 @@ def _solve(args: argparse.Namespace) -> int:
         if args.out:
             print(f"Skrev {args.out}")
     return EXIT_OK
+
+
+def _out_allowed(args: argparse.Namespace) -> bool:
+    """Before any solving: --out is not one of the scenario's own files (by any spelling), not an
+    existing file unless --force, and its folder exists and is writable. Says why on stderr."""
+    from pathlib import Path
+
+    from .export import OutputExists, OutputRefused, check_output_path
+    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+
+    folder = Path(args.scenario)
+    try:
+        check_output_path(args.out, (folder / SETTINGS_FILE, folder / MUNICIPALITIES_FILE), overwrite=args.force)
+    except OutputExists as exc:
+        print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+        return False
+    except OutputRefused as exc:
+        print(f"feil: --out: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _validate(args: argparse.Namespace) -> int:

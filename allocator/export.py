@@ -3,20 +3,35 @@
 The workbook is meant to be attached to an agreement and to be loaded again: besides the plan it
 holds the scenario's inputs (settings, key, municipalities) in sheets that `read_workbook` turns
 back into the same `Scenario`, so the same plan follows.
+
+Everything a person reads is bokmål: headers from `labels` (column_label, GROUP_LABELS,
+LIMIT_LABELS), groups and limits as words, blanks as empty cells, and numbers stored as numbers
+(shown by Excel in the user's own number format, 1 474 and 270,2 on a Norwegian PC). Only the
+settings' field names (`request.adults` …), the key's column names and the plain CSV's headers
+stay in the stable codes: they are the machine contract (the TOML and the `--json` names).
+Workbooks written before the headers were Norwegian (field/value, column/weight, code headers in
+`kommuner`) still load.
 """
 
 from __future__ import annotations
 
+import errno
 import io
+import math
 import os
+import re
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterable
 
+import numpy as np
 import pandas as pd
 
-from .plan import Plan
-from .scenario import GROUPS, Scenario, atomic_write, municipalities_csv_frame, settings_dict
-from .readers import read_workbook_sheets, sheet_table
+from .labels import DATA_COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
+from .plan import LIMIT_ORDER, Plan
+from .scenario import GROUPS, QUARTERS, Scenario, atomic_write, settings_dict
+from .readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table
 from .validate import Problem, ScenarioError, build_scenario
 
 SHEET_PLAN = "plan"
@@ -36,9 +51,177 @@ SHEET_COUNTIES = "fylker"
 SHEET_FLOWS = "flyt mellom fylker"
 
 
-def plan_csv_bytes(plan: Plan) -> bytes:
-    """The municipality table as UTF-8 CSV (with BOM so Excel shows æøå correctly)."""
-    return plan.municipality_table().reset_index().to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+#: Headers of the input sheets (read_workbook also reads the old code headers field/value, column/weight …).
+SETTINGS_HEADER = ("Innstilling", "Verdi", "Forklaring")
+KEY_HEADER = ("Kolonne", "Vekt", "Eksponent", "Fradrag", "Forklaring")
+CSV_DIALECTS = ("excel", "plain")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Sheets that hold settings and names rather than figures: no thousands separators there (a year is 2026, not 2 026).
+_UNFORMATTED_SHEETS = (SHEET_SETTINGS, SHEET_KEY)
+#: Number formats by header where a column is not a plain count or amount.
+_HEADER_FORMATS = {"Andel innen målet": "0.0 %"}
+
+
+# --------------------------------------------------------------------------- the plan table
+
+
+def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns holding only whole numbers (and blanks) as integers: 400, not 400.0, and a
+    blank, not nan."""
+    frame = frame.copy()
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_float_dtype(values):
+            array = values.to_numpy(dtype=float, na_value=np.nan)
+            present = array[~np.isnan(array)]
+            if np.isfinite(present).all() and (present == np.round(present)).all() and (np.abs(present) < 2**53).all():
+                frame[name] = values.astype("Int64")
+    return frame
+
+
+def _about_persons(value: float) -> str:
+    count = max(1, math.floor(value + 0.5))
+    return f"ca. {number(count)} {'person' if count == 1 else 'personer'}"
+
+
+def limit_words(codes: Iterable[str]) -> str:
+    """Limit codes as Norwegian words: ["max_total", "family_dwellings"] → "maks totalt, familieboliger"."""
+    return ", ".join(LIMIT_LABELS[code] for code in codes)
+
+
+def holding_words(plan: Plan) -> list[str]:
+    """Per municipality (table order): the limits that hold it back, most important first, with
+    about how many persons each holds back ("familieboliger (ca. 3 personer)")."""
+    return [", ".join(f"{LIMIT_LABELS[code]} ({_about_persons(value)})" for code, value in row) for row in plan.holding]
+
+
+def plan_table(plan: Plan, norwegian: bool = True) -> pd.DataFrame:
+    """One row per municipality: the plan as people read it (Norwegian headers, limits as words,
+    the reason in plain text) or, with `norwegian=False`, in the codes of the machine contract
+    (`binding` and `limited_by` as codes, as in `--json`)."""
+    table = plan.municipality_table()
+    if norwegian:
+        table["binding"] = [limit_words(codes) for codes in plan.binding_codes]
+        reasons = binding_reasons(plan)
+        at = table.columns.get_loc("lock_reason")
+        table.insert(at, "reason", [reasons[n] for n in table.index])
+        table.insert(at, "limited_by", holding_words(plan))
+    else:
+        table["limited_by"] = [", ".join(code for code, _ in row) for row in plan.holding]
+    table = _whole_numbers(table.reset_index())
+    return table.rename(columns=column_label) if norwegian else table
+
+
+def _guard_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that Excel would run as a formula when it opens a CSV (=, +, -, @ first) get a
+    leading apostrophe, so a lock reason like "-5 fra i fjor" is shown, not turned into #NAVN?."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name]):
+            frame[name] = [("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in frame[name]]
+    return frame
+
+
+def plan_csv_bytes(plan: Plan, dialect: str = "excel") -> bytes:
+    """The municipality table as CSV.
+
+    `excel` (the default): for Norwegian Excel: `;`-separated, decimal comma, UTF-8 with BOM (so
+    Excel shows æøå), Norwegian headers and words. `plain`: for other tools: comma-separated,
+    decimal point, UTF-8 without BOM, the code headers of the machine contract (kommunenummer,
+    adults, binding …).
+    """
+    if dialect == "excel":
+        frame = _guard_text(plan_table(plan, norwegian=True))
+        return frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8-sig")
+    if dialect == "plain":
+        return plan_table(plan, norwegian=False).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    raise ValueError(f"ukjent CSV-form «{dialect}»; bruk excel eller plain")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the app offers: button text, content, file name, MIME type and a tooltip (bokmål)."""
+
+    label: str
+    data: bytes
+    file_name: str
+    mime: str
+    help: str
+
+
+def _file_stem(plan: Plan) -> str:
+    from .store import slugify
+
+    return slugify(plan.scenario.name) or "plan"
+
+
+def csv_download(plan: Plan, dialect: str = "excel") -> Download:
+    """The plan as CSV for a download button: `excel` (for Norwegian Excel) or `plain` (other tools)."""
+    stem = _file_stem(plan)
+    if dialect == "excel":
+        return Download("Last ned CSV", plan_csv_bytes(plan, "excel"), f"{stem}.csv", "text/csv",
+                        "For Excel: semikolon, desimalkomma og norske overskrifter.")
+    if dialect == "plain":
+        return Download("Last ned CSV for andre verktøy", plan_csv_bytes(plan, "plain"), f"{stem}-komma.csv", "text/csv",
+                        "For andre verktøy: komma, desimalpunktum og kolonnenavn som i JSON (kommunenummer, adults …).")
+    raise ValueError(f"ukjent CSV-form «{dialect}»; bruk excel eller plain")
+
+
+def plan_downloads(plan: Plan) -> list[Download]:
+    """Everything the export tab offers: the workbook, the CSV for Excel and the CSV for other tools."""
+    workbook = Download("Last ned Excel (.xlsx)", plan_workbook_bytes(plan), f"{_file_stem(plan)}.xlsx", XLSX_MIME,
+                        "Planen med sammendrag, forutsetninger, nøkkel og låser; kan lastes opp igjen og gir samme plan.")
+    return [workbook, csv_download(plan, "excel"), csv_download(plan, "plain")]
+
+
+# --------------------------------------------------------------------------- the workbook's sheets
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def summary_sheet(plan: Plan) -> pd.DataFrame:
+    summary = plan.summary_table()
+    frame = pd.DataFrame({
+        "Scenario": plan.scenario.name,
+        "Gruppe": summary["group"].map(GROUP_LABELS),
+        "Anmodet": summary["requested"],
+        "Fordelt": summary["settled"],
+        "Underskudd": summary["shortfall"],
+    })
+    frame["Løser"] = plan.solver
+    return frame
+
+
+def groups_sheet(plan: Plan) -> pd.DataFrame:
+    long = plan.group_table()
+    long["group"] = long["group"].map(GROUP_LABELS)
+    return long.rename(columns={"kommunenummer": column_label("kommunenummer"), "kommune": column_label("kommune"),
+                                "group": "Gruppe", "allocation": "Fordelt", "fair_share": "Rimelig andel", "deviation": "Avvik"})
+
+
+def limits_sheet(plan: Plan) -> pd.DataFrame:
+    held = {code: sum(any(c == code for c, _ in row) for row in plan.holding) for code in LIMIT_ORDER}
+    rows = [{
+        "Grense": _capitalised(LIMIT_LABELS[row["limit"]]),
+        "Kommuner ved grensen": row["municipalities"],
+        "Kommuner holdt tilbake": held[row["limit"]],
+        "Brukt": row["used"],
+        "Tilgjengelig": row["available"],
+    } for row in plan.binding_rows()]
+    return pd.DataFrame(rows).astype({"Brukt": "Int64", "Tilgjengelig": "Int64"})
+
+
+def locks_sheet(scenario: Scenario) -> pd.DataFrame:
+    table = scenario.municipalities
+    locked = table[table["min_total"] == table["max_total"]]
+    return pd.DataFrame({
+        column_label("kommunenummer"): list(locked.index),
+        column_label("kommune"): list(locked["kommune"]),
+        "Låst totalt": pd.array(locked["min_total"].round().astype("Int64")),
+        column_label("lock_reason"): list(locked["lock_reason"]),
+    })
 
 
 def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
@@ -50,64 +233,105 @@ def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
     return [(prefix, value)]
 
 
-def _settings_rows(scenario: Scenario) -> pd.DataFrame:
+def _group_word(code: str) -> str:
+    return GROUP_LABELS.get(code, code).lower()
+
+
+def explain_setting(field: str) -> str:
+    """What a settings field means, in plain Norwegian (the Forklaring column of innstillinger)."""
+    parts = field.split(".")
+    last = parts[-1]
+    fixed = {
+        "name": "Scenarioets navn",
+        "description": "Beskrivelse: hva som er reelle tall og hva som er illustrasjon, og kilder",
+        "year": "Året anmodningen gjelder",
+        "counties.split": "«key»: den nasjonale anmodningen fordeles på fylkene etter fordelingsnøkkelen",
+        "counties.cross_border": "TRUE/SANN: et fylke kan bosette i andre fylker det det ikke får plass til selv",
+        "counties.max_share": "Høyst denne andelen av et fylkes anmodning kan bosettes i andre fylker",
+        "housing.adults_per_small_dwelling": "Enslige voksne per småbolig",
+        "housing.persons_per_family_dwelling": "Personer per familiebolig",
+        "quarters.timeliness_weight": ("0: årsfordelingen er like rettferdig som uten kvartaler; over 0: en person kan flyttes "
+                                       "til en annen kommune når det sparer minst 1/vekt personkvartaler med venting"),
+        "quarters.baseline": ("Mønsteret planen sammenlignes med: «even» (jevnt), «backloaded» (10/20/30/40 %) "
+                              "eller fire andeler"),
+        "incentives.bonus": "Bonus per person bosatt i K1, K2, K3, K4 (kr; illustrativt, ingen slik ordning finnes)",
+        "incentives.q4_threshold": "Andelen av kommunens årstall som kan bosettes i K4 uten trekk",
+        "incentives.q4_deduction": "Trekk per person bosatt i K4 over grensen (kr; illustrativt)",
+    }
+    if field in fixed:
+        return fixed[field]
+    if len(parts) == 2 and parts[0] == "request":
+        return f"Anmodning: {_group_word(last)} (personer)"
+    if len(parts) == 4 and parts[:2] == ["request", "counties"]:
+        return f"Anmodning til {parts[2].strip(chr(34))}: {_group_word(last)} (personer)"
+    if parts[:2] == ["quarters", "ready"]:
+        return f"Personer klare for bosetting (oppholdstillatelse) i K1, K2, K3, K4: {_group_word(last)}"
+    if parts[:2] == ["quarters", "deadline"]:
+        return f"Kvartaler fra klar til bosatt (frist): {_group_word(last)}"
+    if parts[:2] == ["incentives", "grant"]:
+        return f"Integreringstilskudd år 1 per person (kr): {_group_word(last)}"
+    return ""
+
+
+def settings_sheet(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's settings, one per row: the TOML field name, its value, what it means."""
     settings = settings_dict(scenario)
     settings.pop("key")  # the key has a sheet of its own
     settings.setdefault("description", "")
-    return pd.DataFrame(_flatten("", settings), columns=["field", "value"])
+    rows = [(field, value, explain_setting(field)) for field, value in _flatten("", settings)]
+    return pd.DataFrame(rows, columns=list(SETTINGS_HEADER))
 
 
-def _key_rows(scenario: Scenario) -> pd.DataFrame:
-    return pd.DataFrame(
-        [(t.column, t.weight, t.exponent, t.credit) for t in scenario.key],
-        columns=["column", "weight", "exponent", "credit"],
-    )
+def key_sheet(scenario: Scenario) -> pd.DataFrame:
+    """The fair-share key: column (name in the scenario files), weight, exponent, credit, in words."""
+    headers = dict(zip(scenario.table.columns, municipality_headers(scenario.table.columns)))
+    headers["population"] = column_label("population")
+    rows = []
+    for t in scenario.key:
+        words = f"Kolonnen «{headers.get(t.column, t.column)}» i arket {SHEET_MUNICIPALITIES}"
+        if t.credit:
+            words += "; trekkes fra (last kommunen alt bærer)"
+        rows.append((t.column, t.weight, t.exponent, t.credit, words))
+    return pd.DataFrame(rows, columns=list(KEY_HEADER))
 
 
-def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None = None) -> bytes:
-    """The plan as an .xlsx workbook: plan, summary, limits, and the inputs that reproduce it."""
-    scenario = plan.scenario
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plan.municipality_table().reset_index().to_excel(writer, sheet_name=SHEET_PLAN, index=False)
-        summary = plan.summary_table()
-        summary.insert(0, "scenario", scenario.name)
-        summary["solver"] = plan.solver
-        summary.to_excel(writer, sheet_name=SHEET_SUMMARY, index=False)
-        plan.group_table().to_excel(writer, sheet_name=SHEET_GROUPS, index=False)
-        plan.binding_summary().to_excel(writer, sheet_name=SHEET_LIMITS, index=False)
-        locked = scenario.municipalities[scenario.municipalities["min_total"] == scenario.municipalities["max_total"]]
-        locked[["kommune", "min_total", "lock_reason"]].rename(columns={"min_total": "locked_total"}).reset_index().to_excel(
-            writer, sheet_name=SHEET_LOCKS, index=False
-        )
-        _settings_rows(scenario).to_excel(writer, sheet_name=SHEET_SETTINGS, index=False)
-        _key_rows(scenario).to_excel(writer, sheet_name=SHEET_KEY, index=False)
-        scenario.municipalities.reset_index().to_excel(writer, sheet_name=SHEET_MUNICIPALITIES, index=False)
-        if plan.has_counties:
-            for name, frame in county_sheets(plan).items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-        if plan.schedule is not None:
-            for name, frame in schedule_sheets(plan).items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-        for name, frame in (extra_sheets or {}).items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-        _tidy(writer)
-    return buffer.getvalue()
+def _data_column_code(header: str) -> str | None:
+    """The code of a real column of the national table from its Norwegian label ("Bosatt 2023" → bosatt_2023)."""
+    text = " ".join(str(header).split()).casefold()
+    for code, label in DATA_COLUMN_LABELS.items():
+        if text == label.casefold():
+            return code
+    match = re.fullmatch(r"(bosatt|anmodning|vedtak|anmodning em|vedtak em) (\d{4})", text)
+    return f"{match.group(1).replace(' ', '_')}_{match.group(2)}" if match else None
 
 
-def _tidy(writer) -> None:
-    """Readable column widths and a frozen header row in every sheet."""
-    for sheet in writer.book.worksheets:
-        for column in sheet.columns:
-            width = max(len(str(cell.value or "")) for cell in column[:200])
-            sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-        sheet.freeze_panes = "A2"
+def _read_back(header: str) -> str:
+    """The column code `read_workbook` makes of a header in the kommuner sheet."""
+    name = canonical_header(header)
+    if name in KNOWN_COLUMNS:
+        return name
+    return _data_column_code(name) or name
+
+
+def municipality_headers(columns: Iterable[str]) -> list[str]:
+    """Headers of the kommuner sheet: the Norwegian label of every column that reads back as the
+    same column, else the column's own name (a user's own column keeps its name)."""
+    headers: list[str] = []
+    for code in columns:
+        label = column_label(code)
+        headers.append(label if _read_back(label) == code and label not in headers else code)
+    return headers
+
+
+def municipalities_sheet(scenario: Scenario) -> pd.DataFrame:
+    """The municipality rows as entered: kommunenummer as text, numbers as numbers, blanks empty."""
+    frame = _whole_numbers(scenario.municipalities.reset_index())
+    frame.columns = municipality_headers(list(frame.columns))
+    return frame
 
 
 def county_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
     """Per county: request, settled, shortfall, received, sent; and the flows between counties."""
-    from .labels import GROUP_LABELS
-
     counties = plan.county_table()
     names = {"fylke": "Fylke", "request": "Anmodet", "settled": "Bosatt", "shortfall": "Underskudd", "received": "Mottatt fra andre fylker",
              "sent": "Sendt til andre fylker"}
@@ -122,26 +346,121 @@ def county_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
     }
 
 
+VALUE_LABELS = {
+    "waiting_person_months_optimised": "Ventetid med planen (personmåneder)",
+    "waiting_person_months_baseline": "Ventetid med sammenligningsmønsteret (personmåneder)",
+    "waiting_person_months_saved": "Ventetid spart (personmåneder)",
+    "late_optimised": "Bosatt etter fristen med planen (personer)",
+    "late_baseline": "Bosatt etter fristen med sammenligningsmønsteret (personer)",
+    "bonus_optimised": "Bonus med planen (kr)",
+    "bonus_baseline": "Bonus med sammenligningsmønsteret (kr)",
+    "deduction_optimised": "Trekk med planen (kr)",
+    "deduction_baseline": "Trekk med sammenligningsmønsteret (kr)",
+}
+ECONOMICS_LABELS = {
+    "kommune": column_label("kommune"),
+    **{f"grant_q{q}": f"Integreringstilskudd år 1, K{q} (kr)" for q in QUARTERS},
+    "persons": "Personer", "q4_persons": "Bosatt i K4", "q4_over_threshold": "Over K4-grensen",
+    "bonus": "Bonus (kr)", "deduction": "Trekk (kr)", "net_incentive": "Bonus − trekk (kr)",
+}
+
+
 def schedule_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
     """The quarterly schedule, the economics per municipality and the value of the agreement."""
     schedule = plan.schedule
+    scenario = plan.scenario
     table = schedule.table.reset_index()
-    table.insert(1, "kommune", table["kommunenummer"].map(plan.scenario.municipalities["kommune"]))
+    table.insert(1, "kommune", table["kommunenummer"].map(scenario.municipalities["kommune"]))
     table["total"] = table[list(GROUPS)].sum(axis=1)
-    timeliness = pd.DataFrame(schedule.timeliness()).T.rename_axis("group").reset_index()
-    value = pd.DataFrame(list(schedule.value_of_agreement().items()), columns=["figure", "value"])
+    table["quarter"] = [f"K{q}" for q in table["quarter"]]
+    table = table.rename(columns={"kommunenummer": column_label("kommunenummer"), "kommune": column_label("kommune"),
+                                  "quarter": "Kvartal", **GROUP_LABELS})
+    timeliness = pd.DataFrame([{
+        "Gruppe": GROUP_LABELS[g],
+        "Frist (kvartaler)": scenario.quarters.deadline[g],
+        "Snitt måneder fra klar til bosatt": figures["avg_months"],
+        "Andel innen målet": figures["within_target"],
+        "Bosatt etter fristen": figures["late"],
+        "Overført til neste år": figures["carried_over"],
+        "Ventetid (personmåneder)": figures["waiting_person_months"],
+    } for g, figures in schedule.timeliness().items()])
+    value = pd.DataFrame([(VALUE_LABELS.get(k, k), v) for k, v in schedule.value_of_agreement().items()], columns=["Størrelse", "Verdi"])
     economics = schedule.economics()
-    economics.loc["county"] = {"kommune": "Hele fylket", **schedule.county_economics().to_dict()}
+    economics.loc[""] = {"kommune": "Alle kommuner" if plan.has_counties else "Hele fylket", **schedule.county_economics().to_dict()}
+    economics = economics.reset_index().rename(columns={"kommunenummer": column_label("kommunenummer"), **ECONOMICS_LABELS})
     sheets = {
         SHEET_SCHEDULE: table,
-        SHEET_ECONOMICS: economics.reset_index(),
+        SHEET_ECONOMICS: _whole_numbers(economics),
         SHEET_TIMELINESS: timeliness,
-        SHEET_VALUE: value,
+        SHEET_VALUE: _whole_numbers(value),
     }
     if schedule.moved_from_fair is not None:
-        moved = schedule.moved_from_fair.join(plan.scenario.municipalities["kommune"])
-        sheets[SHEET_MOVED] = moved[moved["moved"] != 0].reset_index()
+        moved = schedule.moved_from_fair.join(scenario.municipalities["kommune"])
+        moved = moved[moved["moved"] != 0].reset_index()
+        sheets[SHEET_MOVED] = moved[["kommunenummer", "kommune", "fair_first", "with_timeliness", "moved"]].rename(columns={
+            "kommunenummer": column_label("kommunenummer"), "kommune": column_label("kommune"),
+            "fair_first": "Rimeligst fordeling (personer)", "with_timeliness": "Med vekt på tid (personer)",
+            "moved": "Flyttet (personer)"})
     return sheets
+
+
+def workbook_sheets(plan: Plan) -> dict[str, pd.DataFrame]:
+    """Every sheet of the plan's workbook, in order, with Norwegian headers."""
+    scenario = plan.scenario
+    sheets = {
+        SHEET_PLAN: plan_table(plan),
+        SHEET_SUMMARY: summary_sheet(plan),
+        SHEET_GROUPS: groups_sheet(plan),
+        SHEET_LIMITS: limits_sheet(plan),
+        SHEET_LOCKS: locks_sheet(scenario),
+        SHEET_SETTINGS: settings_sheet(scenario),
+        SHEET_KEY: key_sheet(scenario),
+        SHEET_MUNICIPALITIES: municipalities_sheet(scenario),
+    }
+    if plan.has_counties:
+        sheets.update(county_sheets(plan))
+    if plan.schedule is not None:
+        sheets.update(schedule_sheets(plan))
+    return sheets
+
+
+def plan_workbook_bytes(plan: Plan, extra_sheets: dict[str, pd.DataFrame] | None = None) -> bytes:
+    """The plan as an .xlsx workbook: plan, summary, limits, and the inputs that reproduce it."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in {**workbook_sheets(plan), **(extra_sheets or {})}.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+        _tidy(writer)
+    return buffer.getvalue()
+
+
+def _tidy(writer) -> None:
+    """Cells as a person should find them: user text that starts with = stays text (openpyxl would
+    make it a formula, and the workbook would lose it), blanks are empty cells, kommunenummer is
+    text, counts and amounts carry a number format (Excel shows 1 474 and 270,2 in Norwegian);
+    readable column widths and a frozen header row."""
+    kommunenummer = {column_label("kommunenummer"), "kommunenummer"}
+    for sheet in writer.book.worksheets:
+        for column in sheet.columns:
+            header = column[0].value
+            numbers: list = []
+            for cell in column[1:]:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                if cell.value == "":
+                    cell.value = None
+                elif header in kommunenummer:
+                    cell.number_format = "@"
+                elif isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    numbers.append(cell)
+            if numbers and sheet.title not in _UNFORMATTED_SHEETS:
+                whole = all(float(c.value).is_integer() for c in numbers)
+                form = _HEADER_FORMATS.get(header, "#,##0" if whole else "#,##0.0#")
+                for cell in numbers:
+                    cell.number_format = form
+            width = max(len(str(cell.value if cell.value is not None else "")) for cell in column[:200])
+            sheet.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+        sheet.freeze_panes = "A2"
 
 
 def sweep_workbook_bytes(points) -> bytes:
@@ -159,22 +478,145 @@ def sweep_workbook_bytes(points) -> bytes:
     return buffer.getvalue()
 
 
-def write_sweep(points, path: str | os.PathLike) -> Path:
+# --------------------------------------------------------------------------- writing files
+
+
+class OutputRefused(ValueError):
+    """A file the plan must not be written to: an input of the scenario, a folder, a missing or
+    read-only folder. The message is Norwegian and names the file."""
+
+
+class OutputExists(OutputRefused):
+    """The file exists and replacing it was not asked for."""
+
+
+class WriteError(OSError):
+    """Writing the file failed; the message names the file (never a temporary one) in Norwegian."""
+
+
+_ERRNO_WORDS = {
+    errno.ENOSPC: "disken er full",
+    errno.EDQUOT: "lagringskvoten er brukt opp",
+    errno.EACCES: "ingen skrivetilgang",
+    errno.EPERM: "ingen skrivetilgang",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENOENT: "mappen finnes ikke",
+    errno.EISDIR: "det er en mappe",
+    errno.ENAMETOOLONG: "filnavnet er for langt",
+}
+
+
+def _reason(exc: OSError) -> str:
+    return _ERRNO_WORDS.get(exc.errno, f"systemfeil {errno.errorcode.get(exc.errno, exc.errno)}" if exc.errno else "systemfeil")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file by another spelling: resolved paths equal (case-insensitively where the system
+    is), or the same file on disk (a hard link, a case-insensitive file system)."""
+    try:
+        if os.path.normcase(str(a.resolve())) == os.path.normcase(str(b.resolve())):
+            return True
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _folder_writable(folder: Path) -> bool:
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    probe = folder / f".skrivetest.{secrets.token_hex(6)}.tmp"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return False
+    try:
+        probe.unlink()
+    except OSError:
+        pass
+    return True
+
+
+def _shown(path: Path) -> str:
+    return str(path) if str(path) not in ("", ".") else "gjeldende mappe"
+
+
+def check_output_path(path: str | os.PathLike, protected: Iterable[str | os.PathLike] = (), overwrite: bool = False) -> Path:
+    """Refuse, before any work is done, an output path that would lose something or cannot be written.
+
+    Never one of `protected` (the scenario's own files), by any spelling; not a folder; the folder
+    must exist and be writable; an existing file only with `overwrite`. Raises `OutputRefused`
+    (`OutputExists` for an existing file) with a Norwegian message naming the path.
+    """
     path = Path(path)
-    atomic_write(path, sweep_workbook_bytes(points))
+    for own in protected:
+        own = Path(own)
+        if _same_file(path, own):
+            raise OutputRefused(f"{path} er scenariets egen fil {own.name}; den skrives aldri over. Velg et annet filnavn")
+    if path.is_dir():
+        raise OutputRefused(f"{path} er en mappe; ventet et filnavn")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise OutputRefused(f"mappen {_shown(path.parent)} finnes ikke; lag den først, eller velg en annen mappe")
+    if os.path.lexists(path) and not overwrite:
+        raise OutputExists(f"{path} finnes fra før")
+    if not _folder_writable(folder):
+        raise OutputRefused(f"kan ikke skrive i mappen {_shown(path.parent)} (ingen skrivetilgang)")
     return path
 
 
-def write_plan(plan: Plan, path: str | os.PathLike) -> Path:
-    """Write the plan to .csv or .xlsx (by extension), atomically."""
+def _write(path: Path, data: bytes, overwrite: bool) -> None:
+    """Write atomically (readers see the old file or the new one); with `overwrite=False` never
+    replace a file, even one that appeared after the check (it is linked into place, not renamed)."""
+    try:
+        if overwrite:
+            atomic_write(path, data)
+            return
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any file
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(tmp, path)  # fails if the file exists
+            except FileExistsError:
+                raise OutputExists(f"{path} finnes fra før") from None
+            except OSError:  # a file system without hard links
+                if os.path.lexists(path):
+                    raise OutputExists(f"{path} finnes fra før") from None
+                os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OutputExists:
+        raise
+    except OSError as exc:
+        error = WriteError(f"kunne ikke skrive {path}: {_reason(exc)}")
+        error.errno = exc.errno
+        raise error from None
+
+
+def write_plan(plan: Plan, path: str | os.PathLike, csv: str = "excel", overwrite: bool = False) -> Path:
+    """Write the plan to .csv (`csv`: "excel" or "plain") or .xlsx, by extension, atomically.
+
+    An existing file is replaced only with `overwrite` (raises `OutputExists` otherwise); a failed
+    write raises `WriteError` naming `path`.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        atomic_write(path, plan_csv_bytes(plan))
+        data = plan_csv_bytes(plan, csv)
     elif suffix == ".xlsx":
-        atomic_write(path, plan_workbook_bytes(plan))
+        data = plan_workbook_bytes(plan)
     else:
         raise ValueError(f"ukjent filtype «{path.suffix}»; bruk .csv eller .xlsx")
+    _write(path, data, overwrite)
+    return path
+
+
+def write_sweep(points, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    atomic_write(path, sweep_workbook_bytes(points))
     return path
 
 
@@ -235,6 +677,8 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         name = name.strip('"')
         if field in ("name", "description"):
             target[name] = "" if value is None else str(value).strip()
+        elif isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()) and not _is_list_field(field):
+            target[name] = float(value.strip().replace(",", "."))  # 3,5 typed into a text cell in Norwegian Excel
         elif isinstance(value, str) and "," in value:
             target[name] = [_cell_value(v) for v in value.split(",")]
         else:
@@ -253,4 +697,36 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         settings["key"] = key
     municipalities_file = f"{label}, ark {SHEET_MUNICIPALITIES}"
     raw = sheet_table(sheets[SHEET_MUNICIPALITIES], municipalities_file)
+    _data_column_codes(raw.header, settings.get("key"))
     return build_scenario(settings, raw, settings_file, municipalities_file)
+
+
+def _data_column_codes(header: list[str], key: dict | None) -> None:
+    """The kommuner sheet's headers of the national table's real columns back to their codes
+    ("Bosatt 2023" → bosatt_2023; the readers already map the input columns' labels), in place;
+    and key columns named by a sheet header ("Innbyggere") to that column's code.
+
+    A user's own column named exactly like such a label ("Bosatt 2023") cannot be told apart from
+    the real column in the sheet: it keeps its name when the key uses it, else it reads back
+    under the code (same values, same plan)."""
+    key = key if isinstance(key, dict) else {}
+    present = set(header)
+    for j, name in enumerate(header):
+        code = None if name in KNOWN_COLUMNS else _data_column_code(name)
+        # a key naming the header itself means a user's own column of that name: it stays
+        if code and code != name and code not in present and name not in key:
+            header[j] = code
+            present.add(code)
+    folded = {h.casefold() for h in header}
+    for name in list(key):
+        code = _read_back(str(name))
+        if str(name).casefold() not in folded and code in present and code not in key:
+            key[code] = key.pop(name)
+
+
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+
+
+def _is_list_field(field: str) -> bool:
+    """Settings whose value is a list ("210, 210, 140, 140"), not a number with a decimal comma."""
+    return field.startswith("quarters.ready.") or field in ("incentives.bonus", "quarters.baseline")

@@ -11,6 +11,7 @@ import pytest
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
 from allocator.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
+from allocator.labels import GROUP_LABELS
 from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check
 
 ROWS = [
@@ -70,7 +71,7 @@ def test_workbook_reads_back_to_the_same_scenario_and_plan(rich_scenario, tmp_pa
     pd.testing.assert_frame_equal(plan.allocation, replan.allocation)
 
 
-@pytest.mark.parametrize("name", ["demo-shortfall", "vestland-2026"])
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.iterdir() if (p / "scenario.toml").is_file()))
 def test_bundled_scenario_survives_the_workbook(name, tmp_path):
     folder = SCENARIOS / name
     if not folder.is_dir():
@@ -84,16 +85,16 @@ def test_bundled_scenario_survives_the_workbook(name, tmp_path):
 
 def test_workbook_plan_sheet_holds_the_allocation(rich_scenario):
     plan = solve_and_check(rich_scenario)
-    sheets = pd.read_excel(io.BytesIO(plan_workbook_bytes(plan)), sheet_name=None, dtype={"kommunenummer": str})
+    sheets = pd.read_excel(io.BytesIO(plan_workbook_bytes(plan)), sheet_name=None, dtype={"Kommunenr.": str})
     assert {"plan", "sammendrag", "innstillinger", "nøkkel", "kommuner"} <= set(sheets)
-    table = sheets["plan"].set_index("kommunenummer")
+    table = sheets["plan"].set_index("Kommunenr.")
     assert list(table.index) == list(rich_scenario.municipalities.index)  # 0301 keeps its zero
     for g in GROUPS:
-        assert (table[g] == plan.allocation[g]).all()
-    summary = sheets["sammendrag"].set_index("group")
-    assert summary.at["total", "settled"] == sum(plan.settled.values())
+        assert (table[GROUP_LABELS[g]] == plan.allocation[g]).all()
+    summary = sheets["sammendrag"].set_index("Gruppe")
+    assert summary.at["Totalt", "Fordelt"] == sum(plan.settled.values())
     locks = sheets["låste"]
-    assert "Avtale med kommunen, sak 12/345" in set(locks["lock_reason"])
+    assert "Avtale med kommunen, sak 12/345" in set(locks["Begrunnelse for lås"])
 
 
 def test_workbook_where_excel_dropped_the_leading_zero_still_reads(rich_scenario, tmp_path):
@@ -120,7 +121,7 @@ def test_workbook_with_an_edited_invalid_cell_is_refused_naming_sheet_row_and_co
     header = [cell.value for cell in sheet[1]]
     for row in sheet.iter_rows(min_row=2):
         if row[0].value == "4642":
-            row[header.index("small_dwellings")].value = "mange"
+            row[header.index("Småboliger")].value = "mange"
     book.save(path)
     with pytest.raises(ScenarioError) as caught:
         read_workbook(path, label="plan.xlsx")
@@ -146,27 +147,50 @@ def test_a_workbook_without_the_municipality_sheet_is_refused(tmp_path):
     assert "kommuner" in str(caught.value)
 
 
-def test_csv_export_is_utf8_with_bom_and_keeps_kommunenummer_as_text(rich_scenario, tmp_path):
+def _read_excel_csv(data: bytes) -> pd.DataFrame:
+    """The CSV as Norwegian Excel reads it: semicolons, decimal comma, UTF-8 with BOM."""
+    return pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig", dtype={"Kommunenr.": str},
+                       keep_default_na=False, na_values=[""]).set_index("Kommunenr.")
+
+
+def test_csv_export_is_for_norwegian_excel_utf8_with_bom_and_keeps_kommunenummer_as_text(rich_scenario, tmp_path):
     plan = solve_and_check(rich_scenario)
     data = plan_csv_bytes(plan)
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert "Lærdal" in text and "Trondheim - Tråante" in text
-    table = pd.read_csv(io.StringIO(text), dtype={"kommunenummer": str}).set_index("kommunenummer")
+    assert text.splitlines()[0].startswith("Kommunenr.;Kommune;Fylke;Innbyggere;Totalt;")
+    table = _read_excel_csv(data)
     assert list(table.index) == ["0301", "4640", "4642", "5001"]
     for g in GROUPS:
-        assert (table[g] == plan.allocation[g]).all()
-    assert (table["total"] == plan.allocation.sum(axis=1)).all()
+        assert (table[GROUP_LABELS[g]] == plan.allocation[g]).all()
+    assert (table["Totalt"] == plan.allocation.sum(axis=1)).all()
+    fair = plan.fair_share.sum(axis=1).round(2)
+    assert np.allclose(table["Rimelig andel"].astype(float), fair)  # decimal comma read back as numbers
     path = write_plan(plan, tmp_path / "plan.csv")
     assert path.read_bytes() == data
 
 
-def test_csv_export_shows_what_binds(rich_scenario):
+def test_csv_export_shows_what_binds_in_words(rich_scenario):
     plan = solve_and_check(rich_scenario)
-    table = pd.read_csv(io.BytesIO(plan_csv_bytes(plan)), dtype={"kommunenummer": str}, encoding="utf-8-sig",
-                        keep_default_na=False).set_index("kommunenummer")
+    table = _read_excel_csv(plan_csv_bytes(plan))
+    assert table.at["4640", "Begrenset av"] == "låst"
+    assert table.at["4640", "Totalt"] == 40
+    assert table.at["4640", "Forklaring"] == "låst på 40 (Avtale med kommunen, sak 12/345)"
+    assert table.at["4640", "Begrunnelse for lås"] == "Avtale med kommunen, sak 12/345"
+
+
+def test_plain_csv_keeps_the_codes_commas_and_decimal_points(rich_scenario):
+    plan = solve_and_check(rich_scenario)
+    data = plan_csv_bytes(plan, dialect="plain")
+    assert not data.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(io.BytesIO(data), dtype={"kommunenummer": str}, keep_default_na=False).set_index("kommunenummer")
+    assert list(table.index) == ["0301", "4640", "4642", "5001"]
+    for g in GROUPS:
+        assert (table[g] == plan.allocation[g]).all()
     assert "locked" in table.at["4640", "binding"]
     assert table.at["4640", "total"] == 40
+    assert np.allclose(table["fair_total"], plan.fair_share.sum(axis=1).round(2))
 
 
 def test_write_plan_refuses_an_unknown_extension(rich_scenario, tmp_path):

@@ -275,14 +275,35 @@ def test_a_saved_scenario_loads_back_as_the_same_scenario(saved):
     assert (saved / "vestland-etter-mote-1" / "municipalities.csv").is_file()  # usable from the command line too
 
 
-def test_saving_again_under_the_same_name_replaces_it(saved):
-    store.save_named(small_scenario(), "Plan")
-    store.save_named(edits.lock(small_scenario(), "1002", 3), "plan")
+def test_saving_again_under_the_same_name_is_refused_unless_replace_is_asked_for(saved):
+    first = store.save_named(small_scenario(), "Plan")
+
+    with pytest.raises(store.NameTaken, match="«Plan»") as taken:
+        store.save_named(edits.lock(small_scenario(), "1002", 3), "Plan")
+    assert isinstance(taken.value, ValueError) and taken.value.stored.path == first.path
+    assert math.isnan(store.load_stored(first).municipalities.at["1002", "max_total"])  # untouched
+
+    again = store.save_named(edits.lock(small_scenario(), "1002", 3), " Plan ", replace=True)
 
     listed = [s for s in store.list_scenarios() if s.saved]
-
-    assert [s.name for s in listed] == ["plan"]
+    assert [s.name for s in listed] == ["Plan"] and again.path == first.path
     assert store.load_stored(listed[0]).municipalities.at["1002", "max_total"] == 3
+
+
+def test_a_different_name_with_the_same_folder_name_keeps_both(saved):
+    first = store.save_named(small_scenario(limits={1: {"max_total": 11}}), "Vestland – forslag etter møte 1")
+    second = store.save_named(small_scenario(limits={1: {"max_total": 22}}), "vestland forslag etter mote 1!")
+    third = store.save_named(small_scenario(limits={1: {"max_total": 33}}), "Vestland: forslag etter møte 1", replace=True)
+
+    assert [first.path.name, second.path.name, third.path.name] == [
+        "vestland-forslag-etter-mote-1", "vestland-forslag-etter-mote-1-2", "vestland-forslag-etter-mote-1-3"]
+    listed = {s.name: store.load_stored(s).municipalities.at["1002", "max_total"] for s in store.list_scenarios() if s.saved}
+    assert listed == {"Vestland – forslag etter møte 1": 11, "vestland forslag etter mote 1!": 22,
+                      "Vestland: forslag etter møte 1": 33}
+    # replacing the second one by its exact name leaves the others alone
+    store.save_named(small_scenario(limits={1: {"max_total": 44}}), "vestland forslag etter mote 1!", replace=True)
+    listed = {s.name: store.load_stored(s).municipalities.at["1002", "max_total"] for s in store.list_scenarios() if s.saved}
+    assert listed["vestland forslag etter mote 1!"] == 44 and listed["Vestland – forslag etter møte 1"] == 11
 
 
 # --------------------------------------------------------------------------- store: atomic saves
@@ -319,7 +340,7 @@ def test_while_a_save_replaces_a_scenario_readers_see_the_old_or_the_new_one_at_
         patch.setattr(store.os, "rename", check_after(os.rename))
         patch.setattr(store.os, "symlink", check_after(os.symlink))
         patch.setattr(store.shutil, "rmtree", check_after(store.shutil.rmtree))
-        store.save_named(new, "Plan")
+        store.save_named(new, "Plan", replace=True)
 
     assert seen, "the save made no step to check"
     assert set(seen) <= {11, 22}
@@ -339,7 +360,7 @@ def test_a_save_that_fails_halfway_leaves_the_old_scenario_whole(saved, monkeypa
 
     with monkeypatch.context() as patch, pytest.raises(OSError, match="disken er full"):
         patch.setattr(store, "save_scenario", half_save)
-        store.save_named(new, "Plan")
+        store.save_named(new, "Plan", replace=True)
 
     assert _read_plan_folder(saved) == 11
     assert [s.name for s in store.list_scenarios() if s.saved] == ["Plan"]
@@ -374,7 +395,7 @@ def test_concurrent_readers_never_see_a_missing_or_mixed_scenario(saved):
     reader.start()
     try:
         for i in range(40):
-            store.save_named(newer if i % 2 == 0 else old, "Plan")
+            store.save_named(newer if i % 2 == 0 else old, "Plan", replace=True)
     finally:
         stop.set()
         reader.join(timeout=30)
@@ -388,7 +409,7 @@ def test_a_folder_saved_by_an_earlier_version_of_the_app_is_replaced_cleanly(sav
     save_scenario(old, saved / "plan")  # a plain folder, as saves used to be
 
     assert _read_plan_folder(saved) == 11
-    store.save_named(new, "Plan")
+    store.save_named(new, "Plan", replace=True)
 
     assert _read_plan_folder(saved) == 22
     assert [s.name for s in store.list_scenarios() if s.saved] == ["Plan"]
@@ -397,7 +418,7 @@ def test_a_folder_saved_by_an_earlier_version_of_the_app_is_replaced_cleanly(sav
 def test_replaced_versions_are_kept_for_a_while_then_removed(saved, monkeypatch):
     old, new = _saved_versions()
     store.save_named(old, "Plan")
-    store.save_named(new, "Plan")
+    store.save_named(new, "Plan", replace=True)
     versions = saved / store.VERSIONS_DIR
     assert len(list(versions.iterdir())) == 2, "a reader that resolved the old version may still be reading it"
 
@@ -482,7 +503,7 @@ def test_a_workbook_without_the_scenario_sheets_says_which_are_missing():
 def test_a_workbook_with_a_bad_cell_names_the_sheet_row_and_column():
     buffer = io.BytesIO(plan_workbook_bytes(solve(load_scenario(VESTLAND))))
     sheets = pd.read_excel(buffer, sheet_name=None, dtype=str, keep_default_na=False)
-    sheets["kommuner"].loc[sheets["kommuner"]["kommunenummer"] == "4612", "population"] = "-5"
+    sheets["kommuner"].loc[sheets["kommuner"]["Kommunenr."] == "4612", "Innbyggere"] = "-5"
     out = io.BytesIO()
     with pd.ExcelWriter(out, engine="openpyxl") as writer:
         for name, frame in sheets.items():
