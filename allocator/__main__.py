@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000")
     sweep.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     sweep.add_argument("--out", metavar="FILE", help="skriv resultatet til FILE.xlsx")
+    sweep.add_argument("--force", action="store_true", help="erstatt FILE om den finnes fra før")
     sweep.add_argument("--workers", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
     consistency = commands.add_parser("consistency", help="behandles like kommuner likt på tvers av fylker?")
     consistency.add_argument("scenario", help="scenariomappe (med kolonnene sentralitet eller kostragruppe)")
@@ -166,6 +167,8 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith(".xlsx"):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
         return EXIT_INVALID
+    if args.out and not _out_allowed(args):
+        return EXIT_INVALID
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
     from tqdm import tqdm
@@ -173,9 +176,16 @@ def _sweep(args: argparse.Namespace) -> int:
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
         points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))
     if args.out:
-        from .export import write_sweep
+        from .export import OutputExists, WriteError, write_sweep
 
-        write_sweep(points, args.out)
+        try:
+            write_sweep(points, args.out, overwrite=args.force)
+        except OutputExists as exc:  # appeared while the sweep ran: still not replaced
+            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+            return EXIT_INVALID
+        except WriteError as exc:
+            print(f"feil: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     if args.json:
         sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")
     else:

@@ -34,7 +34,7 @@ def allocation_chart(plan: Plan, top: int | None = None) -> go.Figure:
 
 def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
     """Bars of one scenario's difference from the reference, per municipality (who absorbs what)."""
-    data = side_by_side[side_by_side[column] != 0].sort_values(column)
+    data = side_by_side[side_by_side[column] != 0].sort_values(column).rename(columns={"Kommune": "kommune"})
     colours = [COLOURS["up"] if v > 0 else COLOURS["down"] for v in data[column]]
     figure = go.Figure(go.Bar(
         x=data[column], y=data["kommune"], orientation="h", marker_color=colours,

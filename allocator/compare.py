@@ -22,8 +22,8 @@ def totals_side_by_side(plans: Mapping[str, Plan]) -> pd.DataFrame:
     for label, plan in plans.items():
         table[label] = plan.allocation.sum(axis=1).reindex(table.index).fillna(0).astype(int)
     for label in labels[1:]:
-        table[f"diff: {label}"] = table[label] - table[labels[0]]
-    return table.sort_index()
+        table[f"Endring: {label}"] = table[label] - table[labels[0]]
+    return table.sort_index().rename(columns={"kommune": "Kommune"})
 
 
 def fairness_figures(plan: Plan) -> dict[str, float]:
@@ -37,8 +37,16 @@ def fairness_figures(plan: Plan) -> dict[str, float]:
         "max_total_deviation": float(table["deviation"].abs().max()),
         "max_per_1000": float(table["per_1000"].max()),
         "min_per_1000": float(table["per_1000"].min()),
-        "at_limit": int(sum(bool(codes) for codes in plan.binding.values())),
+        "at_limit": int(sum(bool(held) for held in plan.holding)),
     }
+
+
+#: The fairness figures' Norwegian names.
+FAIRNESS_LABELS = {
+    "settled": "Fordelt", "shortfall": "Underskudd", "max_deviation": "Største avvik (gruppe)",
+    "max_total_deviation": "Største avvik (totalt)", "max_per_1000": "Høyeste per 1 000",
+    "min_per_1000": "Laveste per 1 000", "at_limit": "Kommuner holdt igjen av en grense",
+}
 
 
 def fairness_table(plans: Mapping[str, Plan]) -> pd.DataFrame:

@@ -614,9 +614,10 @@ def write_plan(plan: Plan, path: str | os.PathLike, csv: str = "excel", overwrit
     return path
 
 
-def write_sweep(points, path: str | os.PathLike) -> Path:
+def write_sweep(points, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a sweep to .xlsx, atomically; an existing file only with `overwrite` (as write_plan)."""
     path = Path(path)
-    atomic_write(path, sweep_workbook_bytes(points))
+    _write(path, sweep_workbook_bytes(points), overwrite)
     return path
 
 

@@ -170,7 +170,9 @@ class Plan:
         resource holds it when it is used up and the municipality has at least half a person less
         than that in the group; max_total (or a lock) when its total is there and below that; a
         minimum (or a lock) when it holds the total at least half a person above it. A resource of
-        0 where the fair share is 0.3 holds nobody back, so it is not named.
+        0 where the fair share is 0.3 holds nobody back, so it is not named. Where persons of a
+        group cannot be placed, every municipality at a limit in that group holds some of them back:
+        its part of the shortfall by the key.
         """
         low, high = self.scenario.bounds()
         expected = self.scale * self.fair
@@ -182,7 +184,30 @@ class Plan:
             locked = (low == high)
             capped = (total >= high) & (total_gap >= 0.5)
             raised = (low > 0) & (total <= low) & (-total_gap >= 0.5)
+        # Where a county and group fall short, every municipality at a limit there holds persons
+        # back: without its limit it would take some of those who cannot be placed. Its part of the
+        # shortfall, by the key, is what it holds back.
+        at_cap = self.persons >= self.scenario.year_caps
+        with np.errstate(invalid="ignore"):
+            at_max = total >= high
+        of = np.array(self.scenario.county_of() if self.has_counties else ("",) * len(total))
+        short_total = np.zeros(len(total))
+        short = {(c["fylke"], j): c["shortfall"][g] for c in self.county_figures for j, g in enumerate(GROUPS)} \
+            if self.has_counties else {("", j): self.shortfall[g] for j, g in enumerate(GROUPS)}
+        for (county, j), missing in short.items():
+            if missing <= 0:
+                continue
+            rows = (of == county) & (at_cap[:, j] | at_max)
+            weights = self.fair[rows, j]
+            part = missing * weights / weights.sum() if weights.sum() > 0 else np.full(rows.sum(), missing / max(1, rows.sum()))
+            resource_held = at_cap[rows, j]
+            indices = np.flatnonzero(rows)
+            held[indices[resource_held], j] = np.maximum(held[indices[resource_held], j], part[resource_held])
+            short_total[indices[~resource_held]] += part[~resource_held]
+        total_gap = np.maximum(total_gap, short_total)
+        capped |= at_max & (short_total >= 0.5)
         codes = list(RESOURCE_OF_GROUP.values())
+        held[held < 0.5] = 0.0
         items: list[list[tuple[str, float]]] = [[] for _ in range(len(total))]
         for k, j, value in zip(*np.nonzero(held), held[held > 0].tolist()):
             items[k].append((codes[j], value))

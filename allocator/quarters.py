@@ -281,9 +281,28 @@ def timeliness(ready: tuple[int, ...], settled: tuple[int, ...], deadline: int) 
     }
 
 
-def pattern_values(yearly: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
-    """A yearly plan (n, G) split over quarters by fixed shares: (n, G, Q)."""
-    return np.array([[split_by_shares(int(v), shares) for v in row] for row in yearly], dtype=np.int64).reshape(len(yearly), G, Q)
+def pattern_values(yearly: np.ndarray, shares: tuple[float, ...], ready_share: np.ndarray | None = None) -> np.ndarray:
+    """A yearly plan (n, G) split over quarters by fixed shares: (n, G, Q), largest remainders.
+
+    With `ready_share[g][q-1]`, the share of group g's persons ready by the end of quarter q, nobody
+    is settled before they are ready: a municipality settles at most ⌊X × ready share⌋ persons by
+    quarter q, and what the pattern would settle earlier moves to the next quarter. So the county
+    never settles more than are ready, and a pattern that readiness does not hold back is unchanged.
+    """
+    values = np.array([[split_by_shares(int(v), shares) for v in row] for row in yearly], dtype=np.int64).reshape(len(yearly), G, Q)
+    if ready_share is None:
+        return values
+    for j in range(G):
+        allowed = np.floor(yearly[:, j, None] * np.asarray(ready_share[j])[None, :] + 1e-9).astype(np.int64)
+        allowed[:, -1] = yearly[:, j]
+        carried = np.zeros(len(yearly), dtype=np.int64)
+        settled = np.zeros(len(yearly), dtype=np.int64)
+        for q in range(Q):
+            wanted = values[:, j, q] + carried
+            values[:, j, q] = np.minimum(wanted, allowed[:, q] - settled)
+            carried = wanted - values[:, j, q]
+            settled += values[:, j, q]
+    return values
 
 
 def pattern_schedule(allocation: "pd.DataFrame", shares: tuple[float, ...]) -> "pd.DataFrame":
@@ -403,8 +422,11 @@ class Schedule:
 
     @cached_property
     def baseline_values(self) -> np.ndarray:
-        """The same yearly split settled by the scenario's comparison pattern (even or back-loaded)."""
-        return pattern_values(self.values.sum(axis=2), self.scenario.quarters.baseline_shares)
+        """The same yearly split settled by the scenario's comparison pattern (even or back-loaded),
+        never before the persons are ready (see `pattern_values`)."""
+        quarters = self.scenario.quarters
+        ready = np.array([np.cumsum(quarters.ready[g]) / max(1, sum(quarters.ready[g])) for g in GROUPS])
+        return pattern_values(self.values.sum(axis=2), quarters.baseline_shares, ready)
 
     @cached_property
     def baseline(self) -> "pd.DataFrame":

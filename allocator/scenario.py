@@ -52,7 +52,7 @@ DEFAULT_DEADLINES: Mapping[str, int] = {"adults": 2, "families": 1, "minors": 1,
 #: Year-1 integration grant per person, NOK, 2024 rates: single adult 241,100; adult or child in a
 #: family 194,400; unaccompanied minor 187,000; special needs = single adult + the one-off
 #: special-needs grant 196,400.
-DEFAULT_GRANTS: Mapping[str, float] = {"adults": 241_100, "families": 194_400, "minors": 187_000, "special_needs": 437_500}
+DEFAULT_GRANTS: Mapping[str, float] = {"adults": 241_100.0, "families": 194_400.0, "minors": 187_000.0, "special_needs": 437_500.0}
 BASELINE_PATTERNS: Mapping[str, tuple[float, ...]] = {"even": (0.25, 0.25, 0.25, 0.25), "backloaded": (0.1, 0.2, 0.3, 0.4)}
 #: Dwellings/places added during the year: `<resource>_q<n>` (e.g. family_dwellings_q3).
 DATED_COLUMNS: tuple[str, ...] = tuple(f"{r}_q{q}" for r in RESOURCE_COLUMNS for q in QUARTERS)

@@ -14,26 +14,124 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+import re
+
 from . import edits
-from .labels import COLUMN_LABELS, GROUP_LABELS, binding_reasons, number
+from .labels import COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
 from .plan import Plan
+from .problems import Problem, ScenarioError
 from .quarters import TARGET_MONTHS
 from .scenario import GROUPS, LIMIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
 
 #: Editor columns in the order shown; the first block is editable, the rest is the plan's answer.
 EDITOR_INPUTS = ("locked", "lock_reason", *LIMIT_COLUMNS)
-EDITOR_RESULTS = ("total", "change", "fair_total", "binding")
+EDITOR_RESULTS = ("total", "change", "change_start", "fair_total", "binding")
+
+#: What "Begrenset av" means, for the column's help text.
+HOLDING_HELP = ("Grensene som holder kommunen under (eller over) det den ellers ville fått, den viktigste først: "
+                "«ellers» er kommunens rimelige andel skalert som for kommunene i fylket som ingen grense holder. "
+                "Tallet i parentes er omtrent hvor mange personer grensen holder igjen (+ = holder oppe).")
 
 
-def plan_view(plan: Plan, previous: Plan | None = None) -> pd.DataFrame:
+#: Labels of the app's own result columns (the rest come from labels.column_label).
+VIEW_LABELS = {"change": "Endring", "change_start": "Endring fra start", "binding": "Begrenset av",
+               "received": "Mottatt fra andre fylker"}
+
+
+def label(code: str) -> str:
+    return VIEW_LABELS.get(code) or column_label(code)
+
+
+# --------------------------------------------------------------------------- plain words
+
+
+def _signed(value: float) -> str:
+    """+4 / −3 with a real minus sign, and never −0."""
+    rounded = round(value)
+    return "0" if rounded == 0 else (f"+{number(rounded)}" if rounded > 0 else f"−{number(-rounded)}")
+
+
+def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
+    """Per municipality, the limits that hold it back, most first, in plain Norwegian.
+
+    Short (the negotiation table): "familieboliger (−3), maks totalt (−1)". Long (the plan table):
+    "familieboliger: 14 av 14 brukt, holder igjen ca. 3 personer".
+    """
+    table = plan.scenario.table
+    reasons = table.text("lock_reason")
+    low, high = plan.scenario.bounds()
+    units = plan.resource_units
+    texts: dict[str, str] = {}
+    for k, (code_number, held) in enumerate(zip(table.numbers, plan.holding)):
+        parts = []
+        for code, persons in held:
+            up = code == "min_total" or (code == "locked" and plan.totals[k] > plan.fair[k].sum() * plan.scale[k].mean())
+            amount = persons if up else -persons
+            if short:
+                parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")
+                continue
+            effect = f"holder {'oppe' if up else 'igjen'} ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}"
+            if code in RESOURCE_LABELS:
+                used, available = units[code]
+                parts.append(f"{RESOURCE_LABELS[code]}: {number(used[k])} av {number(available[k])} brukt, {effect}")
+            elif code == "locked":
+                reason = f" ({reasons[k]})" if reasons[k] else ""
+                parts.append(f"låst på {number(plan.totals[k])}{reason}, {effect}")
+            elif code == "max_total":
+                parts.append(f"maks totalt {number(high[k])}, {effect}")
+            else:
+                parts.append(f"avtalt minimum {number(low[k])}, {effect}")
+        texts[code_number] = ("; " if not short else ", ").join(parts)
+    return texts
+
+
+_CODE_WORDS = re.compile(r"\b(" + "|".join(sorted((*LIMIT_COLUMNS, "population", "kommunenummer", "lock_reason", "fylke"), key=len, reverse=True)) + r")\b")
+
+
+def plain_problem(problem: Problem) -> str:
+    """A problem with an edit in the app, in plain words: no file names, no column codes
+    ("Bergen, Maks totalt: ventet et helt tall …")."""
+    who = ""
+    if problem.row:
+        match = re.search(r"\((?:\d{4} )?([^()]*)\)\s*$", problem.row)
+        who = match.group(1) if match else problem.row
+    what = ""
+    if problem.column:
+        column = problem.column
+        if column.startswith("key."):
+            what = f"vekt for {column_label(column.split('.', 1)[1].split('.')[0])}"
+        elif column.startswith("request."):
+            what = f"anmodning, {GROUP_LABELS.get(column.rsplit('.', 1)[-1], column).lower()}"
+        elif column.startswith(("quarters.", "incentives.")):
+            what = {"quarters": "kvartalsplanen", "incentives": "insentivene"}[column.split(".")[0]]
+        elif column.startswith("["):
+            what = ""
+        else:
+            what = column_label(column)
+    message = _CODE_WORDS.sub(lambda m: column_label(m.group(1)).lower(), problem.message)
+    where = ", ".join(part for part in (who, what) if part)
+    text = f"{where}: {message}" if where else message
+    return text[:1].upper() + text[1:]
+
+
+def plain_problems(exc: ScenarioError, scenario: Scenario | None = None, limit: int = 20) -> list[str]:
+    lines = [plain_problem(p) for p in exc.problems[:limit]]
+    if len(exc.problems) > limit:
+        lines.append(f"… og {number(len(exc.problems) - limit)} til")
+    return lines
+
+
+def plan_view(plan: Plan, previous: Plan | None = None, base: Plan | None = None) -> pd.DataFrame:
     """The plan table with Norwegian headings, one row per municipality."""
     table = plan.municipality_table()
     view = pd.DataFrame(index=table.index)
+    view["kommunenummer"] = table.index
     view["kommune"] = table["kommune"]
     if "fylke" in table:
         view["fylke"] = table["fylke"]
     view["total"] = table["total"]
     view["change"] = _change(plan, previous)
+    view["change_start"] = _change(plan, base)
     for g in GROUPS:
         view[g] = table[g]
     view["fair_total"] = table["fair_total"].round(1)
@@ -41,9 +139,8 @@ def plan_view(plan: Plan, previous: Plan | None = None) -> pd.DataFrame:
     view["per_1000"] = table["per_1000"].round(2)
     if "received" in table:
         view["received"] = table["received"]
-    view["binding"] = pd.Series(binding_reasons(plan))
-    view.index.name = "kommunenummer"
-    return view.rename(columns=COLUMN_LABELS).rename_axis(COLUMN_LABELS["kommunenummer"])
+    view["binding"] = pd.Series(holding_texts(plan, short=False))
+    return view.rename(columns=label).reset_index(drop=True)
 
 
 def county_view(plan: Plan) -> pd.DataFrame:
@@ -72,10 +169,12 @@ def summary_view(plan: Plan) -> pd.DataFrame:
     return summary.rename(columns={"requested": "Anmodet", "settled": "Fordelt", "shortfall": "Underskudd"})
 
 
-def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None) -> pd.DataFrame:
-    """The negotiation table: the limits a user may change, beside what the plan gives."""
+def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None, base: Plan | None = None) -> pd.DataFrame:
+    """The negotiation table: the limits a user may change, beside what the plan gives (the change
+    since the previous step and since the scenario was loaded, and what holds each municipality)."""
     table = scenario.municipalities
     frame = pd.DataFrame(index=table.index)
+    frame["kommunenummer"] = table.index
     frame["kommune"] = table["kommune"]
     frame["locked"] = edits.is_locked(scenario)
     frame["lock_reason"] = table["lock_reason"]
@@ -83,8 +182,9 @@ def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None) -
         frame[column] = table[column]
     frame["total"] = plan.allocation.sum(axis=1).reindex(table.index)
     frame["change"] = _change(plan, previous).reindex(table.index)
+    frame["change_start"] = _change(plan, base).reindex(table.index)
     frame["fair_total"] = plan.fair_share.sum(axis=1).reindex(table.index).round(1)
-    frame["binding"] = pd.Series(binding_reasons(plan)).reindex(table.index)
+    frame["binding"] = pd.Series(holding_texts(plan)).reindex(table.index)
     return frame
 
 

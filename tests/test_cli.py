@@ -110,13 +110,22 @@ def test_solve_json_with_cbc_prints_only_json(scenario_dir):
 # --------------------------------------------------------------------------- --out
 
 
-def test_solve_out_csv_writes_the_plan_table(tmp_path):
+def test_solve_out_csv_writes_the_plan_table_for_norwegian_excel_or_plain(tmp_path):
     out = tmp_path / "plan.csv"
     result = run_cli("solve", VESTLAND, "--json", "--out", out)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)  # --out does not disturb the JSON on stdout
-    table = pd.read_csv(out, dtype={"kommunenummer": str}, encoding="utf-8-sig")
+    # by default as Norwegian Excel reads CSV: semicolons, decimal commas, Norwegian headers
+    table = pd.read_csv(out, sep=";", decimal=",", dtype={"Kommunenr.": str}, encoding="utf-8-sig")
     assert len(table) == 43
+    assert {"Kommunenr.", "Kommune", "Totalt", "Enslige voksne", "Særskilte behov"} <= set(table.columns)
+    by_number = table.set_index("Kommunenr.")
+    for row in doc["municipalities"]:
+        assert by_number.at[row["kommunenummer"], "Totalt"] == row["total"]
+
+    plain = tmp_path / "plain.csv"
+    assert run_cli("solve", VESTLAND, "--out", plain, "--csv", "plain").returncode == 0
+    table = pd.read_csv(plain, dtype={"kommunenummer": str})
     assert {"kommunenummer", "kommune", "total", *GROUPS} <= set(table.columns)
     by_number = table.set_index("kommunenummer")
     for row in doc["municipalities"]:

@@ -106,6 +106,16 @@ def test_sweep_on_the_command_line(tmp_path):
     assert text.returncode == 0 and "Underskudd" in text.stdout and "går først tom" in text.stdout
 
 
+def test_sweep_never_overwrites_a_file_unless_asked(tmp_path):
+    out = tmp_path / "sweep.xlsx"
+    out.write_bytes(b"someone's work")
+    refused = run_cli("sweep", SCENARIOS / "demo-shortfall", "--totals", "100,200", "--out", out)
+    assert refused.returncode == 2 and "--force" in refused.stderr
+    assert out.read_bytes() == b"someone's work"
+    assert run_cli("sweep", SCENARIOS / "demo-shortfall", "--totals", "100,200", "--out", out, "--force").returncode == 0
+    assert list(pd.read_excel(out, sheet_name="totaler")["Total"]) == [100, 200]
+
+
 @pytest.mark.parametrize("args", [("--totals", "mange"), ("--totals", "10:5:1"), ("--totals", "100:200:50", "--out", "x.csv")])
 def test_sweep_refuses_bad_arguments_with_exit_code_2(args):
     result = run_cli("sweep", SCENARIOS / "demo-shortfall", *args)

@@ -1,0 +1,38 @@
+"""Plan: the full table (per group, fair share, deviation, load per 1,000, why), a chart, counties."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from allocator.charts import allocation_chart
+from allocator.labels import number
+from allocator.views import HOLDING_HELP, county_view, flow_view, plan_view, summary_view
+
+from . import state
+from .common import summary_strip, table
+
+
+@st.fragment
+def view() -> None:
+    plan = state.current_plan()
+    state.show_messages()
+    if plan is None:
+        return
+    summary_strip(plan)
+    frame = plan_view(plan, st.session_state.previous_plan, state.base_plan())
+    table(frame, height=min(36 * len(frame) + 40, 720),
+          **{"Endring": st.column_config.NumberColumn(format="%+d"),
+             "Endring fra start": st.column_config.NumberColumn(format="%+d"),
+             "Begrenset av": st.column_config.TextColumn(width="large", help=HOLDING_HELP)})
+    st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
+    table(summary_view(plan).reset_index(names="Gruppe"))
+    if plan.has_counties:
+        st.markdown("**Fylkene**")
+        table(county_view(plan))
+        if plan.flows:
+            st.markdown("**Bosatt på tvers av fylkesgrenser**")
+            table(flow_view(plan))
+        elif plan.placeable_across_borders:
+            st.info(f"Med bosetting på tvers av fylkesgrenser kunne {number(plan.placeable_across_borders)} flere "
+                    "personer blitt bosatt.")
+    st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms.")

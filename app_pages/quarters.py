@@ -1,0 +1,158 @@
+"""Kvartaler: when each municipality settles its yearly number, the targets and the KS incentives."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from allocator import edits
+from allocator.charts import quarter_chart
+from allocator.labels import GROUP_LABELS, column_label, number
+from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Incentives, Quarters, Scenario
+from allocator.views import (
+    DATED_INPUTS,
+    apply_readiness_edits,
+    apply_schedule_edits,
+    dated_frame,
+    economics_view,
+    readiness_frame,
+    schedule_frame,
+    timeliness_view,
+)
+
+from . import state
+from .common import summary_strip, table
+
+BASELINE_WORDS = {"even": "jevn bosetting (25 % per kvartal)", "backloaded": "bosetting mot slutten av året (10/20/30/40 %)"}
+TIMELINESS = [round(0.1 * k, 1) for k in range(0, 21)]  # 0 … 2
+PERCENTS = list(range(0, 101, 5))
+
+
+def _edited(name: str) -> dict:
+    return (st.session_state.get(f"{name}_{st.session_state.editor_version}") or {}).get("edited_rows") or {}
+
+
+def _after_table_edit(change, what: str) -> None:
+    state.try_edit(change, what)
+    st.session_state.editor_version += 1
+
+
+def apply_table_edits() -> None:
+    """Edits in the view's three tables (read at the start of the run, like the negotiation table)."""
+    plan = st.session_state.plan
+    if plan is None:
+        return
+    if rows := _edited("schedule"):
+        _after_table_edit(lambda s: apply_schedule_edits(s, plan, schedule_frame(plan), rows), "Låsingen av kvartalene")
+    elif rows := _edited("ready"):
+        _after_table_edit(lambda s: apply_readiness_edits(s, rows), "Endringen av klare personer")
+    elif rows := _edited("dated"):
+        _after_table_edit(lambda s: edits.set_municipality_values(s, {
+            dated_frame(s).index[int(p)]: {c: v for c, v in row.items() if c in DATED_INPUTS} for p, row in rows.items()}),
+            "Endringen av boliger per kvartal")
+
+
+def on_quarters_on() -> None:
+    state.try_edit(lambda s: edits.set_quarters(s, Quarters.evenly(s.request)), "Kvartalsplanen")
+
+
+def on_quarters_off() -> None:
+    state.try_edit(lambda s: edits.set_quarters(s, None), "Fjerningen av kvartalsplanen")
+
+
+def on_settings() -> None:
+    """Deadlines, timeliness weight, comparison pattern and incentives from the settings form."""
+    session = st.session_state
+
+    def change(s: Scenario) -> Scenario:
+        quarters = dataclasses.replace(
+            s.quarters, deadline={g: int(session[f"q_deadline_{g}"]) for g in GROUPS},
+            timeliness_weight=float(session.q_weight), baseline=session.q_baseline)
+        incentives = Incentives(
+            bonus=tuple(float(session[f"inc_bonus_{q}"]) for q in QUARTERS),
+            q4_threshold=int(session.inc_threshold) / 100, q4_deduction=float(session.inc_deduction), grant=s.incentives.grant)
+        return edits.set_incentives(edits.set_quarters(s, quarters), incentives)
+
+    state.try_edit(change, "Endringen av kvartalsinnstillingene")
+
+
+def _delta(value: float, unit: str = "") -> dict:
+    """A metric delta "+3 mot vanlig mønster", without an arrow when nothing changed."""
+    if round(value) == 0:
+        return {"delta": f"0{unit} mot vanlig mønster", "delta_color": "off", "delta_arrow": "off"}
+    sign = "+" if value > 0 else "-"
+    return {"delta": f"{sign}{number(abs(value))}{unit} mot vanlig mønster"}
+
+
+@st.fragment
+def view() -> None:
+    apply_table_edits()
+    plan = state.current_plan()
+    state.show_messages()
+    if plan is None:
+        return
+    scenario: Scenario = st.session_state.scenario
+    summary_strip(plan)
+    if scenario.quarters is None or plan.schedule is None:
+        st.info("Scenarioet har ingen kvartalsplan. Med kvartalsplan fordeles hver kommunes årstall på "
+                "kvartaler: tidlig bosetting, 3- og 6-månedersmålene og KS-ideen om bonus og trekk.")
+        st.button("Lag kvartalsplan (klare personer jevnt fordelt over året)", on_click=on_quarters_on)
+        return
+    value = plan.schedule.value_of_agreement()
+    net = value["bonus_optimised"] - value["deduction_optimised"]
+    left, middle, right = st.columns(3)
+    left.metric("Ventetid spart mot vanlig mønster", f"{number(value['waiting_person_months_saved'])} personmåneder")
+    middle.metric("Bosatt etter fristen", number(value["late_optimised"]), delta_color="inverse",
+                  **{k: v for k, v in _delta(value["late_optimised"] - value["late_baseline"]).items() if k != "delta_color"})
+    right.metric("Bonus − trekk (fylket)", f"{number(net)} kr",
+                 **_delta(net - value["bonus_baseline"] + value["deduction_baseline"], " kr"))
+    st.plotly_chart(quarter_chart(plan), width="stretch")
+    table(timeliness_view(plan).reset_index())
+    moved = plan.schedule.moved_from_fair
+    if moved is not None and (moved["moved"] != 0).any():
+        st.warning("Tidlig bosetting veier tyngre enn rettferdig årsfordeling i dette scenarioet. "
+                   "Disse kommunene får et annet årstall enn den rettferdige fordelingen:")
+        shown = moved[moved["moved"] != 0].join(scenario.municipalities["kommune"]).reset_index()
+        table(shown.rename(columns={"kommunenummer": "Kommunenr.", "kommune": "Kommune", "fair_first": "Rettferdig fordeling",
+                                    "with_timeliness": "Med vekt på tid", "moved": "Flyttet"}))
+
+    version = st.session_state.editor_version
+    st.subheader("Kvartalsplan per kommune")
+    st.caption("Kryss av «Låst» for å holde kommunens kvartalstall fast (også årstallet).")
+    st.data_editor(schedule_frame(plan), key=f"schedule_{version}", width="stretch",
+                   num_rows="fixed", disabled=["kommune", "K1", "K2", "K3", "K4", "År"], placeholder="",
+                   column_config={"schedule_locked": st.column_config.CheckboxColumn("Låst"),
+                                  "kommune": st.column_config.TextColumn("Kommune"),
+                                  "_index": st.column_config.TextColumn(column_label("kommunenummer"))})
+    with st.expander("Økonomi per kommune (kr)"):
+        table(economics_view(plan).reset_index(names="Kommunenr."))
+
+    st.subheader("Forutsetninger")
+    st.caption("Personer som blir klare for bosetting (vedtak om opphold) per kvartal; hver rad må summere til anmodningen.")
+    st.data_editor(readiness_frame(scenario), key=f"ready_{version}", disabled=["Sum"],
+                   num_rows="fixed", column_config={"_index": st.column_config.TextColumn("Gruppe")})
+    st.caption("Boliger og plasser som kommer til i K2–K4 (det som ikke er datert, finnes fra K1).")
+    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized") for c in DATED_INPUTS}
+    config["kommune"] = st.column_config.TextColumn("Kommune")
+    config["_index"] = st.column_config.TextColumn(column_label("kommunenummer"))
+    st.data_editor(dated_frame(scenario), key=f"dated_{version}", disabled=["kommune"],
+                   num_rows="fixed", width="stretch", placeholder="", column_config=config)
+    with st.form("quarter_settings"):
+        st.markdown("**Frister, vekting og insentiver**")
+        for column, g in zip(st.columns(len(GROUPS)), GROUPS):
+            column.number_input(f"Frist (kvartaler): {GROUP_LABELS[g].lower()}", min_value=0, max_value=4, step=1, key=f"q_deadline_{g}")
+        st.select_slider("Vekt på tidlig bosetting mot rettferdig årsfordeling", TIMELINESS, key="q_weight",
+                         format_func=lambda v: number(v, 1),
+                         help="0 = årsfordelingen er den rettferdige. Med vekt w flyttes én person til en annen kommune "
+                              "bare når det sparer minst 1/w personkvartaler ventetid (w = 0,5: minst to).")
+        st.selectbox("Sammenlign med", list(BASELINE_PATTERNS), key="q_baseline", format_func=BASELINE_WORDS.get,
+                     help="Mønsteret bosetter aldri noen før de er klare.")
+        for column, q in zip(st.columns(len(QUARTERS)), QUARTERS):
+            column.number_input(f"Bonus per person i K{q} (kr)", min_value=0, step=5000, key=f"inc_bonus_{q}")
+        threshold, deduction = st.columns(2)
+        threshold.select_slider("Trekk når andelen bosatt i K4 er over", PERCENTS, key="inc_threshold",
+                                format_func=lambda v: f"{v} %")
+        deduction.number_input("Trekk per person over grensen (kr)", min_value=0, step=5000, key="inc_deduction")
+        st.form_submit_button("Oppdater kvartalsplanen", on_click=on_settings)
+    st.button("Fjern kvartalsplanen", on_click=on_quarters_off)

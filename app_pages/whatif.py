@@ -1,0 +1,94 @@
+"""Hva om: the plan re-made for a range of totals, where capacity runs out first, and whether
+similar municipalities are treated alike across counties."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from allocator.labels import number
+from allocator.plan import Plan
+from allocator.scenario import Scenario, fingerprint
+
+from . import state
+from .common import table
+
+MAX_POINTS = 60
+
+
+def default_range(total: int) -> tuple[int, int, int]:
+    """About 15 totals from half the request to three times it, in round steps."""
+    start, stop = max(0, total // 2), max(10, 3 * total)
+    raw = max(1, (stop - start) // 14)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 10**9) if s >= raw)
+    start -= start % step
+    return start, start + 14 * step, step
+
+
+def _sweep(scenario: Scenario) -> None:
+    from allocator.charts import sweep_chart
+    from allocator.sweep import sweep, sweep_tables
+
+    st.subheader("Hva om behovet endres?")
+    st.caption("Planen lages på nytt for hver total. Hver gruppe (og hvert fylke) skaleres i samme forhold som i dag, "
+               "i hele personer. Kvartalsplanen er ikke med.")
+    start, stop, step = default_range(scenario.total_request)
+    left, middle, right = st.columns(3)
+    first = left.number_input("Fra (personer)", min_value=0, value=start, step=step, key="sweep_from")
+    last = middle.number_input("Til (personer)", min_value=0, value=stop, step=step, key="sweep_to")
+    every = right.number_input("Steg", min_value=1, value=step, step=step, key="sweep_step")
+    totals = list(range(int(first), int(last) + 1, int(every)))
+    if len(totals) > MAX_POINTS:
+        st.warning(f"{number(len(totals))} punkter er mange; øk steget (høyst {MAX_POINTS}).")
+    elif st.button(f"Planlegg for {len(totals)} totaler", key="sweep_run", disabled=not totals):
+        bar = st.progress(0.0, text="Planlegger …")
+        points = sweep(scenario, totals, start_method="forkserver",
+                       progress=lambda done, count: bar.progress(done / count, text=f"{done} av {count} totaler"))
+        bar.empty()
+        st.session_state.sweep_result = (fingerprint(scenario), points)
+    result = st.session_state.get("sweep_result")
+    if not result or result[0] != fingerprint(scenario):
+        return
+    points = result[1]
+    st.plotly_chart(sweep_chart(points, scenario.total_request), width="stretch")
+    totals_table, counties, first_out = sweep_tables(points)
+    table(totals_table)
+    if len(first_out):
+        st.markdown("**Hva går først tom** (den laveste totalen der grensen holder igjen en kommune)")
+        table(first_out)
+    if len(counties):
+        chosen = st.selectbox("Fylkene ved total", [p.total for p in points if not p.error], format_func=number, key="sweep_point")
+        table(counties[counties["Total"] == chosen].drop(columns=["Total"]))
+
+
+def _consistency(plan: Plan) -> None:
+    from allocator.consistency import PEER_KEYS, consistency
+
+    available = [key for key in PEER_KEYS if key in plan.scenario.table]
+    if not available or "fylke" not in plan.scenario.table:
+        return
+    st.subheader("Behandles like kommuner likt?")
+    by = st.radio("Sammenlign kommuner etter", available, format_func=PEER_KEYS.get, horizontal=True, key="consistency_by")
+    result = consistency(plan, by)
+    counties = sorted({c for row in result["groups"] for c in row["by_county"]})
+    rows = [{"Gruppe": row["group"], "Kommuner": row["municipalities"], "Median per 1 000": row["median_per_1000"],
+             **{c: row["by_county"].get(c) for c in counties}} for row in result["groups"]]
+    st.caption("Personer per 1 000 innbyggere i planen: medianen i hver gruppe av like kommuner, i hele landet og per fylke.")
+    import pandas as pd
+
+    table(pd.DataFrame(rows))
+    if result["flagged"]:
+        st.markdown(f"**{len(result['flagged'])} kommuner ligger langt fra gruppen sin** (over dobbelt eller under "
+                    "halvparten av medianen):")
+        st.markdown("\n".join(f"- {f['text']}" for f in result["flagged"][:40]))
+    else:
+        st.success("Ingen kommuner ligger over dobbelt eller under halvparten av medianen i gruppen sin.")
+
+
+@st.fragment
+def view() -> None:
+    plan = state.current_plan()
+    state.show_messages()
+    if plan is None:
+        return
+    _sweep(st.session_state.scenario)
+    _consistency(plan)
