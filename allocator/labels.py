@@ -127,6 +127,8 @@ def number(value: float, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":  # never "-0" or "-0,0"
+        text = text.lstrip("-")
     return text.replace(",", " ").replace(".", ",")
 
 

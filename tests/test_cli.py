@@ -220,3 +220,35 @@ def test_invalid_input_message_goes_to_stderr_not_stdout(scenario_dir):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "4602" in result.stderr and "max_total" in result.stderr and "12.5" in result.stderr
+
+
+# --------------------------------------------------------------------------- what the command line loads
+
+
+def _modules_after(*args: str) -> set[str]:
+    """The modules imported by `python -m allocator ARGS`, as a set of top-level package names."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['allocator', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('allocator', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=VESTLAND.parent.parent)
+    return set(result.stderr.split())
+
+
+SOLVER_STACK = {"highspy", "clarabel", "scipy", "pulp", "pandas", "openpyxl"}
+
+
+def test_help_does_not_load_the_solver_stack():
+    assert not SOLVER_STACK & _modules_after("--help")
+
+
+def test_validate_does_not_load_pandas_or_the_quadratic_solver():
+    loaded = _modules_after("validate", str(VESTLAND))
+    assert "highspy" in loaded  # the feasibility check is a real LP
+    assert not {"pandas", "scipy", "clarabel", "pulp", "openpyxl"} & loaded
