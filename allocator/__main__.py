@@ -1,4 +1,4 @@
-"""Command line: `python -m allocator solve|validate|new|sweep|consistency …`.
+"""Command line: `python -m allocator solve|validate|explain|new|sweep|consistency …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -58,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     consistency.add_argument("--by", choices=("sentralitet", "kostragruppe"), default="sentralitet",
                              help="sammenlign etter sentralitet og størrelse (standard) eller KOSTRA-gruppe")
     consistency.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    explain = commands.add_parser("explain", help="hvorfor får en kommune sitt tall?")
+    explain.add_argument("scenario", help="scenariomappe")
+    explain.add_argument("kommunenummer", help="kommunens nummer, f.eks. 4601")
+    explain.add_argument("--json", action="store_true", help="skriv forklaringen som JSON på stdout")
     return parser
 
 
@@ -212,7 +216,22 @@ def _consistency(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
+def _explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    number = args.kommunenummer.strip()
+    explanation = explain(scenario, number.zfill(4) if number.isdigit() and len(number) == 3 else number)
+    if args.json:
+        sys.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(explanation.lines()) + "\n")
+    return EXIT_OK
+
+
+COMMANDS = {"explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,8 @@ def available() -> bool:
 
 def qp_form(lp: LinearProgram):
     """Rows and bounds of `lp` as Clarabel's (A, b, cones): equalities first (zero cone), then
-    every finite inequality as a ≤ row (nonnegative cone)."""
+    every finite inequality as a ≤ row (nonnegative cone). `QuadraticProgram.origin` says which
+    row or column bound each of Clarabel's rows came from, to read multipliers back."""
     import scipy.sparse as sparse
 
     rows, cols, values = lp.triplets()
@@ -65,7 +66,7 @@ def qp_form(lp: LinearProgram):
     col_at_most = np.flatnonzero(col_upper < INF)
     col_at_least = np.flatnonzero(col_lower > -INF)
     # New row number of each original row in each block (−1 = not in the block).
-    blocks, offset, parts_r, parts_c, parts_v, b = [], 0, [], [], [], []
+    offset, parts_r, parts_c, parts_v, b = 0, [], [], [], []
     for selected, sign, bound in ((equal, 1.0, upper), (at_most, 1.0, upper), (at_least, -1.0, lower)):
         position = np.full(lp.num_rows, -1)
         position[selected] = offset + np.arange(len(selected))
@@ -84,7 +85,8 @@ def qp_form(lp: LinearProgram):
     a = sparse.csc_matrix((np.concatenate(parts_v), (np.concatenate(parts_r), np.concatenate(parts_c))), shape=(offset, lp.num_cols))
     cones = [clarabel.ZeroConeT(len(equal))] if len(equal) else []
     cones.append(clarabel.NonnegativeConeT(offset - len(equal)))
-    return a, np.concatenate(b).astype(float), cones
+    origin = {"equal": equal, "row_upper": at_most, "row_lower": at_least, "col_upper": col_at_most, "col_lower": col_at_least}
+    return a, np.concatenate(b).astype(float), cones, origin
 
 
 @dataclass
@@ -96,6 +98,16 @@ class QuadraticProgram:
     a: object
     b: np.ndarray
     cones: list
+    origin: dict
+
+    def multipliers(self, z: np.ndarray, num_cols: int) -> np.ndarray:
+        """The multiplier of each column's upper bound (0 where it has none or does not bind):
+        how much the objective would fall per unit the bound is raised."""
+        offset = sum(len(self.origin[k]) for k in ("equal", "row_upper", "row_lower"))
+        upper = np.zeros(num_cols)
+        columns = self.origin["col_upper"]
+        upper[columns] = np.clip(np.asarray(z)[offset:offset + len(columns)], 0.0, None)
+        return upper
 
     def solver(self, time_limit: float):
         """A Clarabel solver holding this programme, ready to `solve()`."""
@@ -117,8 +129,8 @@ def quadratic_programme(model: AllocationModel) -> QuadraticProgram:
     linear = np.zeros(lp.num_cols)
     curvature[model.x.ravel()] = 2.0 / d
     linear[model.x.ravel()] = -2.0 * f / d
-    a, b, cones = qp_form(lp)
-    return QuadraticProgram(sparse.diags(curvature).tocsc(), linear, a, b, cones)
+    a, b, cones, origin = qp_form(lp)
+    return QuadraticProgram(sparse.diags(curvature).tocsc(), linear, a, b, cones, origin)
 
 
 def proportional_targets(model: AllocationModel, time_limit: float, record: list | None = None) -> tuple[np.ndarray, float]:

@@ -1,0 +1,324 @@
+"""Why this number? One municipality's plan explained, in numbers and in plain Norwegian.
+
+In a meeting every municipality asks "why do we get N, and not M?". The answer has four parts:
+
+1. **The key**: each key column's value, its share of the county (before and after the
+   exponent), its weight, and what it adds to the municipality's key share (key.py's formula).
+2. **What moved it from its fair share**: its own limits that hold it (Plan.holding), and the
+   persons it takes because other municipalities are held by theirs, or gives up because locks and
+   minimums elsewhere pull persons there: (t − 1) × fair share, t the common scale of its county
+   and group (Plan.scale).
+3. **What one more unit of each resource is worth** here: how many more persons the county would
+   settle, from the dual value of the stage-1 linear programme (the rate at which the most persons
+   that can be settled grows with this municipality's bound), valid as far as HiGHS's ranging says;
+   beyond that range (a degenerate basis) the stage-1 programme is solved again with the unit added.
+   And how much closer to fair the plan would come: the multiplier of the bound in the fair-split
+   quadratic programme (the fall of Σ (x − f)² / f per unit, to first order).
+4. **Its number without each of its limits**: the whole plan made again with that one limit lifted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .key import county_rows, key_share_values
+from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
+from .lp import new_highs, run_highs, solve_lp
+from .model import add_settled, allocation_model, build_settle_model, network
+from .plan import Plan
+from .problems import Problem, ScenarioError
+from .scenario import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
+from .solve import solve
+
+#: The resource's own unit, in Norwegian.
+UNIT_WORDS = {"small_dwellings": "småbolig", "family_dwellings": "familiebolig", "minor_places": "plass for enslige mindreårige",
+              "special_places": "plass for særskilte behov"}
+
+
+@dataclass
+class KeyContribution:
+    column: str
+    value: float
+    share_before_exponent: float
+    share: float  # after the exponent: value^e / Σ value^e over the county
+    weight: float
+    exponent: float
+    credit: bool
+    contribution: float  # ± weight × share, over the normaliser: the part of the key share
+
+
+@dataclass
+class Explanation:
+    kommunenummer: str
+    kommune: str
+    fylke: str
+    key_share: float
+    key_terms: list[KeyContribution]
+    fair_share: dict[str, float]
+    allocation: dict[str, int]
+    scale: dict[str, float]
+    from_others: dict[str, float]
+    binding: list[str]
+    holding: list[tuple[str, float]]
+    marginal: dict[str, dict[str, float]]
+    without_limit: dict[str, int]
+    shortfall: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.allocation.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `explain --json` shape (keys may be added, never renamed)."""
+        return {
+            "kommunenummer": self.kommunenummer,
+            "kommune": self.kommune,
+            "fylke": self.fylke,
+            "key_share": round(self.key_share, 6),
+            "fair_share": {g: round(v, 4) for g, v in self.fair_share.items()},
+            "allocation": dict(self.allocation),
+            "total": self.total,
+            "key_terms": [{"column": t.column, "value": t.value, "share": round(t.share, 6), "weight": t.weight,
+                           "share_before_exponent": round(t.share_before_exponent, 6), "exponent": t.exponent,
+                           "credit": t.credit, "contribution": round(t.contribution, 6)} for t in self.key_terms],
+            "binding": list(self.binding),
+            "limited_by": [code for code, _ in self.holding],
+            "held_back": {code: round(v, 1) for code, v in self.holding},
+            "from_others": {g: round(v, 2) for g, v in self.from_others.items()},
+            "marginal": {r: {k: round(v, 4) for k, v in m.items()} for r, m in self.marginal.items()},
+            "without_limit": dict(self.without_limit),
+        }
+
+    def lines(self) -> list[str]:
+        """The explanation in plain Norwegian, one statement per line."""
+        out = [f"{self.kommune} ({self.kommunenummer}{', ' + self.fylke if self.fylke else ''}) får {number(self.total)} "
+               f"personer; den rimelige andelen er {number(sum(self.fair_share.values()), 1)}."]
+        terms = ", ".join(
+            f"{column_label(t.column)} {number(t.value, 0 if float(t.value).is_integer() else 2)} "
+            f"({number(100 * t.share_before_exponent, 2)} % av {'fylket' if self.fylke else 'alle'}"
+            + (f", {number(100 * t.share, 2)} % etter eksponent {number(t.exponent, 2)}" if t.exponent != 1 else "")
+            + f", vekt {number(t.weight, 2)}{', fradrag' if t.credit else ''})"
+            for t in self.key_terms)
+        out.append(f"Nøkkelen gir kommunen {number(100 * self.key_share, 2)} % av anmodningen: {terms}.")
+        parts = [f"{GROUP_LABELS[g].lower()} {number(self.allocation[g])} (rimelig {number(self.fair_share[g], 1)})" for g in GROUPS
+                 if self.allocation[g] or self.fair_share[g] >= 0.05]
+        if parts:
+            out.append("Per gruppe: " + "; ".join(parts) + ".")
+        for code, persons in self.holding:
+            out.append(f"Begrenset av {LIMIT_LABELS[code]}: holder {'oppe' if code == 'min_total' else 'igjen'} "
+                       f"ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}.")
+        moved = {g: v for g, v in self.from_others.items() if abs(v) >= 0.5}
+        for g, v in moved.items():
+            if v > 0:
+                out.append(f"Tar ca. {number(v)} flere {GROUP_LABELS[g].lower()} fordi andre kommuner er begrenset.")
+            else:
+                out.append(f"Får ca. {number(-v)} færre {GROUP_LABELS[g].lower()} fordi låser, minimum eller mangel på plass "
+                           "andre steder tar dem.")
+        for resource, value in self.marginal.items():
+            unit = UNIT_WORDS[resource]
+            if value["persons"] > 0:
+                out.append(f"Én {unit} til her: fylket kan bosette {number(value['persons'], 1)} flere personer.")
+            elif value["fairness"] > 1e-6:
+                out.append(f"Én {unit} til her bosetter ingen flere, men planen kommer nærmere den rimelige fordelingen "
+                           f"(avstanden synker med {number(value['fairness'], 2)}).")
+        for limit, total in self.without_limit.items():
+            out.append(f"Uten {LIMIT_LABELS[limit]} ville kommunen fått {number(total)} (nå {number(self.total)}).")
+        if not self.holding and not moved:
+            out.append("Ingen grense holder kommunen; den får sin rimelige andel, rundet til hele personer.")
+        return out
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def key_contributions(scenario: Scenario, row: int) -> tuple[float, list[KeyContribution]]:
+    """The municipality's key share and what each key column adds to it (within its county)."""
+    table = scenario.table
+    if scenario.counties is not None:
+        fylke = scenario.county_of()[row]
+        rows = county_rows(scenario)[fylke]
+    else:
+        rows = np.arange(len(table))
+    columns = {t.column: table.numeric(t.column) for t in scenario.key}
+    shares = key_share_values(columns, scenario.key, rows)
+    position = int(np.flatnonzero(rows == row)[0])
+    raw_total = 0.0
+    raw_terms = []
+    for term in scenario.key:
+        values = columns[term.column][rows]
+        positive = values > 0
+        powered = np.where(positive, np.where(positive, values, 1.0) ** term.exponent, 0.0)
+        plain = np.where(positive, values, 0.0)
+        share = powered[position] / powered.sum()
+        before = plain[position] / plain.sum() if plain.sum() > 0 else 0.0
+        signed = (-term.weight if term.credit else term.weight) * powered / powered.sum()
+        raw_total = signed if isinstance(raw_total, float) else raw_total + signed
+        raw_terms.append((term, float(values[position]), float(before), float(share), float(signed[position])))
+    normaliser = float(np.clip(raw_total, 0.0, None).sum())
+    contributions = [KeyContribution(t.column, value, before, share, t.weight, t.exponent, t.credit, signed / normaliser)
+                     for t, value, before, share, signed in raw_terms]
+    return float(shares[position]), contributions
+
+
+def _unit_step(scenario: Scenario, row: int, group: str) -> float:
+    """Persons that one more unit of the group's resource adds to the municipality's cap."""
+    resource = RESOURCE_OF_GROUP[group]
+    units = scenario.resource_units(resource)[row]
+    per_unit = {"adults": scenario.housing.adults_per_small_dwelling,
+                "families": scenario.housing.persons_per_family_dwelling}.get(group, 1.0)
+    return math.floor((units + 1) * per_unit + 1e-9) - math.floor(units * per_unit + 1e-9)
+
+
+def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]:
+    """Per resource the municipality has a limit on: persons more settled, and how much the fair
+    split's distance falls, with one more unit of it here."""
+    net = network(scenario)
+    k = int(np.flatnonzero(net.rows == row)[0])
+    settle = build_settle_model(net)
+    highs = new_highs(60.0)
+    settle.lp.pass_to(highs)
+    base = run_highs(highs, settle.lp)
+    if base.status != "optimal":
+        raise ScenarioError([Problem("municipalities.csv", message="planen kan ikke lages; se `diagnose`")])
+    _, ranging = highs.getRanging()
+    bound_up = np.asarray(ranging.col_bound_up.value_)
+    settled = int(round(base.objective))
+
+    from . import targets
+
+    fair_split = _FairSplit(net, settled) if targets.available() else None
+
+    values: dict[str, dict[str, float]] = {}
+    for j, group in enumerate(GROUPS):
+        resource = RESOURCE_OF_GROUP[group]
+        if not math.isfinite(net.resource_caps[k, j]):
+            continue  # no limit of this kind here: one more unit changes nothing
+        # u = min(resource cap, what could come here, max_total): one more unit raises u only as far
+        # as the request and max_total let it
+        upper = net.upper[k, j]
+        reach = net.requests.sum(axis=0)[j] if net.cross_border else net.requests[net.county[k], j]
+        raised = min(net.resource_caps[k, j] + _unit_step(scenario, row, group), reach, net.high[k])
+        delta = max(0.0, raised - upper)
+        column = settle.x[k, j]
+        rate = max(0.0, float(base.col_dual[column])) if base.col_dual is not None else 0.0
+        if delta == 0:
+            persons = 0.0
+        elif rate == 0 or upper + delta <= bound_up[column] + 1e-9:
+            persons = rate * delta
+        else:  # the dual's range is shorter than one unit (a degenerate basis): solve again
+            lp = settle.lp.copy()
+            lp.set_bounds(np.array([column]), lp.col_lower[column], upper + delta)
+            again = solve_lp(lp)
+            persons = float(round(again.objective) - settled) if again.status == "optimal" else 0.0
+        # A unit that lets the county settle more persons is worth those persons (and changes the whole
+        # split); only a unit that settles nobody more is worth its step towards the fair split.
+        fairness = 0.0 if persons > 0 or delta == 0 or fair_split is None else fair_split.gain(k, j, delta)
+        values[resource] = {"persons": float(persons), "fairness": fairness, "persons_per_unit": float(delta)}
+    return values
+
+
+class _FairSplit:
+    """The fair-split QP at S* persons, and what raising one municipality's bound gains in it."""
+
+    def __init__(self, net, settled: int):
+        from . import targets
+
+        self.net, self.settled = net, settled
+        self.shape = allocation_model("targets", net)
+        add_settled(self.shape, settled)
+        self.programme = targets.quadratic_programme(self.shape)
+        solution = self.programme.solver(60.0).solve()
+        self.objective = float(solution.obj_val)
+        self.x = np.asarray(solution.x)[self.shape.x]
+        self.d = np.maximum(net.fair, targets.MIN_CURVATURE_SHARE)
+
+    def gain(self, k: int, j: int, delta: float) -> float:
+        """How much Σ (x − f)²/f falls, to first order, when x_kj may be `delta` higher.
+
+        The multiplier of the bound, from the optimality conditions of the solved programme:
+        2(x − f)/d is the same for every municipality of the county and group that no bound holds
+        (the free ones); a held one's multiplier is how far its own term lies below that. With no
+        free municipality to read it from (a degenerate optimum), the programme is solved again
+        with the bound raised.
+        """
+        net, x = self.net, self.x
+        if x[k, j] < net.upper[k, j] - 1e-6:
+            return 0.0
+        slope = 2 * (x[:, j] - net.fair[:, j]) / self.d[:, j]
+        totals = x.sum(axis=1)
+        at_total = (totals >= net.high - 1e-6) | ((net.low > 0) & (totals <= net.low + 1e-6))
+        free = (net.county == net.county[k]) & (x[:, j] > 1e-6) & (x[:, j] < net.upper[:, j] - 1e-6) & ~at_total
+        if free.any() and not at_total[k]:
+            return float(max(0.0, np.median(slope[free]) - slope[k]) * delta)
+        lp = self.shape.lp.copy()
+        column = self.shape.x[k, j]
+        lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)
+        from . import targets
+        from .model import AllocationModel
+
+        raised = targets.quadratic_programme(AllocationModel(lp, net, self.shape.x, self.shape.z))
+        return float(max(0.0, self.objective - raised.solver(60.0).solve().obj_val))
+
+
+def _lifted(scenario: Scenario, number: str, limit: str) -> Scenario:
+    """The scenario with one of the municipality's limits taken away."""
+    columns = {"locked": ("min_total", "max_total"), "max_total": ("max_total",), "min_total": ("min_total",)}.get(
+        limit, (limit, *(c for c in DATED_COLUMNS if c.startswith(limit + "_q"))))
+    table = scenario.table
+    k = table.position[number]
+    changes = {}
+    for column in columns:
+        if column in table:
+            values = table.numeric(column).copy()
+            values[k] = np.nan
+            changes[column] = values
+    if limit in ("max_total", "locked", "min_total"):
+        for column in (c for c in table.columns if c.startswith("locked_q")):  # a locked schedule is a limit too
+            values = table.numeric(column).copy()
+            values[k] = np.nan
+            changes[column] = values
+    return scenario.with_changes(table=table.with_columns(changes), municipalities=None)
+
+
+def explain(scenario: Scenario, number: str, plan: Plan | None = None) -> Explanation:
+    """Why `number` gets what it gets in the yearly plan (the quarterly schedule is left out)."""
+    table = scenario.table
+    if number not in table.position:
+        raise ScenarioError([Problem("municipalities.csv", column="kommunenummer", message=(
+            f"fant ingen kommune med kommunenummer «{number}» i scenarioet «{scenario.name}»"))])
+    yearly = scenario.with_changes(quarters=None) if scenario.quarters is not None else scenario
+    plan = plan if plan is not None and plan.schedule is None else solve(yearly)
+    k = table.position[number]
+    key_share, terms = key_contributions(yearly, k)
+    held = plan.holding[k]
+    limits = list(dict.fromkeys([*plan.binding_codes[k], *(code for code, _ in held)]))
+    without = {}
+    for limit in limits:
+        try:
+            without[limit] = int(solve(_lifted(yearly, number, limit)).totals[k])
+        except ScenarioError:
+            continue
+    fylke = yearly.county_of()[k] if yearly.counties is not None else ""
+    return Explanation(
+        kommunenummer=number,
+        kommune=table.text("kommune")[k],
+        fylke=fylke,
+        key_share=key_share,
+        key_terms=terms,
+        fair_share={g: float(plan.fair[k, j]) for j, g in enumerate(GROUPS)},
+        allocation={g: int(plan.persons[k, j]) for j, g in enumerate(GROUPS)},
+        scale={g: float(plan.scale[k, j]) for j, g in enumerate(GROUPS)},
+        from_others={g: float((plan.scale[k, j] - 1) * plan.fair[k, j]) for j, g in enumerate(GROUPS)},
+        binding=list(plan.binding_codes[k]),
+        holding=list(held),
+        marginal=marginal_values(yearly, k),
+        without_limit=without,
+        shortfall=dict(plan.shortfall),
+    )
+
+
+__all__ = ["Explanation", "KeyContribution", "explain", "key_contributions", "marginal_values", "RESOURCE_LABELS"]
