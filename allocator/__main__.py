@@ -1,4 +1,4 @@
-"""Command line: `python -m allocator solve|validate|explain|new|sweep|consistency …`.
+"""Command line: `python -m allocator solve|validate|explain|diagnose|new|sweep|consistency …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("scenario", help="scenariomappe")
     explain.add_argument("kommunenummer", help="kommunens nummer, f.eks. 4601")
     explain.add_argument("--json", action="store_true", help="skriv forklaringen som JSON på stdout")
+    diagnose = commands.add_parser("diagnose", help="hva er den minste endringen som gjør at alle kan bosettes?")
+    diagnose.add_argument("scenario", help="scenariomappe")
+    diagnose.add_argument("--json", action="store_true", help="skriv svaret som JSON på stdout")
     return parser
 
 
@@ -231,7 +234,21 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
+def _diagnose(args: argparse.Namespace) -> int:
+    from .diagnose import diagnose
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    diagnosis = diagnose(scenario)
+    if args.json:
+        sys.stdout.write(json.dumps(diagnosis.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(diagnosis.lines()) + "\n")
+    return EXIT_OK
+
+
+COMMANDS = {"diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
 def main(argv: list[str] | None = None) -> int:

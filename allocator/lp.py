@@ -124,7 +124,7 @@ class LinearProgram:
         lower, upper = (np.broadcast_to(np.asarray(v, dtype=float), (len(groups),)) for v in (lower, upper))
         rows = np.repeat(np.arange(len(groups)), lengths)
         cols = np.concatenate(groups) if groups else np.empty(0, dtype=np.int64)
-        values = np.concatenate(coefficients) if coefficients is not None else 1.0
+        values = np.concatenate(coefficients) if coefficients is not None and len(coefficients) else 1.0
         return self.add_rows(family, lower, upper, rows, cols, values, labels)
 
     # ---------------------------------------------------------------- arrays

@@ -1,0 +1,288 @@
+"""The least change that makes a plan possible: what to add, and where, so everyone can be placed.
+
+When not everyone can be placed, or agreed minimums and locks contradict each other, the county
+asks: what is the least we must add, and where? This is an elastic version of the model: every
+person requested must be placed, and each limit may be stretched at a cost.
+
+    x_ig ≥ 0 integer       persons, as in model.py (z_cdg across borders likewise)
+    a_ig ≥ 0 integer       units of i's resource for group g added (dwellings or places)
+    m_i ≥ 0 integer        persons by which i's max_total (or a lock) is raised
+    r_i ≥ 0 integer        persons by which i's min_total (or a lock) is lowered
+
+    (1') demand_cg    Σ_{i∈c} x_ig − in_cg + out_cg = R_cg       everyone requested is placed
+    (4') resource_ig  x_ig − p_g a_ig ≤ p_g × units_ig            p_g persons per unit (3.5 per
+                                                                   family dwelling; x whole, so
+                                                                   the floor follows)
+    (2') capacity_i   Σ_g x_ig − m_i ≤ U_i
+    (3') agreed_i     Σ_g x_ig + r_i ≥ L_i
+
+    minimise  Σ cost_r a_ig + cost_max Σ m_i + cost_min Σ r_i  + ε Σ rank_i (a_ig + m_i + r_i)
+
+With no `[costs]` every unit costs 1: the least total number of added dwellings, places and
+persons of cap; with `[costs]` (NOK per dwelling or place, and per person for max_total and
+min_total) the cheapest additions. ε × rank breaks ties toward the municipalities with the most
+room under their fair share (rank 0 = furthest below it in the current plan); ε is small enough
+that it never outweighs a whole unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .labels import number
+from .lp import INF, LinearProgram, solve_lp
+from .model import Network, network
+from .problems import ScenarioError
+from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
+
+G = len(GROUPS)
+COST_KEYS = (*RESOURCE_OF_GROUP.values(), "max_total", "min_total")
+#: What a unit of each resource is called, one and many.
+UNIT_WORDS = {
+    "small_dwellings": ("småbolig", "småboliger"),
+    "family_dwellings": ("familiebolig", "familieboliger"),
+    "minor_places": ("plass for enslige mindreårige", "plasser for enslige mindreårige"),
+    "special_places": ("plass for særskilte behov", "plasser for særskilte behov"),
+    "max_total": ("person i maks totalt", "personer i maks totalt"),
+}
+
+
+@dataclass
+class Addition:
+    kommunenummer: str
+    kommune: str
+    resource: str  # a resource column or max_total
+    add: int
+
+
+@dataclass
+class Relaxation:
+    kommunenummer: str
+    kommune: str
+    limit: str  # min_total or locked
+    by: int
+    direction: str = "down"  # a lock may also have to go "up" (the municipality must take more)
+
+
+@dataclass
+class Diagnosis:
+    shortfall: dict[str, int]
+    additions: list[Addition] = field(default_factory=list)
+    relax: list[Relaxation] = field(default_factory=list)
+    total_cost: float | None = None
+    infeasible: bool = False  # the agreed minimums and locks contradict each other as they are
+
+    @property
+    def total_added(self) -> int:
+        return sum(a.add for a in self.additions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `diagnose --json` shape (keys may be added, never renamed)."""
+        out = {
+            "shortfall": dict(self.shortfall),
+            "additions": [{"kommunenummer": a.kommunenummer, "kommune": a.kommune, "resource": a.resource, "add": a.add}
+                          for a in self.additions],
+            "relax": [{"kommunenummer": r.kommunenummer, "kommune": r.kommune, "limit": r.limit, "by": r.by,
+                       "direction": r.direction} for r in self.relax],
+            "total_added": self.total_added,
+            "infeasible": self.infeasible,
+        }
+        if self.total_cost is not None:
+            out["total_cost"] = round(self.total_cost, 2)
+        return out
+
+    def lines(self) -> list[str]:
+        """The least change in plain Norwegian, e.g. "Det mangler 37 familieboliger. Minste endring: Bergen +20, Kinn +17."."""
+        if not self.additions and not self.relax:
+            return ["Alle kan bosettes med de grensene scenarioet har; ingen endring trengs."]
+        out = []
+        missing = sum(self.shortfall.values())
+        if self.infeasible:
+            out.append("De avtalte minimumstallene og låsene kan ikke oppfylles samtidig.")
+        elif missing:
+            out.append(f"{number(missing)} personer kan ikke bosettes med grensene slik de er.")
+        for resource in dict.fromkeys(a.resource for a in self.additions):
+            chosen = [a for a in self.additions if a.resource == resource]
+            total = sum(a.add for a in chosen)
+            one, many = UNIT_WORDS[resource]
+            places = ", ".join(f"{a.kommune} +{number(a.add)}" for a in chosen)
+            if resource == "max_total":
+                out.append(f"Maks totalt må økes med {number(total)} personer. Minste endring: {places}.")
+            else:
+                out.append(f"Det mangler {number(total)} {one if total == 1 else many}. Minste endring: {places}.")
+        for relax in self.relax:
+            persons = f"{number(relax.by)} {'person' if relax.by == 1 else 'personer'}"
+            if relax.limit == "min_total":
+                out.append(f"{relax.kommune}: det avtalte minimumet må senkes med {persons}.")
+            else:
+                way = "opp" if relax.direction == "up" else "ned"
+                out.append(f"{relax.kommune}: låsen må løses, {persons} {way}.")
+        if self.total_cost is not None:
+            out.append(f"Kostnad: {number(self.total_cost)} kr.")
+        return out
+
+
+def _costs(scenario: Scenario) -> dict[str, float] | None:
+    costs = getattr(scenario, "costs", None)
+    if not costs:
+        return None
+    given = [v for k, v in costs.items() if k in RESOURCE_OF_GROUP.values()]
+    default = float(np.mean(given)) if given else 1.0
+    return {k: float(costs.get(k, default)) for k in COST_KEYS}
+
+
+def _ranks(scenario: Scenario, net: Network) -> np.ndarray:
+    """Rank per municipality (model order): 0 for the one with the most room under its fair share."""
+    from .solve import solve
+
+    try:
+        totals = solve(scenario.with_changes(quarters=None)).totals[net.rows]
+    except ScenarioError:
+        totals = np.zeros(net.n)
+    room = net.fair.sum(axis=1) - totals
+    order = sorted(range(net.n), key=lambda k: (-room[k], net.numbers[k]))
+    ranks = np.empty(net.n)
+    ranks[order] = np.arange(net.n)
+    return ranks
+
+
+def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
+    """The least additions (and relaxations of minimums and locks) with which everyone is placed."""
+    from .solve import InfeasibleScenario, SolveError, solve
+
+    yearly = scenario.with_changes(quarters=None) if scenario.quarters is not None else scenario
+    infeasible = False
+    try:
+        shortfall = solve(yearly).shortfall
+    except InfeasibleScenario:
+        infeasible, shortfall = True, {g: 0 for g in GROUPS}
+    if not infeasible and not any(shortfall.values()):
+        return Diagnosis(shortfall=dict(shortfall))  # everyone can be placed: nothing to add
+    net = network(yearly)
+    table = yearly.table
+    rows = net.rows
+    costs = _costs(yearly) or {k: 1.0 for k in COST_KEYS}
+    ranks = _ranks(yearly, net)
+    total_request = float(net.requests.sum())
+    epsilon = 0.5 * min(costs.values()) / (net.n * (total_request + 1) * 3)
+
+    lp = LinearProgram("diagnose")
+    n = net.n
+    reach = net.requests.sum(axis=0)[None, :] if net.cross_border else net.requests[net.county]
+    x = lp.add_columns("x", n * G, 0.0, np.broadcast_to(reach, (n, G)).ravel(), integer=True).reshape(n, G)
+    pairs = net.flow_pairs()
+    z = lp.add_columns("z", len(pairs) * G, 0.0, INF, integer=True).reshape(len(pairs), G) if pairs else np.empty((0, G), dtype=int)
+    # (1') demand: everyone is placed
+    members = net.county_members()
+    demand_cols, demand_vals, received_cols, received_vals = [], [], [], []
+    for c, member_rows in enumerate(members):
+        for g in range(G):
+            cols, vals = [x[member_rows, g]], [np.ones(len(member_rows))]
+            if pairs:
+                incoming = np.array([z[p, g] for p, (a, b) in enumerate(pairs) if b == c], dtype=np.int64)
+                outgoing = np.array([z[p, g] for p, (a, b) in enumerate(pairs) if a == c], dtype=np.int64)
+                received_cols.append(np.concatenate([x[member_rows, g], incoming]))
+                received_vals.append(np.concatenate([np.ones(len(member_rows)), -np.ones(len(incoming))]))
+                cols += [incoming, outgoing]
+                vals += [-np.ones(len(incoming)), np.ones(len(outgoing))]
+            demand_cols.append(np.concatenate(cols))
+            demand_vals.append(np.concatenate(vals))
+    lp.add_sum_rows("demand", demand_cols, net.requests.ravel(), net.requests.ravel(), coefficients=demand_vals)
+    if pairs:
+        lp.add_sum_rows("received", received_cols, 0.0, INF, coefficients=received_vals)
+    if net.max_sent is not None:
+        sent = [np.array([z[p, g] for p, (a, _) in enumerate(pairs) if a == c for g in range(G)], dtype=np.int64)
+                for c in range(len(net.counties))]
+        lp.add_sum_rows("sent", sent, -INF, net.max_sent)
+    # (4') resources, with additions where the municipality has a limit of that kind
+    per_unit = np.array([yearly.housing.adults_per_small_dwelling, yearly.housing.persons_per_family_dwelling, 1.0, 1.0])
+    resources = list(RESOURCE_OF_GROUP.values())
+    added: list[tuple[int, int, int]] = []  # (column, model row, group)
+    resource_groups, resource_coeffs, resource_upper = [], [], []
+    for j, resource in enumerate(resources):
+        units = yearly.resource_units(resource)[rows]
+        for k in np.flatnonzero(np.isfinite(units)):
+            [column] = lp.add_columns(f"add_{net.numbers[k]}_{resource}", 1, 0.0, INF, integer=True,
+                                      cost=costs[resource] + epsilon * ranks[k])
+            added.append((column, k, j))
+            resource_groups.append(np.array([x[k, j], column]))
+            resource_coeffs.append(np.array([1.0, -per_unit[j]]))
+            resource_upper.append(per_unit[j] * units[k] + 1e-9)
+    lp.add_sum_rows("resource", resource_groups, -INF, np.array(resource_upper), coefficients=resource_coeffs)
+    # (2') capacity and (3') agreed, each with its slack
+    raised, lowered = [], []
+    cap_groups, cap_coeffs, cap_upper, min_groups, min_coeffs, min_lower = [], [], [], [], [], []
+    for k in range(n):
+        if np.isfinite(net.high[k]):
+            [column] = lp.add_columns(f"raise_{net.numbers[k]}", 1, 0.0, INF, integer=True, cost=costs["max_total"] + epsilon * ranks[k])
+            raised.append((column, k))
+            cap_groups.append(np.concatenate([x[k], [column]]))
+            cap_coeffs.append(np.concatenate([np.ones(G), [-1.0]]))
+            cap_upper.append(net.high[k])
+        if net.low[k] > 0:
+            [column] = lp.add_columns(f"lower_{net.numbers[k]}", 1, 0.0, net.low[k], integer=True,
+                                      cost=costs["min_total"] + epsilon * ranks[k])
+            lowered.append((column, k))
+            min_groups.append(np.concatenate([x[k], [column]]))
+            min_coeffs.append(np.concatenate([np.ones(G), [1.0]]))
+            min_lower.append(net.low[k])
+    lp.add_sum_rows("capacity", cap_groups, -INF, np.array(cap_upper), coefficients=cap_coeffs)
+    lp.add_sum_rows("agreed", min_groups, np.array(min_lower), INF, coefficients=min_coeffs)
+
+    solution = solve_lp(lp, time_limit=time_limit, abs_gap=min(1e-6, epsilon / 10))
+    if solution.status != "optimal":
+        raise SolveError(f"HiGHS fant ingen minste endring ({solution.detail})")
+    values = np.round(solution.x).astype(np.int64)
+    names = table.text("kommune")
+    low, high = yearly.bounds()
+    diagnosis = Diagnosis(shortfall=dict(shortfall), infeasible=infeasible)
+    for column, k, j in added:
+        if values[column] > 0:
+            diagnosis.additions.append(Addition(net.numbers[k], names[rows[k]], resources[j], int(values[column])))
+    for column, k in raised:
+        if values[column] > 0:
+            locked = low[rows[k]] == high[rows[k]]
+            if locked:
+                diagnosis.relax.append(Relaxation(net.numbers[k], names[rows[k]], "locked", int(values[column]), "up"))
+            else:
+                diagnosis.additions.append(Addition(net.numbers[k], names[rows[k]], "max_total", int(values[column])))
+    for column, k in lowered:
+        if values[column] > 0:
+            locked = low[rows[k]] == high[rows[k]]
+            diagnosis.relax.append(Relaxation(net.numbers[k], names[rows[k]], "locked" if locked else "min_total", int(values[column])))
+    order = {r: i for i, r in enumerate((*resources, "max_total"))}
+    diagnosis.additions.sort(key=lambda a: (order[a.resource], -a.add, a.kommunenummer))
+    diagnosis.relax.sort(key=lambda r: (-r.by, r.kommunenummer))
+    if _costs(yearly) is not None:
+        diagnosis.total_cost = float(sum(costs[a.resource] * a.add for a in diagnosis.additions)
+                                     + sum(costs["min_total"] * r.by for r in diagnosis.relax))
+    return diagnosis
+
+
+def apply_diagnosis(scenario: Scenario, diagnosis: Diagnosis) -> Scenario:
+    """The scenario with the additions made and the minimums and locks relaxed as diagnosed."""
+    from .validate import validate_scenario
+
+    table = scenario.table
+    changes: dict[str, np.ndarray] = {}
+
+    def column(name: str) -> np.ndarray:
+        if name not in changes:
+            changes[name] = table.numeric(name).copy()
+        return changes[name]
+
+    for addition in diagnosis.additions:
+        column(addition.resource)[table.position[addition.kommunenummer]] += addition.add
+    for relax in diagnosis.relax:
+        k = table.position[relax.kommunenummer]
+        if relax.direction == "up":  # a lock opened upwards: the municipality may take more
+            column("max_total")[k] += relax.by
+        else:  # a minimum (or a lock) lowered
+            column("min_total")[k] = max(0.0, column("min_total")[k] - relax.by)
+    return validate_scenario(scenario.with_changes(table=table.with_columns(changes), municipalities=None))
+
+
+__all__ = ["Addition", "Diagnosis", "Relaxation", "apply_diagnosis", "diagnose"]
