@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import compare, export, mapview, negotiation, plan, quarters, sidebar, state, whatif
+from app_pages import compare, explain, export, mapview, negotiation, plan, quarters, sidebar, state, whatif
 
 VIEWS = {
     "Forhandling": negotiation.view,
     "Plan": plan.view,
+    "Forklar": explain.view,
     "Kvartaler": quarters.view,
     "Kart": mapview.view,
     "Sammenlign": compare.view,

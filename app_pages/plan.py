@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from allocator.charts import allocation_chart
-from allocator.labels import number
+from allocator.labels import column_label, number
 from allocator.views import HOLDING_HELP, county_view, flow_view, plan_view, summary_view
 
 from . import state
-from .common import summary_strip, table
+from .common import localized, summary_strip, table
 
 
 @st.fragment
@@ -20,10 +20,20 @@ def view() -> None:
         return
     summary_strip(plan)
     frame = plan_view(plan, st.session_state.previous_plan, state.base_plan())
-    table(frame, height=min(36 * len(frame) + 40, 720),
-          **{"Endring": st.column_config.NumberColumn(format="%+d"),
-             "Endring fra start": st.column_config.NumberColumn(format="%+d"),
-             "Begrenset av": st.column_config.TextColumn(width="large", help=HOLDING_HELP)})
+    st.caption("Klikk på en rad for å se hvorfor kommunen får sitt tall.")
+    config = {**localized(frame), "Endring": st.column_config.NumberColumn(format="%+d"),
+              "Endring fra start": st.column_config.NumberColumn(format="%+d"),
+              "Begrenset av": st.column_config.TextColumn(width="large", help=HOLDING_HELP)}
+    picked = st.dataframe(frame, width="stretch", hide_index=True, placeholder="", column_config=config,
+                          height=min(36 * len(frame) + 40, 720), on_select="rerun", selection_mode="single-row", key="plan_rows")
+    rows = picked.selection.rows if picked is not None and hasattr(picked, "selection") else []
+    if rows:
+        from .explain import explanation_panel
+
+        number_ = str(frame.iloc[rows[0]][column_label("kommunenummer")])
+        st.session_state.explain_number = number_
+        with st.container(border=True):
+            explanation_panel(st.session_state.scenario, number_)
     st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
     table(summary_view(plan).reset_index(names="Gruppe"))
     if plan.has_counties:

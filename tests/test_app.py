@@ -482,3 +482,22 @@ def test_the_national_scenario_shows_counties_a_sweep_and_the_consistency_view()
     texts = [m.value for m in at.markdown]
     assert any("går først tom" in t for t in texts)
     assert any("Behandles like kommuner likt" in h.value for h in at.subheader)
+
+
+# --------------------------------------------------------------------------- why this number
+
+
+def test_forklar_explains_a_municipality_and_applies_the_least_change():
+    at = open_app()
+    at.sidebar.selectbox(key="choice").set_value("Demo: underdekning").run()
+    show(at, "Forklar")
+    texts = "\n".join(m.value for m in at.markdown)
+    assert "kan ikke bosettes med grensene slik de er" in texts and "Minste endring" in texts
+    at.selectbox(key="explain_number").set_value("4644").run()
+    texts = "\n".join(m.value for m in at.markdown)
+    assert "Luster (4644)" in texts and "rimelige andelen" in texts
+    click(at, "Legg inn endringene")
+    assert at.session_state.plan.status == "optimal"
+    assert all_placed(at, "Totalt", "300")
+    click(at, "Tilbakestill endringer")
+    assert at.session_state.plan.status == "shortfall"

@@ -1,0 +1,99 @@
+"""Forklar: why a municipality gets its number, and the least change that makes a plan possible."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from allocator.diagnose import apply_diagnosis, diagnose
+from allocator.explain import UNIT_WORDS, explain
+from allocator.labels import LIMIT_LABELS, column_label, number
+from allocator.problems import ScenarioError
+from allocator.scenario import Scenario, fingerprint
+from allocator.solve import SolveError
+
+from . import state
+from .common import summary_strip, table
+
+
+@st.cache_resource(max_entries=100, show_spinner=False)
+def _explanation(scenario_fingerprint: str, number_: str, _scenario: Scenario):
+    return explain(_scenario, number_)
+
+
+@st.cache_resource(max_entries=50, show_spinner=False)
+def _diagnosis(scenario_fingerprint: str, _scenario: Scenario):
+    return diagnose(_scenario)
+
+
+def on_apply_diagnosis() -> None:
+    scenario = st.session_state.scenario
+    diagnosis = _diagnosis(fingerprint(scenario), scenario)
+    if state.try_edit(lambda s: apply_diagnosis(s, diagnosis), "Endringene"):
+        st.session_state.notice = "Den minste endringen er lagt inn; alle kan nå bosettes. «Tilbakestill endringer» tar den bort."
+        st.session_state.editor_version += 1
+
+
+def _diagnose_panel(scenario: Scenario) -> None:
+    st.subheader("Den minste endringen som gjør at alle kan bosettes")
+    try:
+        diagnosis = _diagnosis(fingerprint(scenario), scenario)
+    except (ScenarioError, SolveError) as exc:
+        st.warning(f"Kunne ikke finne en endring: {exc}")
+        return
+    st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
+    if diagnosis.additions or diagnosis.relax:
+        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med `[costs]` i scenarioet: "
+                   "billigst); ved likhet der kommunen ligger lengst under sin rimelige andel.")
+        st.button("Legg inn endringene", on_click=on_apply_diagnosis)
+
+
+def _explain_panel(scenario: Scenario) -> None:
+    st.subheader("Hvorfor får kommunen sitt tall?")
+    table_ = scenario.table
+    names = table_.text("kommune")
+    options = list(table_.numbers)
+    chosen = st.session_state.get("explain_number")
+    if chosen not in options:
+        st.session_state.explain_number = options[0]
+    number_ = st.selectbox("Kommune", options, key="explain_number",
+                           format_func=lambda n: f"{names[table_.position[n]]} ({n})")
+    explanation_panel(scenario, number_)
+
+
+def explanation_panel(scenario: Scenario, number_: str) -> None:
+    """One municipality's explanation: the statements, the key's parts, what a unit is worth."""
+    try:
+        explanation = _explanation(fingerprint(scenario), number_, scenario)
+    except (ScenarioError, SolveError) as exc:
+        st.warning(f"Ingen forklaring: {exc}")
+        return
+    st.markdown("\n".join(f"- {line}" for line in explanation.lines()))
+    terms = pd.DataFrame([{
+        "Kolonne": column_label(t.column), "Verdi": t.value, "Andel av fylket (%)": 100 * t.share_before_exponent,
+        "Eksponent": t.exponent, "Andel etter eksponent (%)": 100 * t.share, "Vekt": t.weight,
+        "Fradrag": "ja" if t.credit else "", "Bidrag til nøkkelandelen (%)": 100 * t.contribution,
+    } for t in explanation.key_terms])
+    table(terms)
+    if explanation.marginal:
+        worth = pd.DataFrame([{
+            "Én til av": UNIT_WORDS[r], "Flere bosatt i fylket": v["persons"],
+            "Nærmere rimelig fordeling (fall i avstand)": v["fairness"],
+        } for r, v in explanation.marginal.items()])
+        table(worth)
+    if explanation.without_limit:
+        table(pd.DataFrame([{"Uten": LIMIT_LABELS[code], "Kommunens tall": total, "Nå": explanation.total}
+                            for code, total in explanation.without_limit.items()]))
+
+
+@st.fragment
+def view() -> None:
+    plan = state.current_plan()
+    state.show_messages()
+    scenario = st.session_state.scenario
+    if plan is not None:
+        summary_strip(plan)
+    if plan is None or st.session_state.get("solve_error") or plan.status == "shortfall":
+        _diagnose_panel(scenario)
+    if plan is not None and not st.session_state.get("solve_error"):
+        _explain_panel(scenario)
