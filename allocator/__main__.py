@@ -1,4 +1,4 @@
-"""Command line: `python -m allocator solve|validate|explain|diagnose|new|sweep|consistency …`.
+"""Command line: `python -m allocator solve|validate|explain|diagnose|calibrate|new|sweep|consistency …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     diagnose = commands.add_parser("diagnose", help="hva er den minste endringen som gjør at alle kan bosettes?")
     diagnose.add_argument("scenario", help="scenariomappe")
     diagnose.add_argument("--json", action="store_true", help="skriv svaret som JSON på stdout")
+    calibrate = commands.add_parser("calibrate", help="tilpass nøkkelen til faktiske anmodninger fra et tidligere år")
+    calibrate.add_argument("scenario", help="scenariomappe")
+    calibrate.add_argument("--against", required=True, metavar="KOLONNE", help="kolonnen med faktiske anmodninger, f.eks. anmodning_2024")
+    calibrate.add_argument("--columns", metavar="A,B,C", help="kolonnene nøkkelen kan bygges av (standard: alle tallkolonner som beskriver kommunen)")
+    calibrate.add_argument("--write", action="store_true", help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes)")
+    calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     return parser
 
 
@@ -248,7 +254,28 @@ def _diagnose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
+def _calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .calibrate import calibrate, write_key
+    from .scenario import SETTINGS_FILE, load_scenario
+
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    calibration = calibrate(scenario, args.against.strip(), columns)
+    if args.write:
+        write_key(Path(args.scenario) / SETTINGS_FILE, calibration)
+    if args.json:
+        sys.stdout.write(json.dumps(calibration.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(calibration.lines()) + "\n")
+        if args.write:
+            print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
+    return EXIT_OK
+
+
+COMMANDS = {"calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .labels import DATA_COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
 from .plan import LIMIT_ORDER, Plan
-from .scenario import GROUPS, QUARTERS, Scenario, atomic_write, settings_dict
+from .scenario import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario, atomic_write, settings_dict
 from .readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table
 from .validate import Problem, ScenarioError, build_scenario
 
@@ -270,13 +270,20 @@ def explain_setting(field: str) -> str:
         return f"Kvartaler fra klar til bosatt (frist): {_group_word(last)}"
     if parts[:2] == ["incentives", "grant"]:
         return f"Integreringstilskudd år 1 per person (kr): {_group_word(last)}"
+    rules = {"min_population": "Nøkkelen: ingen anmodning til kommuner med færre innbyggere enn dette",
+             "min_persons": "Nøkkelen: minst så mange personer til kommuner som får en anmodning",
+             "round_to": "Nøkkelen: tallene rundes til et multiplum av dette (summen stemmer)"}
+    if parts[0] == "key" and last in rules:
+        return rules[last]
     return ""
 
 
 def settings_sheet(scenario: Scenario) -> pd.DataFrame:
     """The scenario's settings, one per row: the TOML field name, its value, what it means."""
     settings = settings_dict(scenario)
-    settings.pop("key")  # the key has a sheet of its own
+    rules = {k: v for k, v in settings.pop("key").items() if k in KEY_RULE_NAMES}  # the key's columns have a sheet of their own
+    if rules:
+        settings["key"] = rules
     settings.setdefault("description", "")
     rows = [(field, value, explain_setting(field)) for field, value in _flatten("", settings)]
     return pd.DataFrame(rows, columns=list(SETTINGS_HEADER))
@@ -695,7 +702,8 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
             if column:
                 key[column] = {k: _cell_value(cells[j]) for k, j in columns.items()
                                if k != "column" and j >= 0 and cells[j] is not None and str(cells[j]).strip() != ""}
-        settings["key"] = key
+        rules = {k: v for k, v in settings.get("key", {}).items() if k in KEY_RULE_NAMES}
+        settings["key"] = {**key, **rules}
     municipalities_file = f"{label}, ark {SHEET_MUNICIPALITIES}"
     raw = sheet_table(sheets[SHEET_MUNICIPALITIES], municipalities_file)
     _data_column_codes(raw.header, settings.get("key"))

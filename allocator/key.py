@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyTerm, Scenario
+from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,15 +76,74 @@ def within_county_shares(scenario: Scenario) -> np.ndarray:
     return shares
 
 
+def shaped_totals(shares: np.ndarray, total: float, population: np.ndarray, rules: KeyRules) -> np.ndarray:
+    """Each municipality's total fair share in persons, shaped like real requests (see KeyRules).
+
+    No rule: total × share. `min_population`: those below it get nothing, the others share the
+    total by their key shares. `min_persons`: everyone with a share gets at least that many, taken
+    from the others in proportion to what they have above it (repeated until it holds). `round_to`:
+    multiples of it, by largest remainders, the total exact.
+    """
+    shares = np.asarray(shares, dtype=float).copy()
+    if rules.min_population:
+        kept = np.where(population >= rules.min_population, shares, 0.0)
+        if kept.sum() > 0:
+            shares = kept
+    shares = shares / shares.sum() if shares.sum() > 0 else shares
+    totals = total * shares
+    asked = totals > 0
+    if rules.min_persons and asked.any():
+        floor = min(float(rules.min_persons), total / asked.sum())
+        for _ in range(len(totals)):
+            low = asked & (totals < floor - 1e-12)
+            if not low.any():
+                break
+            need = (floor - totals[low]).sum()
+            totals[low] = floor
+            spare = np.where(asked & ~low, totals - floor, 0.0)
+            if spare.sum() <= 0:
+                break
+            totals -= need * spare / spare.sum()
+    if rules.round_to and total > 0:
+        unit = float(rules.round_to)
+        units = totals / unit
+        whole = np.floor(units + 1e-9)
+        remaining = int(round(total // unit - whole.sum()))
+        order = sorted(range(len(units)), key=lambda k: (-(units[k] - whole[k]), k))
+        for k in order[: max(0, remaining)]:
+            whole[k] += 1
+        rounded = whole * unit
+        left = total - rounded.sum()  # the part of the total that is no multiple of the unit
+        if left > 0 and len(rounded):
+            rounded[int(np.argmax(rounded))] += left  # to the largest, where it stands out least
+        totals = rounded
+    return totals
+
+
 def fair_share_array(scenario: Scenario) -> np.ndarray:
     """Fair share per municipality (rows, table order) and group (columns), in persons."""
+    rules = scenario.key_rules
     if scenario.counties is None:
         shares = key_share_array(scenario)
-        return shares[:, None] * np.array([scenario.request[g] for g in GROUPS], dtype=float)[None, :]
+        request = np.array([scenario.request[g] for g in GROUPS], dtype=float)
+        if not rules.active:
+            return shares[:, None] * request[None, :]
+        total = request.sum()
+        totals = shaped_totals(shares, total, scenario.table.numeric("population"), rules)
+        return totals[:, None] * (request / total if total else request)[None, :]
     shares = within_county_shares(scenario)
     requests = scenario.counties.requests
     own = np.array([[requests.get(fylke, {}).get(g, 0) for g in GROUPS] for fylke in scenario.county_of()], dtype=float)
-    return shares[:, None] * own
+    if not rules.active:
+        return shares[:, None] * own
+    population = scenario.table.numeric("population")
+    fair = np.zeros_like(own)
+    for rows in county_rows(scenario).values():
+        request = own[rows[0]]
+        total = request.sum()
+        totals = shaped_totals(shares[rows], total, population[rows], rules)
+        fair[rows] = totals[:, None] * (request / total if total else request)[None, :]
+    return fair
 
 
 def key_shares(scenario: Scenario) -> "pd.Series":

