@@ -38,6 +38,8 @@ from .scenario import (
     Counties,
     Housing,
     Incentives,
+    KEY_RULE_NAMES,
+    KeyRules,
     KeyTerm,
     MunicipalityTable,
     Quarters,
@@ -250,11 +252,32 @@ def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing
     return Housing(**values)
 
 
+def check_key_rules(settings: dict, file: str, problems: list[Problem]) -> KeyRules:
+    """The shape switches in [key]: min_population, min_persons, round_to (0 or absent = off)."""
+    section = settings.get("key", {})
+    if not isinstance(section, dict):
+        return KeyRules()
+    values: dict[str, float] = {}
+    limits = {"min_population": (MAX_POPULATION, False), "min_persons": (MAX_PERSONS, True), "round_to": (1_000, True)}
+    for name, (highest, whole) in limits.items():
+        if name not in section:
+            continue
+        value = section[name]
+        number = _toml_number(value)
+        if number is None or not 0 <= number <= highest or (whole and not number.is_integer()):
+            kind = "et helt tall" if whole else "et tall"
+            problems.append(Problem(file, column=f"key.{name}", message=f"ventet {kind} fra 0 til {_fmt(highest)}, fikk {_got(value)}"))
+        else:
+            values[name] = int(number) if whole else number
+    return KeyRules(**values)
+
+
 def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTerm, ...]:
     section = settings.get("key", {"population": 1.0})
     if not isinstance(section, dict):
         problems.append(Problem(file, column="[key]", message="ventet en tabell: kolonne = vekt"))
         return ()
+    section = {k: v for k, v in section.items() if k not in KEY_RULE_NAMES}
     terms: list[KeyTerm] = []
     for column, entry in section.items():
         where = f"key.{column}"
@@ -657,6 +680,7 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
     county_settings = check_counties_section(settings, settings_file, problems, county_requests is None, county_requests)
     housing = check_housing(settings, settings_file, problems)
     key = check_key(settings, settings_file, problems)
+    key_rules = check_key_rules(settings, settings_file, problems)
     quarters = check_quarters(settings, settings_file, problems, request)
     incentives = check_incentives(settings, settings_file, problems)
 
@@ -704,6 +728,7 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         incentives=incentives,
         counties=counties,
         notes=tuple(notes),
+        key_rules=key_rules,
     )
     check_agreed_minimums(scenario, rows_file or raw.file, problems)
     if problems:
