@@ -19,6 +19,9 @@ class PlanViolation(AssertionError):
 def violations(plan: Plan, scenario: Scenario) -> list[str]:
     """Every rule the plan breaks, in words; empty when the plan is valid."""
     found: list[str] = []
+    if plan.grant is not None:  # the plan was made with the dwellings the grant bought
+        found += grant_violations(plan, scenario)
+        scenario = plan.scenario
     table = scenario.municipalities
     allocation = plan.allocation
     if set(allocation.index) != set(table.index):
@@ -47,8 +50,64 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
         if not math.isnan(row["min_total"]) and total < row["min_total"]:
             found.append(f"{number}: total {total} is below min_total {row['min_total']:.0f}")
     found += county_violations(plan, scenario)
+    found += minors_violations(plan, scenario)
     if plan.schedule is not None:
         found += schedule_violations(plan, scenario)
+    return found
+
+
+def grant_violations(plan: Plan, scenario: Scenario) -> list[str]:
+    """The housing grant: dwellings bought within the budget and the cap, only where small dwellings
+    are a limit, and the plan's scenario is the original with exactly those dwellings added."""
+    found: list[str] = []
+    grant, bought = scenario.housing_grant, plan.grant.bought
+    if grant is None:
+        return ["the plan reports a housing grant the scenario does not have"]
+    if sum(bought.values()) * grant.per_dwelling > grant.budget + 1e-6:
+        found.append(f"the grant buys {sum(bought.values())} dwellings for more than the budget {grant.budget:.0f}")
+    original = scenario.municipalities["small_dwellings"]
+    effective = plan.scenario.municipalities["small_dwellings"]
+    for number in scenario.municipalities.index:
+        count = bought.get(number, 0)
+        if count < 0 or count != int(count):
+            found.append(f"{number}: {count} dwellings bought is not a whole number ≥ 0")
+        if grant.max_per_municipality is not None and count > grant.max_per_municipality:
+            found.append(f"{number}: {count} dwellings bought, more than the cap {grant.max_per_municipality}")
+        if math.isnan(original[number]):
+            if count or not math.isnan(effective[number]):
+                found.append(f"{number}: dwellings bought where small dwellings are no limit")
+        elif effective[number] != original[number] + count:
+            found.append(f"{number}: small dwellings {effective[number]:.0f} in the plan, {original[number]:.0f} + {count} bought")
+    return found
+
+
+def minors_violations(plan: Plan, scenario: Scenario) -> list[str]:
+    """Minors assessed one by one: care and other add up to the minors, care within care places,
+    both within care and other places together, each kind within its request."""
+    if not scenario.minors_split:
+        return ["the plan splits minors the scenario does not split"] if plan.minors_split is not None else []
+    if plan.minors_split is None:
+        return ["the scenario splits minors, the plan does not say how"]
+    found: list[str] = []
+    table = scenario.municipalities
+    split = plan.allocation.copy()
+    care_places = table["minor_care_places"] if "minor_care_places" in table else None
+    other_places = table["minor_other_places"] if "minor_other_places" in table else None
+    for k, number in enumerate(scenario.table.numbers):
+        care, other = (int(v) for v in plan.minors_split[k])
+        if care < 0 or other < 0:
+            found.append(f"{number}: negative minors in the split")
+        if care + other != int(split.at[number, "minors"]):
+            found.append(f"{number}: minors_care {care} + minors_other {other} is not its minors {split.at[number, 'minors']}")
+        cap_care = care_places[number] if care_places is not None else math.nan
+        cap_other = other_places[number] if other_places is not None else math.nan
+        if not math.isnan(cap_care) and care > cap_care:
+            found.append(f"{number}: {care} minors needing care, only {cap_care:.0f} care places")
+        if not math.isnan(cap_care) and not math.isnan(cap_other) and care + other > cap_care + cap_other:
+            found.append(f"{number}: {care + other} minors for {cap_care + cap_other:.0f} places in all")
+    for j, group in enumerate(("minors_care", "minors_other")):
+        if int(plan.minors_split[:, j].sum()) > scenario.minors_split[group]:
+            found.append(f"{group}: settled {int(plan.minors_split[:, j].sum())} exceeds the request {scenario.minors_split[group]}")
     return found
 
 

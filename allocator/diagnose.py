@@ -36,16 +36,17 @@ from .labels import number
 from .lp import INF, LinearProgram, solve_lp
 from .model import Network, network
 from .problems import ScenarioError
-from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
+from .scenario import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
 
 G = len(GROUPS)
-COST_KEYS = (*RESOURCE_OF_GROUP.values(), "max_total", "min_total")
 #: What a unit of each resource is called, one and many.
 UNIT_WORDS = {
     "small_dwellings": ("småbolig", "småboliger"),
     "family_dwellings": ("familiebolig", "familieboliger"),
     "minor_places": ("plass for enslige mindreårige", "plasser for enslige mindreårige"),
     "special_places": ("plass for særskilte behov", "plasser for særskilte behov"),
+    "minor_care_places": ("omsorgsplass for enslige mindreårige", "omsorgsplasser for enslige mindreårige"),
+    "minor_other_places": ("plass for enslige mindreårige med mindre behov", "plasser for enslige mindreårige med mindre behov"),
     "max_total": ("person i maks totalt", "personer i maks totalt"),
 }
 
@@ -103,7 +104,7 @@ class Diagnosis:
         if self.infeasible:
             out.append("De avtalte minimumstallene og låsene kan ikke oppfylles samtidig.")
         elif missing:
-            out.append(f"{number(missing)} personer kan ikke bosettes med grensene slik de er.")
+            out.append(f"{number(missing)} {'person' if missing == 1 else 'personer'} kan ikke bosettes med grensene slik de er.")
         for resource in dict.fromkeys(a.resource for a in self.additions):
             chosen = [a for a in self.additions if a.resource == resource]
             total = sum(a.add for a in chosen)
@@ -126,10 +127,11 @@ class Diagnosis:
 
 
 def _costs(scenario: Scenario) -> dict[str, float] | None:
-    costs = getattr(scenario, "costs", None)
+    """NOK per unit from [costs]; a unit it does not price costs the average of those it does."""
+    costs = scenario.costs
     if not costs:
         return None
-    given = [v for k, v in costs.items() if k in RESOURCE_OF_GROUP.values()]
+    given = [v for k, v in costs.items() if k not in ("max_total", "min_total")] or list(costs.values())
     default = float(np.mean(given)) if given else 1.0
     return {k: float(costs.get(k, default)) for k in COST_KEYS}
 
@@ -212,6 +214,8 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
             resource_coeffs.append(np.array([1.0, -per_unit[j]]))
             resource_upper.append(per_unit[j] * units[k] + 1e-9)
     lp.add_sum_rows("resource", resource_groups, -INF, np.array(resource_upper), coefficients=resource_coeffs)
+    if net.minors_split is not None:
+        _minor_places(lp, yearly, net, x, costs, epsilon, ranks, added)
     # (2') capacity and (3') agreed, each with its slack
     raised, lowered = [], []
     cap_groups, cap_coeffs, cap_upper, min_groups, min_coeffs, min_lower = [], [], [], [], [], []
@@ -241,7 +245,8 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     diagnosis = Diagnosis(shortfall=dict(shortfall), infeasible=infeasible)
     for column, k, j in added:
         if values[column] > 0:
-            diagnosis.additions.append(Addition(net.numbers[k], names[rows[k]], resources[j], int(values[column])))
+            resource = j if isinstance(j, str) else resources[j]
+            diagnosis.additions.append(Addition(net.numbers[k], names[rows[k]], resource, int(values[column])))
     for column, k in raised:
         if values[column] > 0:
             locked = low[rows[k]] == high[rows[k]]
@@ -253,13 +258,45 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
         if values[column] > 0:
             locked = low[rows[k]] == high[rows[k]]
             diagnosis.relax.append(Relaxation(net.numbers[k], names[rows[k]], "locked" if locked else "min_total", int(values[column])))
-    order = {r: i for i, r in enumerate((*resources, "max_total"))}
+    order = {r: i for i, r in enumerate((*resources, *MINOR_SPLIT_COLUMNS, "max_total"))}
     diagnosis.additions.sort(key=lambda a: (order[a.resource], -a.add, a.kommunenummer))
     diagnosis.relax.sort(key=lambda r: (-r.by, r.kommunenummer))
     if _costs(yearly) is not None:
         diagnosis.total_cost = float(sum(costs[a.resource] * a.add for a in diagnosis.additions)
                                      + sum(costs["min_total"] * r.by for r in diagnosis.relax))
     return diagnosis
+
+
+def _minor_places(lp: LinearProgram, scenario: Scenario, net: Network, x: np.ndarray, costs: dict, epsilon: float,
+                  ranks: np.ndarray, added: list) -> None:
+    """(4'') minors assessed one by one: c_i + o_i = x_i,minors, c_i ≤ care places + added,
+    c_i + o_i ≤ all places + added, Σ c = R_care, Σ o = R_other (every minor of each kind placed)."""
+    n, minors = net.n, GROUPS.index("minors")
+    care, other = (p[net.rows] for p in scenario.minor_places())
+    kinds = lp.add_columns("minor_kinds", 2 * n, 0.0, INF, integer=True).reshape(n, 2)
+    lp.add_sum_rows("minor_kinds", [np.array([x[i, minors], *kinds[i]]) for i in range(n)], 0.0, 0.0,
+                    coefficients=[np.array([1.0, -1.0, -1.0])] * n)
+    lp.add_sum_rows("minor_kinds_demand", [kinds[:, 0], kinds[:, 1]], net.minors_split, net.minors_split)
+    care_groups, care_coeffs, care_upper, all_groups, all_coeffs, all_upper = [], [], [], [], [], []
+    for k in range(n):
+        add_care = add_other = None
+        if np.isfinite(care[k]):
+            [add_care] = lp.add_columns(f"add_{net.numbers[k]}_care", 1, 0.0, INF, integer=True,
+                                        cost=costs["minor_care_places"] + epsilon * ranks[k])
+            added.append((add_care, k, "minor_care_places"))
+            care_groups.append(np.array([kinds[k, 0], add_care]))
+            care_coeffs.append(np.array([1.0, -1.0]))
+            care_upper.append(care[k])
+        if np.isfinite(other[k]):
+            [add_other] = lp.add_columns(f"add_{net.numbers[k]}_other", 1, 0.0, INF, integer=True,
+                                         cost=costs["minor_other_places"] + epsilon * ranks[k])
+            added.append((add_other, k, "minor_other_places"))
+        if np.isfinite(care[k]) and np.isfinite(other[k]):
+            all_groups.append(np.array([kinds[k, 0], kinds[k, 1], add_care, add_other]))
+            all_coeffs.append(np.array([1.0, 1.0, -1.0, -1.0]))
+            all_upper.append(care[k] + other[k])
+    lp.add_sum_rows("care_places", care_groups, -INF, np.array(care_upper), coefficients=care_coeffs)
+    lp.add_sum_rows("minor_places_all", all_groups, -INF, np.array(all_upper), coefficients=all_coeffs)
 
 
 def apply_diagnosis(scenario: Scenario, diagnosis: Diagnosis) -> Scenario:

@@ -19,6 +19,8 @@ GROUP_LABELS = {
     "minors": "Enslige mindreårige",
     "special_needs": "Særskilte behov",
     "total": "Totalt",
+    "minors_care": "Enslige mindreårige med omsorgsbehov",
+    "minors_other": "Enslige mindreårige med mindre behov",
 }
 
 RESOURCE_LABELS = {

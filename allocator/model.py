@@ -27,6 +27,9 @@ Constraints (the same in every stage)
     (2–3) total_i      L_i ≤ Σ_g x_ig ≤ U_i                    min_total, max_total (a lock: L_i = U_i)
     (4) bounds         0 ≤ x_ig ≤ u_ig                        dwellings and places
     (1c) sent_c        Σ_g out_cg ≤ K_c                       only with max_share
+    (1d) minors        x_i,minors = c_i + o_i, c_i ≤ care places of i, Σ c_i ≤ R_care, Σ o_i ≤ R_other
+                       only when minors are assessed one by one (minors_care, minors_other): a care
+                       place also takes a minor who needs less, not the reverse
 
 Stage 1: settle as many as possible
     maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
@@ -78,7 +81,7 @@ import numpy as np
 
 from .key import fair_share_array
 from .lp import INF, LinearProgram
-from .scenario import GROUPS, Scenario
+from .scenario import GROUPS, MINOR_SUBGROUPS, Scenario
 
 TIE_BREAK = 1e-4
 FLOW_TIE_BREAK = 1e-6
@@ -107,6 +110,8 @@ class Network:
     max_sent: np.ndarray | None  # K_c, or None without max_share
     fair: np.ndarray  # f_ig, (n, G)
     resource_caps: np.ndarray  # persons of g that i's own dwellings/places allow (inf = no limit), (n, G)
+    minors_split: np.ndarray | None = None  # (R_care, R_other) when minors are assessed one by one
+    care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
 
     @property
     def n(self) -> int:
@@ -148,11 +153,15 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
     max_sent = None
     if cross and counties.cross_border and counties.max_share is not None:
         max_sent = np.floor(counties.max_share * requests.sum(axis=1) + 1e-9)
+    split = care = None
+    if scenario.minors_split:
+        split = np.array([scenario.minors_split[g] for g in MINOR_SUBGROUPS], dtype=float)
+        care = scenario.minor_places()[0][rows]
     return Network(
         numbers=numbers, rows=rows, upper=upper,
         low=np.where(np.isnan(low), 0.0, low), high=max_total,
         county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
-        fair=fair_share_array(scenario)[rows], resource_caps=resource_caps,
+        fair=fair_share_array(scenario)[rows], resource_caps=resource_caps, minors_split=split, care_caps=care,
     )
 
 
@@ -172,6 +181,7 @@ class AllocationModel:
     net: Network
     x: np.ndarray  # column index of x_ig, (n, G)
     z: np.ndarray  # column index of z_cdg, (pairs, G); empty without cross-border settlement
+    y: np.ndarray | None = None  # column index of the minors needing care / less, (n, 2), when split
 
     def persons(self, values: np.ndarray) -> np.ndarray:
         """x_ig from a solution vector, (n, G) floats in model order."""
@@ -192,7 +202,7 @@ def allocation_model(name: str, net: Network, maximize: bool = False) -> Allocat
     if base is None:
         base = _build_allocation_model(net)
         object.__setattr__(net, "_base_model", base)
-    return AllocationModel(base.lp.copy(name, maximize), net, base.x, base.z)
+    return AllocationModel(base.lp.copy(name, maximize), net, base.x, base.z, base.y)
 
 
 def _build_allocation_model(net: Network) -> AllocationModel:
@@ -234,7 +244,18 @@ def _build_allocation_model(net: Network) -> AllocationModel:
         sent = [np.array([z[p, g] for p, (a, _) in enumerate(pairs) if a == c for g in range(G)], dtype=np.int64)
                 for c in range(len(net.counties))]
         lp.add_sum_rows("sent", sent, -INF, net.max_sent, labels=lambda k: f"sent_{net.counties[k]}")
-    return AllocationModel(lp, net, x, z)
+    y = None
+    if net.minors_split is not None:
+        # (1d) minors assessed one by one: x_i,minors = care_i + other_i, care_i ≤ care places,
+        # Σ care ≤ R_care, Σ other ≤ R_other (a care place also takes a minor who needs less)
+        y = lp.add_columns("minors_split", n * 2, 0.0, np.column_stack([net.care_caps, np.full(n, INF)]).ravel(),
+                           labels=lambda k: f"{MINOR_SUBGROUPS[k % 2]}_{net.numbers[k // 2]}").reshape(n, 2)
+        minors = GROUPS.index("minors")
+        lp.add_sum_rows("minors_split", [np.array([x[i, minors], y[i, 0], y[i, 1]]) for i in range(n)], 0.0, 0.0,
+                        coefficients=[np.array([1.0, -1.0, -1.0])] * n, labels=lambda k: f"minors_split_{net.numbers[k]}")
+        lp.add_sum_rows("demand_minors_split", [y[:, 0], y[:, 1]], -INF, net.minors_split,
+                        labels=lambda k: f"demand_{MINOR_SUBGROUPS[k]}")
+    return AllocationModel(lp, net, x, z, y)
 
 
 def add_settled(model: AllocationModel, settled: int, crossing: int | None = None) -> None:

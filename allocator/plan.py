@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario, split_by_shares
+from .scenario import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, Scenario, split_by_shares
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,10 +59,13 @@ class Plan:
     received: np.ndarray | None
     placeable_across_borders: int | None
     timings: dict
+    minors_split: np.ndarray | None  # (n, 2): minors needing care, and the others, when assessed one by one
+    grant: Any  # solve.GrantResult when the scenario has a housing grant
 
     def __init__(self, scenario: Scenario, persons=None, fair=None, solver: str = "", solve_seconds: float = 0.0,
                  total_seconds: float = 0.0, schedule=None, flows: tuple[Flow, ...] = (), received=None,
                  placeable_across_borders: int | None = None, timings: dict | None = None,
+                 minors_split: np.ndarray | None = None, grant: Any = None,
                  allocation: "pd.DataFrame | None" = None, fair_share: "pd.DataFrame | None" = None):
         numbers = list(scenario.table.numbers)
         if allocation is not None:  # a DataFrame (kommunenummer × group), e.g. a tampered plan in a test
@@ -73,7 +76,8 @@ class Plan:
             fair = fair_share.reindex(numbers)[list(GROUPS)].to_numpy(dtype=float)
         values = dict(scenario=scenario, persons=np.asarray(persons), fair=np.asarray(fair, dtype=float), solver=solver,
                       solve_seconds=solve_seconds, total_seconds=total_seconds, schedule=schedule, flows=tuple(flows),
-                      received=received, placeable_across_borders=placeable_across_borders, timings=dict(timings or {}))
+                      received=received, placeable_across_borders=placeable_across_borders, timings=dict(timings or {}),
+                      minors_split=minors_split, grant=grant)
         for attribute, value in values.items():
             object.__setattr__(self, attribute, value)
 
@@ -89,6 +93,15 @@ class Plan:
     @cached_property
     def shortfall(self) -> dict[str, int]:
         return {g: int(self.scenario.request[g]) - self.settled[g] for g in GROUPS}
+
+    @cached_property
+    def minors_figures(self) -> dict[str, dict[str, int]]:
+        """With minors assessed one by one: requested, settled and shortfall of each kind."""
+        split = self.scenario.minors_split
+        if not split or self.minors_split is None:
+            return {}
+        settled = dict(zip(MINOR_SUBGROUPS, (int(v) for v in self.minors_split.sum(axis=0))))
+        return {g: {"request": int(split[g]), "settled": settled[g], "shortfall": int(split[g]) - settled[g]} for g in MINOR_SUBGROUPS}
 
     @property
     def status(self) -> str:
@@ -403,14 +416,18 @@ class Plan:
             if received is not None:
                 entry["received"] = dict(zip(GROUPS, received[k]))
             municipalities.append(entry)
+        split = self.minors_figures
+        if split:
+            for k, entry in enumerate(municipalities):
+                entry["allocation"].update(zip(MINOR_SUBGROUPS, (int(v) for v in self.minors_split[k])))
         result: dict[str, Any] = {
             "scenario": self.scenario.name,
             "status": self.status,
             "solver": self.solver,
             "solve_seconds": round(self.solve_seconds, 4),
-            "request": {g: int(self.scenario.request[g]) for g in GROUPS},
-            "settled": dict(self.settled),
-            "shortfall": dict(self.shortfall),
+            "request": {g: int(self.scenario.request[g]) for g in GROUPS} | {g: v["request"] for g, v in split.items()},
+            "settled": dict(self.settled) | {g: v["settled"] for g, v in split.items()},
+            "shortfall": dict(self.shortfall) | {g: v["shortfall"] for g, v in split.items()},
             "municipalities": municipalities,
             "quarters": self.schedule.quarters_json() if self.schedule else [],
             "timeliness": {
@@ -418,6 +435,11 @@ class Plan:
                 for g, figures in (self.schedule.timeliness().items() if self.schedule else [])
             },
         }
+        if split:
+            grants = self.scenario.incentives.grant
+            result["minors_grant"] = {g: float(grants[g]) for g in MINOR_SUBGROUPS if g in grants}
+        if self.grant is not None:
+            result["housing_grant"] = self.grant.to_dict()
         if self.has_counties:
             result["counties"] = self.county_figures
             result["flows"] = [{"from": f.origin, "to": f.destination, "group": f.group, "persons": f.persons} for f in self.flows]

@@ -56,7 +56,18 @@ def summary_text(plan: Plan) -> str:
     for g in GROUPS:
         rows.append([GROUP_LABELS[g], number(plan.scenario.request[g]), number(plan.settled[g]), number(plan.shortfall[g])])
     rows.append(["Totalt", number(plan.scenario.total_request), number(sum(plan.settled.values())), number(sum(plan.shortfall.values()))])
+    for g, figures in plan.minors_figures.items():  # minors assessed one by one
+        rows.append([f"  {GROUP_LABELS[g]}", number(figures["request"]), number(figures["settled"]), number(figures["shortfall"])])
     return table_text(["Gruppe", "Anmodet", "Bosatt", "Underskudd"], rows)
+
+
+def grant_text(plan: Plan) -> str:
+    grant = plan.grant
+    names = dict(zip(plan.scenario.table.numbers, plan.scenario.table.text("kommune")))
+    bought = ", ".join(f"{names[k]} {number(v)}" for k, v in sorted(grant.bought.items(), key=lambda kv: -kv[1])) or "ingen"
+    return (f"Boligtilskudd: {number(grant.dwellings)} småboliger kjøpt for {number(grant.spent)} kr av {number(grant.budget)} kr "
+            f"({bought}). {number(grant.persons_thanks_to_grant)} flere personer bosatt takket være tilskuddet; "
+            f"én million kroner til ville bosatt {number(grant.persons_per_million)} til.")
 
 
 def limits_text(plan: Plan) -> str:
@@ -110,6 +121,8 @@ def render_text(plan: Plan) -> str:
         "Sammendrag\n" + summary_text(plan),
         "Kommuner ved en grense\n" + limits_text(plan),
     ]
+    if plan.grant is not None:
+        parts.append(grant_text(plan))
     if plan.has_counties:
         parts.append("Fylker\n" + county_text(plan))
     if plan.schedule is not None:

@@ -40,6 +40,13 @@ RESOURCE_OF_GROUP: Mapping[str, str] = {
 RESOURCE_COLUMNS: tuple[str, ...] = tuple(RESOURCE_OF_GROUP.values())
 LIMIT_COLUMNS: tuple[str, ...] = ("max_total", "min_total", *RESOURCE_COLUMNS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("kommunenummer", "kommune", "population")
+#: Unaccompanied minors assessed one by one: those who need a child-welfare measure (a care place)
+#: and those who can live with less (a foster family, an own dwelling with follow-up). A care place
+#: may also take a minor who needs less, not the reverse.
+MINOR_SUBGROUPS: tuple[str, ...] = ("minors_care", "minors_other")
+MINOR_SPLIT_COLUMNS: tuple[str, ...] = ("minor_care_places", "minor_other_places")
+#: Units whose cost a scenario may give in [costs] (NOK per dwelling or place; per person for the caps).
+COST_KEYS: tuple[str, ...] = (*RESOURCE_COLUMNS, *MINOR_SPLIT_COLUMNS, "max_total", "min_total")
 #: Free text kept with a municipality, e.g. why its number is locked (shown in the app and exports).
 TEXT_COLUMNS: tuple[str, ...] = ("lock_reason",)
 #: The county a municipality belongs to (text); needed when the request is given per county.
@@ -100,6 +107,25 @@ class KeyRules:
 
 #: The rule switches' names in [key] (never column names).
 KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to")
+
+
+@dataclass(frozen=True)
+class HousingGrant:
+    """Money to buy extra small dwellings for single adults (the KS resolution's "boligtilskudd").
+
+    `budget` NOK in all, `per_dwelling` NOK per dwelling bought, at most `max_per_municipality`
+    dwellings in one municipality (None = no cap). Only where a municipality's small dwellings are a
+    limit can a dwelling bought settle anyone.
+    """
+
+    budget: float
+    per_dwelling: float
+    max_per_municipality: int | None = None
+
+    @property
+    def dwellings(self) -> int:
+        """The most dwellings the budget buys."""
+        return int(self.budget // self.per_dwelling) if self.per_dwelling > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -312,6 +338,9 @@ class Scenario:
     counties: Counties | None
     notes: tuple[str, ...]
     key_rules: KeyRules
+    minors_split: Mapping[str, int] | None
+    costs: Mapping[str, float] | None
+    housing_grant: HousingGrant | None
 
     def __init__(
         self,
@@ -328,6 +357,9 @@ class Scenario:
         notes: tuple[str, ...] = (),
         table: MunicipalityTable | None = None,
         key_rules: KeyRules | None = None,
+        minors_split: Mapping[str, int] | None = None,
+        costs: Mapping[str, float] | None = None,
+        housing_grant: HousingGrant | None = None,
     ):
         if municipalities is not None:  # a DataFrame (tests, edits) or a table; it wins over `table`
             table = municipalities if isinstance(municipalities, MunicipalityTable) else MunicipalityTable.from_frame(municipalities)
@@ -335,7 +367,9 @@ class Scenario:
             raise TypeError("Scenario needs municipalities")
         values = dict(name=name, request=request, table=table, key=tuple(key), housing=housing or Housing(),
                       description=description, year=year, quarters=quarters, incentives=incentives or Incentives(),
-                      counties=counties, notes=tuple(notes), key_rules=key_rules or KeyRules())
+                      counties=counties, notes=tuple(notes), key_rules=key_rules or KeyRules(),
+                      minors_split=dict(minors_split) if minors_split else None, costs=dict(costs) if costs else None,
+                      housing_grant=housing_grant)
         for attribute, value in values.items():
             object.__setattr__(self, attribute, value)
 
@@ -372,8 +406,20 @@ class Scenario:
                     available = available + np.nan_to_num(table.numeric(column))
         return available
 
+    def minor_places(self) -> tuple[np.ndarray, np.ndarray]:
+        """Care places (also taking other minors) and places for minors who need less (inf = no limit)."""
+        care, other = (np.where(np.isnan(self.table.numeric(c)), np.inf, self.table.numeric(c)) for c in MINOR_SPLIT_COLUMNS)
+        return care, other
+
     def person_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
         """Most persons of `group` each municipality can take from its own resource (inf = no limit)."""
+        if group == "minors" and any(c in self.table for c in MINOR_SPLIT_COLUMNS):
+            care, other = self.minor_places()
+            caps = self._resource_caps(group, quarter)
+            return np.minimum(caps, care + other)
+        return self._resource_caps(group, quarter)
+
+    def _resource_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
         units = self.resource_units(RESOURCE_OF_GROUP[group], quarter)
         if group == "adults":
             persons = units * self.housing.adults_per_small_dwelling
@@ -490,6 +536,9 @@ def settings_dict(scenario: Scenario) -> dict:
         settings["request"] = {"counties": {c: {g: int(counties.requests[c].get(g, 0)) for g in GROUPS} for c in counties.names}}
     else:
         settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
+        if scenario.minors_split:
+            del settings["request"]["minors"]
+            settings["request"].update({g: int(scenario.minors_split[g]) for g in MINOR_SUBGROUPS})
     if counties is not None:
         section: dict[str, object] = {"cross_border": counties.cross_border}
         if counties.split is not None:
@@ -511,6 +560,13 @@ def settings_dict(scenario: Scenario) -> dict:
             "timeliness_weight": quarters.timeliness_weight,
             "baseline": quarters.baseline if isinstance(quarters.baseline, str) else list(quarters.baseline),
         }
+    if scenario.costs:
+        settings["costs"] = dict(scenario.costs)
+    if scenario.housing_grant is not None:
+        grant = scenario.housing_grant
+        settings["housing_grant"] = {"budget": grant.budget, "per_dwelling": grant.per_dwelling}
+        if grant.max_per_municipality is not None:
+            settings["housing_grant"]["max_per_municipality"] = grant.max_per_municipality
     incentives = scenario.incentives
     if scenario.quarters is not None or incentives != Incentives():
         settings["incentives"] = {

@@ -98,6 +98,11 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
     started = time.perf_counter()
     run = solver_run(solver, time_limit)
     run.record = record
+    grant = None
+    if scenario.housing_grant is not None:
+        from .grant import buy_dwellings
+
+        scenario, grant = buy_dwellings(scenario, run)  # the plan is made with the dwellings bought
     net = network(scenario)
     settled = settle_most(net, run, scenario)
     crossing = None
@@ -118,7 +123,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         fair_model = build_rounding_model(net, proportional, settled, crossing)
     else:
         fair_model = build_fair_model(net, settled, crossing)
-    persons, flow_values = whole_persons(fair_model, run)
+    persons, flow_values, minor_values = whole_persons(fair_model, run)
 
     placeable = None
     if scenario.counties is not None and not net.cross_border and settled < scenario.total_request:
@@ -128,13 +133,20 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
     if scenario.quarters is not None:
         from .quarters import schedule_plan
 
+        before = persons
         persons, schedule = schedule_plan(scenario, net, settled, crossing, persons, run)
+        if minor_values is not None and not np.array_equal(before, persons):
+            minor_values = split_minors(net, persons, run)  # the yearly plan moved for timeliness
 
     table_persons = np.zeros_like(persons)
     table_persons[net.rows] = persons
     fair = np.zeros_like(net.fair)
     fair[net.rows] = net.fair
     flows = _flows(net, flow_values)
+    minors = None
+    if minor_values is not None:
+        minors = np.zeros_like(minor_values)
+        minors[net.rows] = minor_values
     received = received_by_municipality(table_persons, scenario.county_of(), flows) if net.cross_border else None
     return Plan(
         scenario=scenario,
@@ -148,21 +160,40 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         received=received,
         placeable_across_borders=placeable,
         timings=dict(run.stages),
+        minors_split=minors,
+        grant=grant,
     )
 
 
 
-def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") -> tuple[np.ndarray, np.ndarray]:
-    """x (model order) and z in whole persons; re-solve as a MIP in the (unexpected) case the LP is not whole."""
+def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """x (model order), z and the minors' split in whole persons; re-solve as a MIP in the
+    (unexpected) case the LP is not whole."""
     solution = run.solve(model.lp, stage)
     run.require_optimal(solution, "plan")
-    persons, flows = model.persons(solution.x), model.flows(solution.x)
-    if not (np.allclose(persons, np.round(persons), atol=1e-6) and np.allclose(flows, np.round(flows), atol=1e-6)):
+    values = solution.x
+    if not np.allclose(values, np.round(values), atol=1e-6):
         model.lp.set_integer()
         solution = run.solve(model.lp, f"{stage} (MIP)")
         run.require_optimal(solution, "plan i hele personer")
-        persons, flows = model.persons(solution.x), model.flows(solution.x)
-    return np.round(persons).astype(np.int64), np.round(flows).astype(np.int64)
+        values = solution.x
+    persons, flows = model.persons(values), model.flows(values)
+    minors = np.round(values[model.y]).astype(np.int64) if model.y is not None else None
+    return np.round(persons).astype(np.int64), np.round(flows).astype(np.int64), minors
+
+
+def split_minors(net: Network, persons: np.ndarray, run: SolverRun) -> np.ndarray:
+    """Each municipality's minors (model order) as those needing care and the others: a small flow
+    problem (care ≤ care places, each kind within its request), whole by its structure."""
+    lp = LinearProgram("minors_split")
+    n = net.n
+    minors = persons[:, GROUPS.index("minors")].astype(float)
+    y = lp.add_columns("y", 2 * n, 0.0, np.column_stack([np.minimum(net.care_caps, minors), minors]).ravel()).reshape(n, 2)
+    lp.add_sum_rows("municipality", list(y), minors, minors)
+    lp.add_sum_rows("demand", [y[:, 0], y[:, 1]], 0.0, net.minors_split)
+    solution = run.solve(lp, "minors split")
+    run.require_optimal(solution, "deling av enslige mindreårige")
+    return np.round(solution.x[y]).astype(np.int64)
 
 
 def _flows(net: Network, values: np.ndarray) -> tuple[Flow, ...]:

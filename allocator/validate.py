@@ -37,8 +37,12 @@ from .scenario import (
     TEXT_COLUMNS,
     Counties,
     Housing,
+    COST_KEYS,
+    HousingGrant,
     Incentives,
     KEY_RULE_NAMES,
+    MINOR_SPLIT_COLUMNS,
+    MINOR_SUBGROUPS,
     KeyRules,
     KeyTerm,
     MunicipalityTable,
@@ -50,7 +54,9 @@ from .scenario import (
 
 __all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
 
-SETTINGS_KEYS = ("name", "description", "year", "request", "counties", "housing", "key", "quarters", "incentives")
+SETTINGS_KEYS = ("name", "description", "year", "request", "counties", "housing", "key", "quarters", "incentives", "costs",
+                 "housing_grant")
+GRANT_KEYS = ("budget", "per_dwelling", "max_per_municipality")
 QUARTER_KEYS = ("ready", "deadline", "timeliness_weight", "baseline")
 INCENTIVE_KEYS = ("bonus", "q4_threshold", "q4_deduction", "grant")
 KEY_ENTRY_KEYS = ("weight", "exponent", "credit")
@@ -149,31 +155,47 @@ def check_top_level(settings: dict, file: str, problems: list[Problem], extra_ke
             problems.append(Problem(file, column="year", message=f"ventet et årstall, fikk {_got(settings['year'])}"))
 
 
-def _group_counts(section: dict, where: str, file: str, problems: list[Problem]) -> dict[str, int]:
-    """{group: persons} from a request table; unknown groups and bad counts are problems."""
+def _group_counts(section: dict, where: str, file: str, problems: list[Problem], split: dict | None = None) -> dict[str, int]:
+    """{group: persons} from a request table; unknown groups and bad counts are problems. With
+    `split` (a dict to fill), minors may be given as minors_care and minors_other."""
     counts = {g: 0 for g in GROUPS}
+    known = GROUPS + (MINOR_SUBGROUPS if split is not None else ())
     for group, value in section.items():
-        if group not in GROUPS:
-            problems.append(Problem(file, column=f"{where}.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+        if group not in known:
+            problems.append(Problem(file, column=f"{where}.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(known)}"))
             continue
         count = _toml_whole(value)
         if count is None or not 0 <= count <= MAX_PERSONS:
             problems.append(Problem(file, column=f"{where}.{group}", message=(
                 f"ventet et helt antall personer mellom 0 og {_fmt(MAX_PERSONS)}, fikk {_got(value)}")))
             continue
-        counts[group] = count
+        if group in MINOR_SUBGROUPS:
+            split[group] = count
+        else:
+            counts[group] = count
+    if split:
+        parts = sum(split.get(g, 0) for g in MINOR_SUBGROUPS)
+        if "minors" in section and counts["minors"] != parts:
+            problems.append(Problem(file, column=f"{where}.minors", message=(
+                f"minors ({counts['minors']}) er ikke summen av minors_care og minors_other ({parts}); "
+                "gi enten minors, eller de to delene")))
+        counts["minors"] = parts
+        for g in MINOR_SUBGROUPS:
+            split.setdefault(g, 0)
     return counts
 
 
-def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[dict[str, int], dict[str, dict[str, int]] | None]:
-    """The request per group, and per county when `[request.counties."Name"]` tables are given."""
+def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[dict[str, int], dict[str, dict[str, int]] | None, dict[str, int] | None]:
+    """The request per group; per county when `[request.counties."Name"]` tables are given; and the
+    minors in two groups when minors_care and minors_other are given (one pool only)."""
     section = settings.get("request")
     if not isinstance(section, dict):
         problems.append(Problem(file, column="[request]", message=f"mangler; ventet en tabell med antall personer per gruppe ({', '.join(GROUPS)})"))
-        return {g: 0 for g in GROUPS}, None
+        return {g: 0 for g in GROUPS}, None, None
     groups = {k: v for k, v in section.items() if k != "counties"}
     if "counties" not in section:
-        return _group_counts(groups, "request", file, problems), None
+        split: dict[str, int] = {}
+        return _group_counts(groups, "request", file, problems, split), None, split or None
     by_county = section["counties"]
     if groups:
         problems.append(Problem(file, column="[request]", message=(
@@ -182,7 +204,7 @@ def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[d
     if not isinstance(by_county, dict) or not by_county:
         problems.append(Problem(file, column="[request.counties]", message=(
             "ventet én tabell per fylke, f.eks. [request.counties.\"Vestland\"] med adults, families, minors og special_needs")))
-        return {g: 0 for g in GROUPS}, None
+        return {g: 0 for g in GROUPS}, None, None
     counties: dict[str, dict[str, int]] = {}
     for fylke, counts in by_county.items():
         where = f'request.counties."{fylke}"'
@@ -191,7 +213,7 @@ def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[d
             continue
         counties[str(fylke).strip()] = _group_counts(counts, where, file, problems)
     total = {g: sum(c[g] for c in counties.values()) for g in GROUPS}
-    return total, counties
+    return total, counties, None
 
 
 def check_counties_section(settings: dict, file: str, problems: list[Problem], has_groups: bool,
@@ -232,6 +254,56 @@ def check_counties_section(settings: dict, file: str, problems: list[Problem], h
         else:
             result["max_share"] = share
     return result
+
+
+def check_costs(settings: dict, file: str, problems: list[Problem]) -> dict[str, float] | None:
+    """The optional [costs]: NOK per dwelling or place added, per person of raised cap or lowered minimum."""
+    section = settings.get("costs")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        problems.append(Problem(file, column="[costs]", message="ventet en tabell: ressurs = kroner per enhet"))
+        return None
+    costs = {}
+    for key, value in section.items():
+        number = _toml_number(value)
+        if key not in COST_KEYS:
+            problems.append(Problem(file, column=f"costs.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COST_KEYS)}"))
+        elif number is None or not 0 < number <= MAX_NOK:
+            problems.append(Problem(file, column=f"costs.{key}", message=f"ventet kroner per enhet, over 0 og høyst {_fmt(MAX_NOK)}, fikk {_got(value)}"))
+        else:
+            costs[key] = number
+    return costs or None
+
+
+def check_housing_grant(settings: dict, file: str, problems: list[Problem]) -> HousingGrant | None:
+    """The optional [housing_grant]: budget and price per small dwelling, and a cap per municipality."""
+    section = settings.get("housing_grant")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        problems.append(Problem(file, column="[housing_grant]", message="ventet en tabell med budget og per_dwelling"))
+        return None
+    for key in section:
+        if key not in GRANT_KEYS:
+            problems.append(Problem(file, column=f"housing_grant.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(GRANT_KEYS)}"))
+    budget, price = _toml_number(section.get("budget")), _toml_number(section.get("per_dwelling"))
+    ok = True
+    if budget is None or not 0 <= budget <= MAX_NOK:
+        problems.append(Problem(file, column="housing_grant.budget", message=f"ventet kroner fra 0 til {_fmt(MAX_NOK)}, fikk {_got(section.get('budget'))}"))
+        ok = False
+    if price is None or not 0 < price <= MAX_NOK:
+        problems.append(Problem(file, column="housing_grant.per_dwelling", message=(
+            f"ventet kroner per småbolig, over 0 og høyst {_fmt(MAX_NOK)}, fikk {_got(section.get('per_dwelling'))}")))
+        ok = False
+    cap = None
+    if "max_per_municipality" in section:
+        cap = _toml_whole(section["max_per_municipality"])
+        if cap is None or not 0 <= cap <= MAX_PERSONS:
+            problems.append(Problem(file, column="housing_grant.max_per_municipality", message=(
+                f"ventet et helt antall boliger ≥ 0, fikk {_got(section['max_per_municipality'])}")))
+            ok = False
+    return HousingGrant(budget, price, cap) if ok else None
 
 
 def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing:
@@ -402,8 +474,8 @@ def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Ince
         deduction = defaults.q4_deduction
     grant = dict(DEFAULT_GRANTS)
     for group, value in _group_table(section, "grant", "incentives.grant", file, problems).items():
-        if group not in GROUPS:
-            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS)}"))
+        if group not in GROUPS + MINOR_SUBGROUPS:
+            problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ukjent gruppe; gyldige grupper er {', '.join(GROUPS + MINOR_SUBGROUPS)}"))
         elif not amount(value):
             problems.append(Problem(file, column=f"incentives.grant.{group}", message=f"ventet et beløp ≥ 0 i kroner per person, fikk {_got(value)}"))
         else:
@@ -483,7 +555,7 @@ def check_kommunenummer(rows: _Rows, problems: list[Problem]) -> None:
 def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
     """Population and every limit column: whole numbers in range (limits may be blank = no limit)."""
     parsed: dict[str, np.ndarray] = {}
-    optional = [c for c in (*DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS) if c in rows.raw.header]
+    optional = [c for c in (*DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS, *MINOR_SPLIT_COLUMNS) if c in rows.raw.header]
     for column in ("population", *LIMIT_COLUMNS, *optional):
         if column not in rows.raw.header:
             parsed[column] = np.full(len(rows.numbers), np.nan)
@@ -676,11 +748,16 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
     problems: list[Problem] = []
     notes: list[str] = list(raw.notes)
     check_top_level(settings, settings_file, problems, extra_settings)
-    request, county_requests = check_request(settings, settings_file, problems)
+    request, county_requests, minors_split = check_request(settings, settings_file, problems)
     county_settings = check_counties_section(settings, settings_file, problems, county_requests is None, county_requests)
     housing = check_housing(settings, settings_file, problems)
     key = check_key(settings, settings_file, problems)
     key_rules = check_key_rules(settings, settings_file, problems)
+    costs = check_costs(settings, settings_file, problems)
+    housing_grant = check_housing_grant(settings, settings_file, problems)
+    if minors_split and county_settings is not None:
+        problems.append(Problem(settings_file, column="request.minors_care", message=(
+            "enslige mindreårige delt i minors_care og minors_other går foreløpig bare med én anmodning (uten fylker); gi minors")))
     quarters = check_quarters(settings, settings_file, problems, request)
     incentives = check_incentives(settings, settings_file, problems)
 
@@ -729,6 +806,9 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         counties=counties,
         notes=tuple(notes),
         key_rules=key_rules,
+        minors_split=minors_split,
+        costs=costs,
+        housing_grant=housing_grant,
     )
     check_agreed_minimums(scenario, rows_file or raw.file, problems)
     if problems:
