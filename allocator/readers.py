@@ -105,17 +105,18 @@ def decode_text(data: bytes, file: str, what: str) -> tuple[str, list[str]]:
     if data.startswith(b"PK\x03\x04"):
         raise ScenarioError([Problem(file, message=f"filen ser ut som en Excel-arbeidsbok (.xlsx), ikke {what}; "
                                                    "last den opp som .xlsx eller lagre som CSV")])
+    # A second byte-order mark (a tool that adds one to a file that has one) is no more text than the first.
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), []
+            return data.decode("utf-16").lstrip("\ufeff"), []
         except UnicodeDecodeError:
             pass
     try:
-        return data.decode("utf-8-sig"), []
+        return data.decode("utf-8-sig").lstrip("\ufeff"), []
     except UnicodeDecodeError:
         pass
-    try:
-        text = data.decode("cp1252")
+    try:  # a UTF-8 mark on Windows-1252 text (edited in an editor set to ANSI) would read as «ï»¿»
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("cp1252")
     except UnicodeDecodeError:
         raise ScenarioError([Problem(file, message=(
             "filen er verken UTF-8 eller Windows-1252-tekst; lagre den på nytt som «CSV UTF-8» i Excel"))]) from None
@@ -204,11 +205,13 @@ def _table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, l
                     f"kolonne nr. {j + 1} har ingen overskrift, men har verdier ({line_word} {filled[0]}: «{filled[1].strip()}»); "
                     "gi den et navn eller slett kolonnen")))
             continue  # an unnamed, empty column (e.g. separators at the end of each line) holds nothing
-        if name in seen:
-            problems.append(Problem(file, column=name, message=(
-                f"kolonnen finnes to ganger (kolonne nr. {seen[name] + 1} og {j + 1}); slett den ene")))
+        first = seen.get(name.casefold())  # «Sentralitet» and «sentralitet» are one column to [key]
+        if first is not None:
+            spelt = "" if names[first] == name else f" som «{names[first]}» og «{name}»"
+            problems.append(Problem(file, column=names[first], message=(
+                f"kolonnen finnes to ganger{spelt} (kolonne nr. {first + 1} og {j + 1}); slett den ene")))
             continue
-        seen[name] = j
+        seen[name.casefold()] = j
         keep.append(j)
     rows = [[cells[j] for j in keep] for _, cells in good]
     return RawTable(file, [names[j] for j in keep], rows, [line for line, _ in good], line_word, [], problems)

@@ -76,6 +76,9 @@ NOT_KEY_COLUMNS = ("kommunenummer", "kommune", *TEXT_COLUMNS, COUNTY_COLUMN, *LI
 
 _DIGITS = "0-9"  # ASCII only: a full-width ０３０１ is not 0301
 _NUMBER = re.compile(rf"[+-]?(?:[{_DIGITS}]+|[{_DIGITS}]{{1,3}}(?:[ \u00a0\u202f][{_DIGITS}]{{3}})+)(?:[.,][{_DIGITS}]+)?(?:[eE][+-]?[{_DIGITS}]+)?")
+#: A count like 1.000 or 2,000: one (two) with decimals, or a thousand (two thousand) with a point or
+#: comma between thousands? Refused with a hint rather than guessed.
+_THOUSANDS_OR_DECIMAL = re.compile(rf"[+-]?[1-9][{_DIGITS}]{{0,2}}[.,][{_DIGITS}]{{3}}")
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -441,6 +444,8 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
             problems.append(Problem(file, column="quarters.baseline", message=f"ventet fire andeler ≥ 0 (K1–K4), fikk {_got(baseline)}"))
             baseline = "even"
         else:
+            if not math.isfinite(sum(shares)):  # 4 × 1e308: the sum is inf and every share would be 0
+                shares = [s / max(shares) for s in shares]
             baseline = tuple(s / sum(shares) for s in shares)
     elif not isinstance(baseline, str) or baseline not in BASELINE_PATTERNS:
         problems.append(Problem(file, column="quarters.baseline", message=(
@@ -572,7 +577,7 @@ def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
         for k, (label, text) in enumerate(zip(rows.labels, cells)):
             if text == "" and column != "population":
                 continue
-            number = parse_number(text)
+            number = None if _THOUSANDS_OR_DECIMAL.fullmatch(text) else parse_number(text)
             whole = number is not None and number.is_integer()
             if column == "population":
                 if not whole or not 0 < number <= MAX_POPULATION:
@@ -589,7 +594,7 @@ def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
 
 
 def _number_hint(text: str, number: float | None) -> str:
-    if number is not None and not number.is_integer() and re.fullmatch(r"[0-9]{1,3}[.,][0-9]{3}", text):
+    if re.fullmatch(r"[+-]?[0-9]{1,3}(?:[.,][0-9]{3})+", text):
         return " (tusenskille skrives med mellomrom: 1 474)"
     if number is None and text and any(ch.isdigit() and not ch.isascii() for ch in text):
         return " (bruk vanlige sifre 0–9)"
@@ -634,9 +639,14 @@ def check_key_columns(rows: _Rows, key: tuple[KeyTerm, ...], problems: list[Prob
             parsed[term.column] = values
             groups = county_rows or {"": list(range(len(values)))}
             for fylke, positions in groups.items():
-                if positions and not (values[positions] > 0).any():
-                    where = f" i {fylke}" if fylke else ""
+                where = f" i {fylke}" if fylke else ""
+                given = values[positions]
+                if positions and not (given > 0).any():
                     problems.append(Problem(rows.file, column=term.column, message=f"kolonnen brukes i [key], men er 0 for alle kommuner{where}"))
+                elif positions and not (given[given > 0] ** term.exponent > 0).any():  # e.g. 1e-70 ** 5 is 0 in floating point
+                    problems.append(Problem(rows.file, column=term.column, message=(
+                        f"kolonnen brukes i [key] med eksponent {_fmt(term.exponent)}, men verdiene{where} er så små at de blir 0 "
+                        f"opphøyd i {_fmt(term.exponent)}; skriv dem i en større enhet (f.eks. per 1 000 innbyggere)")))
     return parsed
 
 
