@@ -14,17 +14,23 @@ import numpy as np
 import pandas as pd
 
 from .plan import Plan
-from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split, split_by_shares
+from .scenario import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, MINOR_SPLIT_COLUMNS, MINOR_SUBGROUPS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split, split_by_shares
 from .validate import validate_scenario
 
 #: Municipality columns a user may edit in the app (the rest are data, not negotiation).
-EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, "lock_reason", *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS)
+EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, *MINOR_SPLIT_COLUMNS, "lock_reason", *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS)
 
 
 def set_request(scenario: Scenario, request: Mapping[str, int]) -> Scenario:
-    """A new request; quarterly readiness of a changed group keeps its pattern, scaled to the new total."""
+    """A new request; quarterly readiness of a changed group keeps its pattern, scaled to the new total.
+    With minors assessed one by one, `request` may give minors_care and minors_other instead of minors."""
+    split = None
+    if scenario.minors_split:
+        split = {g: int(request.get(g, scenario.minors_split[g])) for g in MINOR_SUBGROUPS}
     request = {g: int(request.get(g, 0)) for g in GROUPS}
-    changes: dict[str, object] = {"request": request}
+    if split:
+        request["minors"] = sum(split.values())
+    changes: dict[str, object] = {"request": request, "minors_split": split}
     if scenario.quarters is not None:
         ready = {
             g: tuple(split_by_shares(request[g], pattern)) if request[g] != scenario.request[g] else pattern

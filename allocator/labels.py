@@ -44,6 +44,8 @@ COLUMN_LABELS = {
     "family_dwellings": "Familieboliger",
     "minor_places": "Plasser EM",
     "special_places": "Plasser særskilte behov",
+    "minor_care_places": "Omsorgsplasser EM",
+    "minor_other_places": "Andre plasser EM",
     "binding": "Begrenset av",
     "lock_reason": "Begrunnelse for lås",
     "locked": "Låst",

@@ -21,7 +21,7 @@ from .labels import COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, 
 from .plan import Plan
 from .problems import Problem, ScenarioError
 from .quarters import TARGET_MONTHS
-from .scenario import GROUPS, LIMIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
+from .scenario import GROUPS, LIMIT_COLUMNS, MINOR_SPLIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
 
 #: Editor columns in the order shown; the first block is editable, the rest is the plan's answer.
 EDITOR_INPUTS = ("locked", "lock_reason", *LIMIT_COLUMNS)
@@ -31,6 +31,13 @@ EDITOR_RESULTS = ("total", "change", "change_start", "fair_total", "binding")
 HOLDING_HELP = ("Grensene som holder kommunen under (eller over) det den ellers ville fått, den viktigste først: "
                 "«ellers» er kommunens rimelige andel skalert som for kommunene i fylket som ingen grense holder. "
                 "Tallet i parentes er omtrent hvor mange personer grensen holder igjen (+ = holder oppe).")
+
+
+def editor_inputs(scenario: Scenario) -> tuple[str, ...]:
+    """The negotiation table's editable columns: locks, limits, and the two kinds of minor places
+    where the scenario has them."""
+    split = tuple(c for c in MINOR_SPLIT_COLUMNS if c in scenario.table)
+    return (*EDITOR_INPUTS, *split)
 
 
 #: Labels of the app's own result columns (the rest come from labels.column_label).
@@ -178,7 +185,7 @@ def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None, b
     frame["kommune"] = table["kommune"]
     frame["locked"] = edits.is_locked(scenario)
     frame["lock_reason"] = table["lock_reason"]
-    for column in LIMIT_COLUMNS:
+    for column in editor_inputs(scenario)[2:]:
         frame[column] = table[column]
     frame["total"] = plan.allocation.sum(axis=1).reindex(table.index)
     frame["change"] = _change(plan, previous).reindex(table.index)
@@ -212,7 +219,7 @@ def apply_editor_edits(
         elif locked is False:
             scenario = edits.unlock(scenario, number, base)
         for column, value in row_edits.items():
-            if column in LIMIT_COLUMNS or column == "lock_reason":
+            if column in LIMIT_COLUMNS or column in MINOR_SPLIT_COLUMNS or column == "lock_reason":
                 row[column] = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
         if row:
             changes[number] = row

@@ -86,6 +86,57 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
                             for code, total in explanation.without_limit.items()]))
 
 
+@st.cache_resource(max_entries=20, show_spinner=False)
+def _calibration(scenario_fingerprint: str, against: str, _scenario: Scenario):
+    from allocator.calibrate import calibrate
+
+    return calibrate(_scenario, against)
+
+
+def on_use_calibration() -> None:
+    from allocator.calibrate import apply_calibration
+
+    session = st.session_state
+    scenario = session.scenario
+    calibration = _calibration(fingerprint(scenario), session.calibrate_against, scenario)
+    if state.try_edit(lambda s: apply_calibration(s, calibration), "Den tilpassede nøkkelen"):
+        state.widget_values_from(session.scenario)
+        session.notice = "Den tilpassede nøkkelen er i bruk; se «Fordelingsnøkkel» under «Forhandling»."
+
+
+def _calibrate_panel(scenario: Scenario) -> None:
+    import plotly.graph_objects as go
+
+    from allocator.calibrate import LEFT_OUT
+
+    st.subheader("Tilpass nøkkelen til faktiske anmodninger")
+    table_ = scenario.table
+    targets = [c for c in table_.columns if table_.is_numeric(c) and LEFT_OUT.search(c) and "em" not in c.split("_")]
+    if not targets:
+        st.caption("Scenarioet har ingen kolonne med tidligere anmodninger (f.eks. anmodning_2024 i scenarioer laget med "
+                   "«Nytt scenario for fylke …»).")
+        return
+    st.selectbox("Faktiske anmodninger", targets, key="calibrate_against", format_func=column_label)
+    if st.button("Tilpass nøkkelen", key="calibrate_run"):
+        with st.spinner("Tilpasser …"):
+            st.session_state.calibrated = (fingerprint(scenario), st.session_state.calibrate_against)
+            _calibration(fingerprint(scenario), st.session_state.calibrate_against, scenario)
+    done = st.session_state.get("calibrated")
+    if not done or done[0] != fingerprint(scenario):
+        return
+    calibration = _calibration(done[0], done[1], scenario)
+    st.markdown("\n".join(f"- {line}" for line in calibration.lines()))
+    figure = go.Figure()
+    figure.add_scatter(x=calibration.real, y=calibration.fitted, mode="markers", text=list(calibration.names),
+                       hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": "#1f4e79"})
+    top = float(max(calibration.real.max(), calibration.fitted.max()))
+    figure.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
+    figure.update_layout(height=420, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)})",
+                         yaxis_title="Med den tilpassede nøkkelen", separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    st.plotly_chart(figure, width="stretch")
+    st.button("Bruk den tilpassede nøkkelen", on_click=on_use_calibration)
+
+
 @st.fragment
 def view() -> None:
     plan = state.current_plan()
@@ -97,3 +148,4 @@ def view() -> None:
         _diagnose_panel(scenario)
     if plan is not None and not st.session_state.get("solve_error"):
         _explain_panel(scenario)
+    _calibrate_panel(scenario)

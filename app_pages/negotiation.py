@@ -13,14 +13,14 @@ from allocator import edits
 from allocator.key import key_candidates, key_shares
 from allocator.labels import GROUP_LABELS, column_label, number
 from allocator.plan import Plan
-from allocator.scenario import GROUPS, KeyTerm, Scenario
-from allocator.views import EDITOR_INPUTS, HOLDING_HELP, apply_editor_edits, editor_frame
+from allocator.scenario import GROUPS, MINOR_SUBGROUPS, KeyTerm, Scenario
+from allocator.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
 
 from . import state
 from .common import summary_strip
 
-WEIGHTS = [round(0.05 * k, 2) for k in range(0, 61)]  # 0 … 3
-EXPONENTS = [round(0.05 * k, 2) for k in range(0, 31)]  # 0 … 1,5
+WEIGHTS = [round(0.01 * k, 2) for k in range(0, 301)]  # 0 … 3
+EXPONENTS = [round(0.01 * k, 2) for k in range(0, 151)]  # 0 … 1,5
 
 
 def editor_key() -> str:
@@ -52,8 +52,16 @@ def apply_table_edits() -> None:
 
 def on_request_change() -> None:
     session = st.session_state
-    request = {g: int(session[f"req_{g}"] or 0) for g in GROUPS}
+    groups = request_groups(session.scenario)
+    request = {g: int(session.get(f"req_{g}") or 0) for g in groups}
     state.try_edit(lambda s: edits.set_request(s, request), "Endringen av anmodningen")
+
+
+def request_groups(scenario: Scenario) -> tuple[str, ...]:
+    """The groups the request is given in: minors as two kinds when they are assessed one by one."""
+    if scenario.minors_split:
+        return tuple(g for group in GROUPS for g in ((*MINOR_SUBGROUPS,) if group == "minors" else (group,)))
+    return GROUPS
 
 
 def on_key_change() -> None:
@@ -88,8 +96,9 @@ def _table(scenario: Scenario, plan: Plan) -> None:
                "(skriv gjerne en begrunnelse). Tom celle = ingen grense. Klikk på en kolonneoverskrift for å sortere, "
                "f.eks. etter «Endring fra start» for å se hvem som tok imot.")
     frame = editor_frame(scenario, plan, st.session_state.previous_plan, state.base_plan())
+    inputs = editor_inputs(scenario)
     config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized")
-              for c in EDITOR_INPUTS if c not in ("locked", "lock_reason")}
+              for c in inputs if c not in ("locked", "lock_reason")}
     config.update(
         kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width="small"),
         kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True),
@@ -102,14 +111,15 @@ def _table(scenario: Scenario, plan: Plan) -> None:
         fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="localized"),
         binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="large", help=HOLDING_HELP),
     )
-    order = ["kommunenummer", "kommune", "total", "change", "change_start", "fair_total", "binding", *EDITOR_INPUTS]
+    order = ["kommunenummer", "kommune", "total", "change", "change_start", "fair_total", "binding", *inputs]
     st.data_editor(frame, column_config=config, column_order=order, key=editor_key(),
                    width="stretch", height=min(36 * len(frame) + 40, 720), num_rows="fixed", hide_index=True, placeholder="")
 
 
 def _request_and_key(scenario: Scenario) -> None:
     st.subheader("Anmodning per gruppe")
-    for column, g in zip(st.columns(len(GROUPS)), GROUPS):
+    groups = request_groups(scenario)
+    for column, g in zip(st.columns(len(groups)), groups):
         column.number_input(GROUP_LABELS[g], min_value=0, step=1, key=f"req_{g}", on_change=on_request_change)
     st.subheader("Fordelingsnøkkel")
     st.caption("Andel = vekt × (verdi^eksponent / sum over kommunene). Eksponent under 1 gir små kommuner "
@@ -132,6 +142,12 @@ def _request_and_key(scenario: Scenario) -> None:
         pick, add = st.columns([3, 1])
         pick.selectbox("Legg til kolonne i nøkkelen", candidates, key="key_new_column", format_func=column_label)
         add.button("Legg til", on_click=on_add_key_column)
+    rules = scenario.key_rules
+    if rules.active:
+        parts = [f"ingen anmodning under {number(rules.min_population)} innbyggere" if rules.min_population else "",
+                 f"minst {number(rules.min_persons)} personer til dem som får en" if rules.min_persons else "",
+                 f"tall rundet til nærmeste {number(rules.round_to)}" if rules.round_to else ""]
+        st.caption("Nøkkelens regler: " + "; ".join(p for p in parts if p) + ".")
     shares = key_shares(scenario)
     st.caption(f"Største nøkkelandel: {scenario.table.text('kommune')[int(shares.to_numpy().argmax())]} "
                f"({number(100 * shares.max(), 1)} %).")

@@ -40,9 +40,11 @@ def widget_values_from(scenario: Scenario) -> None:
     state = st.session_state
     for g in GROUPS:
         state[f"req_{g}"] = int(scenario.request[g])
+    for g, count in (scenario.minors_split or {}).items():
+        state[f"req_{g}"] = int(count)
     for term in scenario.key:
-        state[f"key_{term.column}_weight"] = round(float(term.weight), 2)
-        state[f"key_{term.column}_exponent"] = round(float(term.exponent), 2)
+        state[f"key_{term.column}_weight"] = min(3.0, round(float(term.weight), 2))
+        state[f"key_{term.column}_exponent"] = min(1.5, round(float(term.exponent), 2))
         state[f"key_{term.column}_credit"] = bool(term.credit)
     quarters = scenario.quarters or Quarters.evenly(scenario.request)
     for g in GROUPS:

@@ -501,3 +501,25 @@ def test_forklar_explains_a_municipality_and_applies_the_least_change():
     assert all_placed(at, "Totalt", "300")
     click(at, "Tilbakestill endringer")
     assert at.session_state.plan.status == "shortfall"
+
+
+def test_the_housing_grant_and_a_calibrated_key_from_the_app():
+    at = open_app()
+    at.sidebar.selectbox(key="new_county").set_value("Vestland")
+    at.sidebar.selectbox(key="new_year").set_value(2024)
+    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
+    button.click().run()
+    show(at, "Forklar")
+    [run] = [b for b in at.button if b.key == "calibrate_run"]
+    run.click().run()
+    assert not at.exception, at.exception
+    assert any("Avvik" in m.value for m in at.markdown)
+    click(at, "Bruk den tilpassede nøkkelen")
+    assert len(at.session_state.scenario.key) >= 1 and at.session_state.plan is not None
+    show(at, "Hva om")
+    at.select_slider(key="grant_budget").set_value(30).run()
+    assert not at.exception, at.exception
+    assert at.session_state.scenario.housing_grant.budget == 30_000_000
+    assert at.session_state.plan.grant is not None
+    show(at, "Forhandling")  # the key's sliders show the fitted key
+    assert not at.exception, at.exception
