@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from allocator import GROUPS, Housing, InfeasibleScenario, ScenarioError, load_scenario, solve
+from allocator import GROUPS, Housing, InfeasibleScenario, ScenarioError, SolveError, load_scenario, solve
 from allocator import edits
 from allocator.check import violations
 from allocator.quarters import Schedule
@@ -882,3 +882,56 @@ def test_dated_places_with_a_blank_undated_cell_mean_none_until_they_come():
     assert plan.allocation.at["1001", "families"] == 7
     assert plan.schedule.table.loc["1001", "families"].tolist()[:2] == [0, 0]
     assert plan.allocation.at["1002", "families"] == 13
+
+
+# --------------------------------------------------------------------------- the comparison pattern and the MIP's stop
+
+
+@pytest.mark.parametrize("baseline", ["even", "backloaded", (0.7, 0.1, 0.1, 0.1)])
+def test_the_comparison_pattern_never_settles_anyone_before_they_are_ready(baseline):
+    # Most permits come late in the year: an even (or front-loaded) pattern would settle persons
+    # in Q1 who are not there yet.
+    scenario = with_quarters(make_scenario([30000, 20000, 10000, 5000], {"adults": 120, "families": 80, "minors": 10}),
+                             ready={"adults": (10, 10, 40, 60), "families": (5, 5, 30, 40), "minors": (0, 2, 4, 4)},
+                             baseline=baseline)
+    plan = solve_and_check(scenario)
+    baseline_values = plan.schedule.baseline_values  # (n, G, Q)
+    county = baseline_values.sum(axis=0).cumsum(axis=1)
+    for j, g in enumerate(GROUPS):
+        ready = np.cumsum(scenario.quarters.ready[g])
+        assert (county[j] <= ready).all(), (g, county[j], ready)
+    # and every municipality still settles its whole yearly number
+    assert (baseline_values.sum(axis=2) == plan.allocation.to_numpy()).all()
+
+
+def test_a_pattern_that_readiness_does_not_hold_back_is_unchanged():
+    scenario = with_quarters(make_scenario([1000], {"adults": 8}), ready={"adults": (8, 0, 0, 0)}, baseline="backloaded")
+    plan = solve_and_check(scenario)
+    assert plan.schedule.baseline.loc["1001"]["adults"].tolist() == [1, 2, 2, 3]
+
+
+def test_a_schedule_stopped_at_its_time_limit_within_the_whole_person_gap_is_accepted(monkeypatch):
+    from allocator import solve as solve_function  # noqa: F401
+    from allocator.lp import Solution
+    import sys
+
+    solve_module = sys.modules["allocator.solve"]
+    real = solve_module.SolverRun.solve
+
+    def stopped(self, lp, stage, abs_gap=1e-6):
+        solution = real(self, lp, stage, abs_gap)
+        if stage == "schedule":
+            return Solution("time_limit", "Time limit reached", solution.x, solution.objective, solution.seconds,
+                            proven_gap=gap_seen.setdefault("gap", abs_gap / 2))
+        return solution
+
+    gap_seen: dict = {}
+    monkeypatch.setattr(solve_module.SolverRun, "solve", stopped)
+    scenario = with_quarters(make_scenario([3000, 2000], {"adults": 12, "families": 7}))
+    plan = solve_and_check(scenario)
+    assert plan.schedule.solver_status == "Time limit reached"
+
+    gap_seen["gap"] = 10.0  # not proven close enough: refused, with the solver's own words
+    with pytest.raises(SolveError) as raised:
+        solve(scenario)
+    assert "Time limit reached" in str(raised.value) and "Optimal" not in str(raised.value)
