@@ -685,7 +685,8 @@ def check_county_column(rows: _Rows, county_requests: dict[str, dict[str, int]] 
             close = difflib.get_close_matches(fylke, list(groups), n=1)
             hint = f" (mente du «{close[0]}»?)" if close else ""
             problems.append(Problem(settings_file, column=f'request.counties."{fylke}"', message=(
-                f"fylket har en anmodning, men ingen kommuner i {rows.file}{hint}; fylkene der er: {', '.join(sorted(groups))}")))
+                f"fylket har en anmodning, men ingen kommuner i {rows.file}{hint}"
+                + (f"; fylkene der er: {', '.join(sorted(groups))}" if groups else ""))))
     return groups
 
 

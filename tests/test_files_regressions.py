@@ -4,7 +4,7 @@ Fixed here: a count written 1.000 was read as 1; key values that vanish under th
 passed validation and made `solve` fail; two columns whose names differ only in case were both
 kept, and the key took one of them silently; quarterly baseline shares too large to add up
 became all 0; a second byte-order mark, or a UTF-8 mark on Windows-1252 text, hid the first
-column's name. Known and not yet fixed (outside the readers and the
+column's name; a county request with no county in the table listed an empty set of counties. Known and not yet fixed (outside the readers and the
 validation) are marked xfail with the reason.
 """
 
@@ -15,7 +15,7 @@ import io
 import openpyxl
 import pytest
 
-from allocator import InfeasibleScenario, ScenarioError, load_scenario, solve
+from allocator import InfeasibleScenario, ScenarioError, load_scenario
 from allocator.solve import check_feasible
 from allocator.upload import scenario_from_uploads
 from helpers import CSV_COLUMNS, DEFAULT_ROWS, municipalities_csv, run_cli_many, scenario_toml, solve_and_check
@@ -164,6 +164,18 @@ def test_baseline_shares_too_large_to_add_up_still_sum_to_1(scenario_dir):
 def test_ordinary_baseline_shares_are_normalised_as_before(scenario_dir):
     scenario = load_scenario(scenario_dir(toml=scenario_toml(extra="[quarters]\nbaseline = [0.1, 0.2, 0.3, 0.4]\n")))
     assert scenario.quarters.baseline_shares == (0.1, 0.2, 0.3, 0.4)
+
+
+# --------------------------------------------------------------------------- a county request when no row has a county
+
+
+def test_a_county_request_with_no_county_in_the_table_does_not_end_in_an_empty_list(scenario_dir):
+    # Before: «…ingen kommuner i municipalities.csv; fylkene der er: » with nothing after it.
+    toml = 'name = "Test"\n[request.counties."Vestland"]\nadults = 5\n[key]\npopulation = 1.0\n'
+    csv = "kommunenummer,kommune,population,fylke\n4601,Bergen,291940,\n"
+    problems = _refused(scenario_dir(toml=toml, csv=csv))
+    county = [p for p in problems if p.column == 'request.counties."Vestland"']
+    assert county and county[0].message == "fylket har en anmodning, men ingen kommuner i municipalities.csv", problems
 
 
 # --------------------------------------------------------------------------- known, outside the readers and validation
