@@ -27,15 +27,15 @@ that it never outweighs a whole unit.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .labels import number
-from .lp import INF, LinearProgram, solve_lp
+from .lp import INF, LinearProgram, solve_in_parts
 from .model import Network, network
-from .problems import ScenarioError
 from .scenario import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
 
 G = len(GROUPS)
@@ -136,15 +136,21 @@ def _costs(scenario: Scenario) -> dict[str, float] | None:
     return {k: float(costs.get(k, default)) for k in COST_KEYS}
 
 
-def _ranks(scenario: Scenario, net: Network) -> np.ndarray:
-    """Rank per municipality (model order): 0 for the one with the most room under its fair share."""
-    from .solve import solve
+def _cost_step(costs: dict[str, float]) -> float:
+    """The least by which the costs of two sets of whole additions can differ: 1 when every unit
+    costs 1, the greatest common divisor of whole-krone costs; for other costs none is known, so
+    (almost) none is allowed."""
+    whole = [round(v) for v in costs.values()]
+    if all(abs(w - v) < 1e-9 for w, v in zip(whole, costs.values())):
+        return float(math.gcd(*whole))
+    return 1e-6 * min(costs.values())
 
-    try:
-        totals = solve(scenario.with_changes(quarters=None)).totals[net.rows]
-    except ScenarioError:
-        totals = np.zeros(net.n)
-    room = net.fair.sum(axis=1) - totals
+
+def _ranks(net: Network, totals: np.ndarray | None) -> np.ndarray:
+    """Rank per municipality (model order): 0 for the one with the most room under its fair share
+    in the current plan (`totals` in the scenario's row order; None when there is no plan)."""
+    planned = totals[net.rows] if totals is not None else np.zeros(net.n)
+    room = net.fair.sum(axis=1) - planned
     order = sorted(range(net.n), key=lambda k: (-room[k], net.numbers[k]))
     ranks = np.empty(net.n)
     ranks[order] = np.arange(net.n)
@@ -156,9 +162,10 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     from .solve import InfeasibleScenario, SolveError, solve
 
     yearly = scenario.with_changes(quarters=None) if scenario.quarters is not None else scenario
-    infeasible = False
+    infeasible, totals = False, None
     try:
-        shortfall = solve(yearly).shortfall
+        plan = solve(yearly)
+        shortfall, totals = plan.shortfall, plan.totals
     except InfeasibleScenario:
         infeasible, shortfall = True, {g: 0 for g in GROUPS}
     if not infeasible and not any(shortfall.values()):
@@ -167,9 +174,10 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     table = yearly.table
     rows = net.rows
     costs = _costs(yearly) or {k: 1.0 for k in COST_KEYS}
-    ranks = _ranks(yearly, net)
+    ranks = _ranks(net, totals)
     total_request = float(net.requests.sum())
-    epsilon = 0.5 * min(costs.values()) / (net.n * (total_request + 1) * 3)
+    step = _cost_step(costs)
+    epsilon = 0.5 * step / (net.n * (total_request + 1) * 3)
 
     lp = LinearProgram("diagnose")
     n = net.n
@@ -206,9 +214,11 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     resource_groups, resource_coeffs, resource_upper = [], [], []
     for j, resource in enumerate(resources):
         units = yearly.resource_units(resource)[rows]
-        for k in np.flatnonzero(np.isfinite(units)):
-            [column] = lp.add_columns(f"add_{net.numbers[k]}_{resource}", 1, 0.0, INF, integer=True,
-                                      cost=costs[resource] + epsilon * ranks[k])
+        limited = np.flatnonzero(np.isfinite(units))
+        columns = lp.add_columns(f"add_{resource}", len(limited), 0.0, INF, integer=True,
+                                 cost=costs[resource] + epsilon * ranks[limited],
+                                 labels=lambda i, r=resource, at=limited: f"add_{net.numbers[at[i]]}_{r}")
+        for column, k in zip(columns, limited):
             added.append((column, k, j))
             resource_groups.append(np.array([x[k, j], column]))
             resource_coeffs.append(np.array([1.0, -per_unit[j]]))
@@ -217,26 +227,28 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     if net.minors_split is not None:
         _minor_places(lp, yearly, net, x, costs, epsilon, ranks, added)
     # (2') capacity and (3') agreed, each with its slack
-    raised, lowered = [], []
-    cap_groups, cap_coeffs, cap_upper, min_groups, min_coeffs, min_lower = [], [], [], [], [], []
-    for k in range(n):
-        if np.isfinite(net.high[k]):
-            [column] = lp.add_columns(f"raise_{net.numbers[k]}", 1, 0.0, INF, integer=True, cost=costs["max_total"] + epsilon * ranks[k])
-            raised.append((column, k))
-            cap_groups.append(np.concatenate([x[k], [column]]))
-            cap_coeffs.append(np.concatenate([np.ones(G), [-1.0]]))
-            cap_upper.append(net.high[k])
-        if net.low[k] > 0:
-            [column] = lp.add_columns(f"lower_{net.numbers[k]}", 1, 0.0, net.low[k], integer=True,
-                                      cost=costs["min_total"] + epsilon * ranks[k])
-            lowered.append((column, k))
-            min_groups.append(np.concatenate([x[k], [column]]))
-            min_coeffs.append(np.concatenate([np.ones(G), [1.0]]))
-            min_lower.append(net.low[k])
-    lp.add_sum_rows("capacity", cap_groups, -INF, np.array(cap_upper), coefficients=cap_coeffs)
-    lp.add_sum_rows("agreed", min_groups, np.array(min_lower), INF, coefficients=min_coeffs)
+    capped = np.flatnonzero(np.isfinite(net.high))
+    raise_columns = lp.add_columns("raise", len(capped), 0.0, INF, integer=True, cost=costs["max_total"] + epsilon * ranks[capped],
+                                   labels=lambda i: f"raise_{net.numbers[capped[i]]}")
+    raised = list(zip(raise_columns, capped))
+    cap_groups = [np.concatenate([x[k], [column]]) for column, k in raised]
+    cap_coeffs = [np.concatenate([np.ones(G), [-1.0]])] * len(raised)
+    cap_upper = net.high[capped]
+    agreed = np.flatnonzero(net.low > 0)
+    lower_columns = lp.add_columns("lower", len(agreed), 0.0, net.low[agreed], integer=True,
+                                   cost=costs["min_total"] + epsilon * ranks[agreed],
+                                   labels=lambda i: f"lower_{net.numbers[agreed[i]]}")
+    lowered = list(zip(lower_columns, agreed))
+    min_groups = [np.concatenate([x[k], [column]]) for column, k in lowered]
+    min_coeffs = [np.concatenate([np.ones(G), [1.0]])] * len(lowered)
+    min_lower = net.low[agreed]
+    lp.add_sum_rows("capacity", cap_groups, -INF, cap_upper, coefficients=cap_coeffs)
+    lp.add_sum_rows("agreed", min_groups, min_lower, INF, coefficients=min_coeffs)
 
-    solution = solve_lp(lp, time_limit=time_limit, abs_gap=min(1e-6, epsilon / 10))
+    # Two sets of whole additions differ in cost by at least `step`, and all tie-breaks together weigh
+    # under half of it: a proven gap under half a step cannot hide a cheaper change, only another
+    # tie-break, so the search may stop there. Counties that share no flows are solved one by one.
+    solution = solve_in_parts(lp, time_limit=time_limit, abs_gap=0.49 * step)
     if solution.status != "optimal":
         raise SolveError(f"HiGHS fant ingen minste endring ({solution.detail})")
     values = np.round(solution.x).astype(np.int64)

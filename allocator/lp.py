@@ -201,6 +201,33 @@ class LinearProgram:
         np.cumsum(np.bincount(cols, minlength=self.num_cols), out=starts[1:])
         return starts, rows, values
 
+    def parts(self) -> list[tuple[np.ndarray, "LinearProgram"]]:
+        """The programme's independent parts, each as (its columns here, a programme of its own):
+        the connected components of the matrix, in order of their first column. Parts share no row,
+        so each may be solved alone."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        r, c, v = self.triplets()
+        size = self.num_rows + self.num_cols
+        graph = coo_matrix((np.ones(len(r)), (r, self.num_rows + c)), shape=(size, size))
+        _, label = connected_components(graph, directed=False)
+        row_label, col_label = label[:self.num_rows], label[self.num_rows:]
+        lower, upper, cost, integer = self.col_lower, self.col_upper, self.cost, self.integer
+        row_lower, row_upper = self.row_lower, self.row_upper
+        position = np.empty(size, dtype=np.int64)  # of each row, then each column, within its part
+        result = []
+        for part in dict.fromkeys([*col_label.tolist(), *row_label.tolist()]):
+            cols, rows = np.flatnonzero(col_label == part), np.flatnonzero(row_label == part)
+            position[rows], position[self.num_rows + cols] = np.arange(len(rows)), np.arange(len(cols))
+            mine = row_label[r] == part
+            sub = LinearProgram(f"{self.name}_part", self.maximize)
+            sub.add_columns("x", len(cols), lower[cols], upper[cols], cost[cols])
+            sub._integer = [integer[cols]]
+            sub.add_rows("rows", row_lower[rows], row_upper[rows], position[r[mine]], position[self.num_rows + c[mine]], v[mine])
+            result.append((cols, sub))
+        return result
+
     def column_labels(self) -> list[str]:
         return [family.label(name, k) for name, family in self.columns.items() for k in range(family.stop - family.start)]
 
@@ -365,6 +392,30 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0,
     if solver == "cbc":
         return _solve_cbc(lp, time_limit, rel_gap, abs_gap)
     raise ValueError(f"unknown solver {solver!r}")
+
+
+def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float = 1e-6) -> Solution:
+    """Solve a programme that falls apart into independent parts (counties that share no flows)
+    one part at a time with HiGHS. Why: a branch-and-bound over the whole works on all parts at once
+    and can spend seconds closing gaps that part by part close in milliseconds. The optimum is the
+    same; each part is solved to within `abs_gap`."""
+    parts = lp.parts()
+    if len(parts) <= 1:
+        return solve_lp(lp, time_limit=time_limit, abs_gap=abs_gap)
+    x = np.full(lp.num_cols, np.nan)
+    started = time.perf_counter()
+    status, detail, gap = "optimal", "Optimal", 0.0
+    for cols, part in parts:
+        left = max(time_limit - (time.perf_counter() - started), 0.01)
+        solution = solve_lp(part, time_limit=left, abs_gap=abs_gap)
+        if solution.status != "optimal":
+            status, detail = solution.status, solution.detail
+            if status != "time_limit":
+                break
+        x[cols] = solution.x
+        gap += solution.proven_gap or 0.0
+    objective = float(np.dot(lp.cost, x)) if not np.isnan(x).any() else math.nan
+    return Solution(status, detail, x, objective, time.perf_counter() - started, proven_gap=gap)
 
 
 def _solve_cbc(lp: LinearProgram, time_limit: float, rel_gap: float, abs_gap: float) -> Solution:

@@ -18,6 +18,7 @@ from allocator.lp import new_highs, run_highs
 from allocator.model import build_settle_model, network
 from allocator.scenario import RESOURCE_OF_GROUP
 from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check
+from test_counties import county_only, national_scenarios
 from test_properties import scenarios
 
 DEMO = SCENARIOS / "demo-shortfall"
@@ -98,6 +99,19 @@ def test_the_least_change_places_everyone_and_nothing_smaller_would(scenario):
     assert changed == least_change(scenario)
     after = solve_and_check(apply_diagnosis(scenario, diagnosis))
     assert after.status == "optimal", (diagnosis.to_dict(), after.shortfall)
+
+
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(national_scenarios(cross=False))
+def test_counties_without_flows_need_each_their_own_least_change(scenario):
+    # Solved county by county (the programme falls apart into counties): the total is still the
+    # least, and it is the sum of what each county would need on its own.
+    diagnosis = diagnose(scenario)
+    changed = diagnosis.total_added + sum(r.by for r in diagnosis.relax)
+    present = set(scenario.county_of())
+    assert changed == sum(least_change(county_only(scenario, fylke)) for fylke in scenario.counties.requests if fylke in present)
+    after = solve_and_check(apply_diagnosis(scenario, diagnosis))
+    assert after.status == "optimal" and not any(after.shortfall.values()), diagnosis.to_dict()
 
 
 def test_ties_go_to_the_municipality_furthest_below_its_fair_share():
