@@ -13,16 +13,20 @@ person requested must be placed, and each limit may be stretched at a cost.
     (4') resource_ig  x_ig − p_g a_ig ≤ p_g × units_ig            p_g persons per unit (3.5 per
                                                                    family dwelling; x whole, so
                                                                    the floor follows)
+         and, for p_g not whole, the valid cut x_ig − ⌈p_g⌉ a_ig ≤ ⌊p_g × units_ig⌋
     (2') capacity_i   Σ_g x_ig − m_i ≤ U_i
     (3') agreed_i     Σ_g x_ig + r_i ≥ L_i
 
-    minimise  Σ cost_r a_ig + cost_max Σ m_i + cost_min Σ r_i  + ε Σ rank_i (a_ig + m_i + r_i)
+    first   minimise  C = Σ cost_r a_ig + cost_max Σ m_i + cost_min Σ r_i
+    then    minimise  Σ rank_i (a_ig + m_i + r_i)  with C at its least
 
 With no `[costs]` every unit costs 1: the least total number of added dwellings, places and
 persons of cap; with `[costs]` (NOK per dwelling or place, and per person for max_total and
-min_total) the cheapest additions. ε × rank breaks ties toward the municipalities with the most
-room under their fair share (rank 0 = furthest below it in the current plan); ε is small enough
-that it never outweighs a whole unit.
+min_total) the cheapest additions. The second objective breaks ties toward the municipalities
+with the most room under their fair share (rank 0 = furthest below it in the current plan). The
+first is always solved to proof (or the answer says how far from the least it may be when the
+time limit stops it); the tie-break gets a few seconds per county, which small and county cases
+never use up. Counties that share no flows are solved one by one (`lp.solve_in_parts`).
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ class Diagnosis:
     relax: list[Relaxation] = field(default_factory=list)
     total_cost: float | None = None
     infeasible: bool = False  # the agreed minimums and locks contradict each other as they are
+    unproven_by: float | None = None  # stopped by the time limit: the least may be up to this much smaller
 
     @property
     def total_added(self) -> int:
@@ -93,6 +98,8 @@ class Diagnosis:
         }
         if self.total_cost is not None:
             out["total_cost"] = round(self.total_cost, 2)
+        if self.unproven_by is not None:
+            out["unproven_by"] = self.unproven_by
         return out
 
     def lines(self) -> list[str]:
@@ -123,6 +130,10 @@ class Diagnosis:
                 out.append(f"{relax.kommune}: låsen må løses, {persons} {way}.")
         if self.total_cost is not None:
             out.append(f"Kostnad: {number(self.total_cost)} kr.")
+        if self.unproven_by is not None:
+            unit = "kr" if self.total_cost is not None else "enhet" if self.unproven_by == 1 else "enheter"
+            out.append(f"Tidsgrensen stoppet søket: dette er den beste endringen som ble funnet, og den minste kan være "
+                       f"inntil {number(self.unproven_by)} {unit} mindre.")
         return out
 
 
@@ -175,14 +186,14 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     rows = net.rows
     costs = _costs(yearly) or {k: 1.0 for k in COST_KEYS}
     ranks = _ranks(net, totals)
-    total_request = float(net.requests.sum())
     step = _cost_step(costs)
-    epsilon = 0.5 * step / (net.n * (total_request + 1) * 3)
+    unit_cost = {k: v / step for k, v in costs.items()}  # whole numbers when the costs have a common step
 
     lp = LinearProgram("diagnose")
     n = net.n
-    reach = net.requests.sum(axis=0)[None, :] if net.cross_border else net.requests[net.county]
-    x = lp.add_columns("x", n * G, 0.0, np.broadcast_to(reach, (n, G)).ravel(), integer=True).reshape(n, G)
+    # No upper bounds on x: the demand rows bound them, and bounds as loose as the whole request
+    # made HiGHS's cut rounds take seconds (national, across borders: 9 s with them, 1.5 s without).
+    x = lp.add_columns("x", n * G, 0.0, INF, integer=True).reshape(n, G)
     pairs = net.flow_pairs()
     z = lp.add_columns("z", len(pairs) * G, 0.0, INF, integer=True).reshape(len(pairs), G) if pairs else np.empty((0, G), dtype=int)
     # (1') demand: everyone is placed
@@ -212,23 +223,32 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     resources = list(RESOURCE_OF_GROUP.values())
     added: list[tuple[int, int, int]] = []  # (column, model row, group)
     resource_groups, resource_coeffs, resource_upper = [], [], []
+    whole_groups, whole_coeffs, whole_upper = [], [], []
     for j, resource in enumerate(resources):
         units = yearly.resource_units(resource)[rows]
         limited = np.flatnonzero(np.isfinite(units))
         columns = lp.add_columns(f"add_{resource}", len(limited), 0.0, INF, integer=True,
-                                 cost=costs[resource] + epsilon * ranks[limited],
+                                 cost=unit_cost[resource],
                                  labels=lambda i, r=resource, at=limited: f"add_{net.numbers[at[i]]}_{r}")
         for column, k in zip(columns, limited):
             added.append((column, k, j))
             resource_groups.append(np.array([x[k, j], column]))
             resource_coeffs.append(np.array([1.0, -per_unit[j]]))
             resource_upper.append(per_unit[j] * units[k] + 1e-9)
+            if per_unit[j] != round(per_unit[j]):
+                # A valid cut that makes the relaxation whole where nothing is added: persons are
+                # whole, so floor(p·(u+a)) ≤ floor(p·u) + ceil(p)·a. Without it the relaxation sits
+                # at 3.5·u half-persons and HiGHS needs seconds to prove the least change.
+                whole_groups.append(np.array([x[k, j], column]))
+                whole_coeffs.append(np.array([1.0, -math.ceil(per_unit[j])]))
+                whole_upper.append(math.floor(per_unit[j] * units[k] + 1e-9))
     lp.add_sum_rows("resource", resource_groups, -INF, np.array(resource_upper), coefficients=resource_coeffs)
+    lp.add_sum_rows("resource_whole", whole_groups, -INF, np.array(whole_upper), coefficients=whole_coeffs)
     if net.minors_split is not None:
-        _minor_places(lp, yearly, net, x, costs, epsilon, ranks, added)
+        _minor_places(lp, yearly, net, x, unit_cost, added)
     # (2') capacity and (3') agreed, each with its slack
     capped = np.flatnonzero(np.isfinite(net.high))
-    raise_columns = lp.add_columns("raise", len(capped), 0.0, INF, integer=True, cost=costs["max_total"] + epsilon * ranks[capped],
+    raise_columns = lp.add_columns("raise", len(capped), 0.0, INF, integer=True, cost=unit_cost["max_total"],
                                    labels=lambda i: f"raise_{net.numbers[capped[i]]}")
     raised = list(zip(raise_columns, capped))
     cap_groups = [np.concatenate([x[k], [column]]) for column, k in raised]
@@ -236,7 +256,7 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     cap_upper = net.high[capped]
     agreed = np.flatnonzero(net.low > 0)
     lower_columns = lp.add_columns("lower", len(agreed), 0.0, net.low[agreed], integer=True,
-                                   cost=costs["min_total"] + epsilon * ranks[agreed],
+                                   cost=unit_cost["min_total"],
                                    labels=lambda i: f"lower_{net.numbers[agreed[i]]}")
     lowered = list(zip(lower_columns, agreed))
     min_groups = [np.concatenate([x[k], [column]]) for column, k in lowered]
@@ -245,16 +265,24 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     lp.add_sum_rows("capacity", cap_groups, -INF, cap_upper, coefficients=cap_coeffs)
     lp.add_sum_rows("agreed", min_groups, min_lower, INF, coefficients=min_coeffs)
 
-    # Two sets of whole additions differ in cost by at least `step`, and all tie-breaks together weigh
-    # under half of it: a proven gap under half a step cannot hide a cheaper change, only another
-    # tie-break, so the search may stop there. Counties that share no flows are solved one by one.
-    solution = solve_in_parts(lp, time_limit=time_limit, abs_gap=0.49 * step)
-    if solution.status != "optimal":
-        raise SolveError(f"HiGHS fant ingen minste endring ({solution.detail})")
+    # First the least change (whole units, or whole steps of NOK, so HiGHS can round its bound up),
+    # then among the least the one that adds where there is most room under the fair share.
+    ties = np.zeros(lp.num_cols)
+    for column, k, *_ in (*added, *raised, *lowered):
+        ties[column] = ranks[k]
+    solution = solve_in_parts(lp, time_limit=time_limit, then=ties)
+    if np.isnan(solution.x).any():
+        if solution.status == "time_limit":
+            raise SolveError(f"Fant ingen endring som gjør planen mulig innen tidsgrensen på {number(time_limit)} sekunder.")
+        raise SolveError(f"Fant ingen endring som gjør planen mulig (løseren svarte: {solution.detail}).")
     values = np.round(solution.x).astype(np.int64)
     names = table.text("kommune")
     low, high = yearly.bounds()
     diagnosis = Diagnosis(shortfall=dict(shortfall), infeasible=infeasible)
+    if solution.status != "optimal":  # stopped by the time limit: the best found, and how far it may be from the least
+        # whole units (or steps) of cost: the least is at least the bound rounded up
+        by = math.floor((solution.proven_gap or 0.0) + 1e-6) * step
+        diagnosis.unproven_by = by if by > 0 else None
     for column, k, j in added:
         if values[column] > 0:
             resource = j if isinstance(j, str) else resources[j]
@@ -279,8 +307,7 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     return diagnosis
 
 
-def _minor_places(lp: LinearProgram, scenario: Scenario, net: Network, x: np.ndarray, costs: dict, epsilon: float,
-                  ranks: np.ndarray, added: list) -> None:
+def _minor_places(lp: LinearProgram, scenario: Scenario, net: Network, x: np.ndarray, costs: dict, added: list) -> None:
     """(4'') minors assessed one by one: c_i + o_i = x_i,minors, c_i ≤ care places + added,
     c_i + o_i ≤ all places + added, Σ c = R_care, Σ o = R_other (every minor of each kind placed)."""
     n, minors = net.n, GROUPS.index("minors")
@@ -294,14 +321,14 @@ def _minor_places(lp: LinearProgram, scenario: Scenario, net: Network, x: np.nda
         add_care = add_other = None
         if np.isfinite(care[k]):
             [add_care] = lp.add_columns(f"add_{net.numbers[k]}_care", 1, 0.0, INF, integer=True,
-                                        cost=costs["minor_care_places"] + epsilon * ranks[k])
+                                        cost=costs["minor_care_places"])
             added.append((add_care, k, "minor_care_places"))
             care_groups.append(np.array([kinds[k, 0], add_care]))
             care_coeffs.append(np.array([1.0, -1.0]))
             care_upper.append(care[k])
         if np.isfinite(other[k]):
             [add_other] = lp.add_columns(f"add_{net.numbers[k]}_other", 1, 0.0, INF, integer=True,
-                                         cost=costs["minor_other_places"] + epsilon * ranks[k])
+                                         cost=costs["minor_other_places"])
             added.append((add_other, k, "minor_other_places"))
         if np.isfinite(care[k]) and np.isfinite(other[k]):
             all_groups.append(np.array([kinds[k, 0], kinds[k, 1], add_care, add_other]))

@@ -152,6 +152,54 @@ def command_case(*args: str) -> Callable[[int], Samples]:
     return run
 
 
+def call_case(make: Callable[[], Scenario], work: Callable[[Scenario], object]) -> Callable[[int], Samples]:
+    """In-process wall time of one call on a scenario made once (not timed)."""
+
+    def run(repeat: int) -> Samples:
+        scenario = make()
+        work(scenario)  # warm-up: imports, caches
+        return {"e2e": time_it(lambda: work(scenario), repeat)}
+
+    return run
+
+
+def _explain(scenario: Scenario) -> object:
+    from allocator.explain import explain
+
+    return explain(scenario, "4601")  # Bergen: held by its minor places
+
+
+def _diagnose(scenario: Scenario) -> object:
+    from allocator.diagnose import diagnose
+
+    return diagnose(scenario)
+
+
+def _calibrate(scenario: Scenario) -> object:
+    from allocator.calibrate import calibrate
+
+    return calibrate(scenario, "anmodning_2024")
+
+
+def national_pool(total: int) -> Scenario:
+    """norge-2026 (all 357 municipalities as one pool) with its request scaled to `total` persons."""
+    from allocator.scenario import split_by_shares
+
+    scenario = load_scenario(SCENARIOS / "norge-2026")
+    request = scenario.request
+    shares = [v / sum(request.values()) for v in request.values()]
+    return scenario.with_changes(request=dict(zip(request, split_by_shares(total, shares))))
+
+
+def national_table_2024() -> Scenario:
+    """All 357 municipalities with the 2024 county requests and the real 2024 requests per municipality."""
+    from allocator.catalog import scenario_files
+    from allocator.upload import scenario_from_uploads
+
+    settings, rows = scenario_files("Norge", 2024)
+    return scenario_from_uploads({"scenario.toml": settings.encode(), "municipalities.csv": rows.encode()})
+
+
 def scale_cases() -> list[tuple[str, Callable[[int], Samples], int]]:
     return [(f"synthetic-{n}", scenario_case(lambda n=n: synthetic_scenario(n, check=False)), 3) for n in (357, 1000, 2000, 5000)]
 
@@ -177,6 +225,11 @@ CASES: list[tuple[str, Callable[[int], Samples], int]] = [
     *scale_cases(),
     ("sweep 15 totals, norge-2026", sweep_case(lambda: load_scenario(SCENARIOS / "norge-2026"), list(range(5000, 40001, 2500))), 3),
     ("sweep 15 totals, norge per county", sweep_case(national_counties(), list(range(5000, 40001, 2500))), 3),
+    ("explain one municipality, norge-2026", call_case(lambda: load_scenario(SCENARIOS / "norge-2026"), _explain), 5),
+    ("diagnose, norge per county 22 000", call_case(national_counties(22_000, cross_border=False), _diagnose), 3),
+    ("diagnose, norge per county 22 000 across borders", call_case(national_counties(22_000), _diagnose), 3),
+    ("diagnose, norge-2026 as one pool of 30 000", call_case(lambda: national_pool(30_000), _diagnose), 3),
+    ("calibrate on the national table", call_case(national_table_2024, _calibrate), 3),
     ("cli --help", command_case("--help"), 7),
     ("cli validate vestland", command_case("validate", "scenarios/vestland-2026"), 7),
     ("cli solve trondelag", command_case("solve", "scenarios/trondelag-2026"), 7),
@@ -195,6 +248,9 @@ TARGETS = [
     ("5,000 municipalities <= 2 s", "synthetic-5000", "e2e", 2000.0),
     ("15-point national sweep on 2 cores <= 10 s", "sweep 15 totals, norge-2026", "wall", 10000.0),
     ("15-point national sweep per county <= 10 s", "sweep 15 totals, norge per county", "wall", 10000.0),
+    ("explain one municipality, national <= 0.3 s", "explain one municipality, norge-2026", "e2e", 300.0),
+    ("diagnose national <= 1 s", "diagnose, norge per county 22 000", "e2e", 1000.0),
+    ("calibrate on the national table <= 10 s", "calibrate on the national table", "e2e", 10000.0),
     ("--help <= 0.4 s", "cli --help", "wall", 400.0),
     ("validate <= 0.4 s", "cli validate vestland", "wall", 400.0),
     ("county solve from the command line <= 0.8 s", "cli solve trondelag", "wall", 800.0),
@@ -231,10 +287,10 @@ def main() -> None:
         print(f"  {name}: " + ", ".join(f"{k} {v:.1f}" for k, v in medians.items()), file=sys.stderr)
 
     columns = ("load", "solver", "e2e", "raw", "ratio", "wall")
-    print(f"{'case':<42}" + "".join(f"{c:>9}" for c in columns) + "   (ms, medians; ratio = e2e / raw)")
+    print(f"{'case':<50}" + "".join(f"{c:>9}" for c in columns) + "   (ms, medians; ratio = e2e / raw)")
     for name, result in results.items():
         cells = [result["median_ms"].get(c) for c in columns]
-        print(f"{name:<42}" + "".join(f"{'-':>9}" if v is None else f"{v:>9.1f}" if c != "ratio" else f"{v:>9.2f}"
+        print(f"{name:<50}" + "".join(f"{'-':>9}" if v is None else f"{v:>9.1f}" if c != "ratio" else f"{v:>9.2f}"
                                       for c, v in zip(columns, cells)))
     exponent = fitted_exponent(results)
     if exponent is not None:
@@ -259,7 +315,7 @@ def main() -> None:
     RESULTS.write_text(json.dumps({
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "versions": {"pulp": pulp.__version__, "highspy": highspy.Highs().version(), "numpy": np.__version__, "pandas": pd.__version__},
+        "versions": {"pulp": pulp.__version__, "highspy": new_highs(1.0).version(), "numpy": np.__version__, "pandas": pd.__version__},
         "cases": results, "targets": verdicts, "exponent": exponent,
     }, indent=2) + "\n")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")

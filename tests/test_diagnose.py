@@ -165,3 +165,12 @@ def test_diagnose_on_the_command_line(tmp_path):
     assert doc["total_added"] == sum(a["add"] for a in doc["additions"])
     text = run_cli("diagnose", DEMO)
     assert text.returncode == 0 and "Minste endring" in text.stdout
+
+
+def test_a_change_found_before_the_time_limit_says_how_far_from_the_least_it_may_be():
+    from allocator.diagnose import Addition, Diagnosis
+
+    diagnosis = Diagnosis(shortfall={"adults": 3}, additions=[Addition("4601", "Bergen", "small_dwellings", 3)], unproven_by=1)
+    assert diagnosis.to_dict()["unproven_by"] == 1
+    assert "den minste kan være inntil 1 enhet mindre" in " ".join(diagnosis.lines())
+    assert "unproven_by" not in Diagnosis(shortfall={"adults": 0}).to_dict()
