@@ -24,30 +24,54 @@ EXPONENTS = [round(0.01 * k, 2) for k in range(0, 151)]  # 0 … 1,5
 
 
 def editor_key() -> str:
-    return f"editor_{st.session_state.editor_version}"
+    """The negotiation table's key: the same across edits, new when the scenario is replaced (a
+    load, a reset, a refused edit), which gives a fresh editor without the old edits."""
+    session = st.session_state
+    if session.get("editor_applied_version") != session.editor_version:
+        session.editor_applied, session.editor_applied_version = {}, session.editor_version
+    return f"editor_{session.editor_version}"
 
 
 # --------------------------------------------------------------------------- callbacks
 
 
 def apply_table_edits() -> None:
-    """Cells of the negotiation table changed: one scenario edit, then a fresh table.
+    """Cells of the negotiation table changed: one scenario edit with the cells that are new.
 
-    Read from the editor's state at the start of the view's run (not from an on_change callback),
-    so that the browser and Streamlit's AppTest take the same path."""
+    The editor keeps its key across edits, so the table keeps its scroll position and sort while
+    the plan's columns update in place (Streamlit keeps a keyed fixed-rows editor's identity when
+    only values change). Its `edited_rows` therefore holds every edit made in it; the ones already
+    applied are remembered in `editor_applied` and only cells that differ from those are new. A
+    refused edit gets a fresh editor, which shows the scenario as it is. Read from the editor's
+    state at the start of the view's run (not in an on_change callback), so that the browser and
+    Streamlit's AppTest take the same path."""
     session = st.session_state
     edited = (session.get(editor_key()) or {}).get("edited_rows") or {}
-    if not edited or session.plan is None:
+    applied = session.get("editor_applied") or {}
+    fresh = {position: {column: value for column, value in row.items() if column not in applied.get(position, {})
+                        or not _same(applied[position][column], value)}
+             for position, row in edited.items()}
+    fresh = {position: row for position, row in fresh.items() if row}
+    if not fresh or session.plan is None:
         return
     scenario, plan = session.scenario, session.plan
     frame = editor_frame(scenario, plan)
-    reasons_only = all(set(row) <= {"lock_reason"} for row in edited.values())
-    if state.try_edit(lambda s: apply_editor_edits(s, plan, session.base, frame, edited), "Endringen i tabellen"):
-        unlocked = [frame.at[frame.index[int(p)], "kommune"] for p, row in edited.items()
+    reasons_only = all(set(row) <= {"lock_reason"} for row in fresh.values())
+    if state.try_edit(lambda s: apply_editor_edits(s, plan, session.base, frame, fresh), "Endringen i tabellen"):
+        unlocked = [frame.at[frame.index[int(p)], "kommune"] for p, row in fresh.items()
                     if reasons_only and row.get("lock_reason") and not frame.iat[int(p), frame.columns.get_loc("locked")]]
         if unlocked:
             session.notice = (f"Begrunnelsen for {', '.join(unlocked)} er lagret. Kryss av «Låst» for å holde tallet fast.")
-    session.editor_version += 1  # a fresh editor shows the scenario as it now is
+        session.editor_applied = {position: dict(row) for position, row in edited.items()}
+    else:
+        session.editor_version += 1  # a fresh editor shows the scenario as it is, without the refused cell
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal cell values, with an emptied cell (None or NaN) equal to another emptied cell."""
+    def empty(v: object) -> bool:
+        return v is None or (isinstance(v, float) and v != v)
+    return (empty(a) and empty(b)) or a == b
 
 
 def on_request_change() -> None:

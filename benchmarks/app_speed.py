@@ -90,7 +90,8 @@ Samples = dict[str, list[float]]
 #   `done` when the grid first *draws* `want` in that column and row. glide-data-grid draws on a
 #   canvas; its accessibility mirror (<td id="glide-cell-…">) is updated 200-400 ms after the canvas
 #   (it is debounced), so the canvas's own fillText calls are watched: headers are drawn in the top
-#   35 px (their x gives each column's left edge), a cell of row r between 35 + 35 r and 35 + 35 (r+1).
+#   35 px (their x gives each column's left edge, as last drawn: the grid keeps its sideways scroll
+#   across edits), a cell of row r between 35 + 35 r and 35 + 35 (r+1).
 # - window.__ws: [kind, ms] of every websocket message sent and received (for the phases of an edit).
 PAGE_SCRIPT = """
 (() => {
@@ -112,8 +113,12 @@ PAGE_SCRIPT = """
     const grid = this.canvas.closest?.('[data-testid="stDataFrame"]') || this.canvas;
     if (window.__tableDrawnAt === undefined && y >= HEADER && grid !== this.canvas) window.__tableDrawnAt = performance.now();
     if (y < HEADER) {
-      if (!headers.has(grid)) headers.set(grid, new Map());
+      // headers are drawn left to right in each frame; one drawn left of the last starts a new
+      // frame, whose positions replace the old (the grid may have scrolled sideways since)
+      const seen = headers.get(grid);
+      if (!seen || x <= seen.lastX) headers.set(grid, Object.assign(new Map(), {lastX: x}));
       headers.get(grid).set(text, x);
+      headers.get(grid).lastX = x;
       return result;
     }
     const wait = window.__awaitCell;

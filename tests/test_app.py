@@ -90,13 +90,13 @@ def row_of(at: AppTest, number: str) -> int:
 
 
 def edit_table(at: AppTest, rows: dict[str, dict[str, object]]) -> AppTest:
-    """Edit cells of the negotiation table, {kommunenummer: {column: value}}, as the browser would."""
+    """Edit cells of the negotiation table, {kommunenummer: {column: value}}, as the browser would:
+    the editor's `edited_rows` keeps every edit made in it, and this one is added."""
     key = f"editor_{at.session_state['editor_version']}"
-    at.session_state[key] = {
-        "edited_rows": {row_of(at, number): values for number, values in rows.items()},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    edited = {int(p): dict(r) for p, r in (at.session_state[key]["edited_rows"] if key in at.session_state else {}).items()}
+    for number, values in rows.items():
+        edited.setdefault(row_of(at, number), {}).update(values)
+    at.session_state[key] = {"edited_rows": edited, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, at.exception
     return at
@@ -223,6 +223,27 @@ def test_a_lower_cap_for_bergen_moves_persons_to_the_other_municipalities():
     assert shown["max_total"] == cap and shown["total"] == cap
     assert shown["change"] == cap - before[BERGEN]
     assert "maks totalt" in shown["binding"]
+
+
+def test_successive_edits_keep_the_same_table_and_apply_each_cell_once():
+    # The browser keeps the table (its scroll position and sort) while the plan updates, so the
+    # editor's state holds every edit made in it; each must count once, in the order made.
+    at = open_app()
+    version = at.session_state["editor_version"]
+    edit_table(at, {BERGEN: {"locked": True}})
+    locked_at = totals(at)[BERGEN]
+    edit_table(at, {KINN: {"max_total": 10}})  # Kinn gives up persons; Bergen's lock must not move with them
+    edit_table(at, {ETNE: {"max_total": 12}})
+    assert at.session_state["editor_version"] == version
+    after = totals(at)
+    assert after[BERGEN] == locked_at and after[KINN] == 10 and after[ETNE] == 12
+    scenario = at.session_state.scenario.municipalities
+    assert scenario.at[BERGEN, "min_total"] == scenario.at[BERGEN, "max_total"] == locked_at
+    edit_table(at, {BERGEN: {"locked": False}})  # unticking is a new edit of the same cell
+    assert pd.isna(at.session_state.scenario.municipalities.at[BERGEN, "min_total"])
+    edit_table(at, {ETNE: {"min_total": 50}})  # refused (max 12): a fresh table shows the scenario as it is
+    assert errors(at) and at.session_state["editor_version"] == version + 1
+    assert totals(at)[ETNE] == 12
 
 
 # --------------------------------------------------------------------------- 3. a lock
