@@ -141,9 +141,9 @@ def plan_view(plan: Plan, previous: Plan | None = None, base: Plan | None = None
     view["change_start"] = _change(plan, base)
     for g in GROUPS:
         view[g] = table[g]
-    view["fair_total"] = table["fair_total"].round(1)
-    view["deviation"] = table["deviation"].round(1)
-    view["per_1000"] = table["per_1000"].round(2)
+    view["fair_total"] = _rounded(table["fair_total"], 1)
+    view["deviation"] = _rounded(table["deviation"], 1)
+    view["per_1000"] = _rounded(table["per_1000"], 2)
     if "received" in table:
         view["received"] = table["received"]
     view["binding"] = pd.Series(holding_texts(plan, short=False))
@@ -164,10 +164,18 @@ def flow_view(plan: Plan) -> pd.DataFrame:
 
 
 def _change(plan: Plan, previous: Plan | None) -> pd.Series:
+    """Persons more (+) or fewer (−) than in `previous`; empty where nothing changed, so the eye
+    finds the changes (and no "+0" is shown)."""
     total = plan.allocation.sum(axis=1)
     if previous is None:
-        return pd.Series(0, index=total.index)
-    return (total - previous.allocation.sum(axis=1).reindex(total.index).fillna(0)).astype(int)
+        return pd.Series(pd.NA, index=total.index, dtype="Int64")
+    change = (total - previous.allocation.sum(axis=1).reindex(total.index).fillna(0)).astype("Int64")
+    return change.mask(change == 0)
+
+
+def _rounded(values: pd.Series, places: int) -> pd.Series:
+    """Rounded for the screen, without −0 (a small negative deviation rounds to 0, not −0)."""
+    return values.round(places) + 0.0
 
 
 def summary_view(plan: Plan) -> pd.DataFrame:
@@ -190,7 +198,7 @@ def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None, b
     frame["total"] = plan.allocation.sum(axis=1).reindex(table.index)
     frame["change"] = _change(plan, previous).reindex(table.index)
     frame["change_start"] = _change(plan, base).reindex(table.index)
-    frame["fair_total"] = plan.fair_share.sum(axis=1).reindex(table.index).round(1)
+    frame["fair_total"] = _rounded(plan.fair_share.sum(axis=1).reindex(table.index), 1)
     frame["binding"] = pd.Series(holding_texts(plan)).reindex(table.index)
     return frame
 

@@ -12,7 +12,7 @@ from allocator.problems import ScenarioError
 from allocator.solve import SolveError
 
 from . import state
-from .common import table
+from .common import chart, table
 
 CURRENT = "Gjeldende scenario (ulagret)"
 
@@ -53,4 +53,4 @@ def view() -> None:
         if (side[column] == 0).all():
             st.info(f"Ingen kommune får et annet tall i «{column.removeprefix('Endring: ')}» enn i «{next(iter(plans))}».")
         else:
-            st.plotly_chart(difference_chart(side, column), width="stretch")
+            chart(difference_chart(side, column))

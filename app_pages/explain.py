@@ -13,7 +13,7 @@ from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError
 
 from . import state
-from .common import summary_strip, table
+from .common import chart, summary_strip, table
 
 
 @st.cache_resource(max_entries=100, show_spinner=False)
@@ -135,7 +135,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
     figure.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
     figure.update_layout(height=420, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)})",
                          yaxis_title="Med den tilpassede nøkkelen", separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    st.plotly_chart(figure, width="stretch")
+    chart(figure)
     st.button("Bruk den tilpassede nøkkelen", on_click=on_use_calibration)
 
 

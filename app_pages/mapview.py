@@ -7,6 +7,7 @@ import streamlit as st
 from allocator.scenario import fingerprint
 
 from . import state
+from .common import chart
 
 
 @st.cache_resource(max_entries=20, show_spinner=False)
@@ -28,4 +29,4 @@ def view() -> None:
     if figure is None:
         st.info("Kartet er ikke tilgjengelig på denne maskinen; tabellene viser de samme tallene.")
     else:
-        st.plotly_chart(figure, width="stretch")
+        chart(figure)

@@ -124,7 +124,7 @@ def _table(scenario: Scenario, plan: Plan) -> None:
     config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized")
               for c in inputs if c not in ("locked", "lock_reason")}
     config.update(
-        kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width="small"),
+        kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width=95),
         kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True),
         locked=st.column_config.CheckboxColumn("Låst", help="Hold kommunens nåværende tall fast"),
         lock_reason=st.column_config.TextColumn(column_label("lock_reason"), max_chars=200),
@@ -132,7 +132,7 @@ def _table(scenario: Scenario, plan: Plan) -> None:
         change=st.column_config.NumberColumn("Endring", disabled=True, format="%+d", help="Endring fra forrige plan"),
         change_start=st.column_config.NumberColumn("Endring fra start", disabled=True, format="%+d",
                                                    help="Endring fra planen slik scenarioet ble lastet inn"),
-        fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="localized"),
+        fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="localized", step=0.1),
         binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="large", help=HOLDING_HELP),
     )
     order = ["kommunenummer", "kommune", "total", "change", "change_start", "fair_total", "binding", *inputs]

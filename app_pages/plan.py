@@ -9,7 +9,7 @@ from allocator.labels import column_label, number
 from allocator.views import HOLDING_HELP, county_view, flow_view, plan_view, summary_view
 
 from . import state
-from .common import localized, summary_strip, table
+from .common import chart, localized, summary_strip, table
 
 
 @st.fragment
@@ -34,7 +34,7 @@ def view() -> None:
         st.session_state.explain_number = number_
         with st.container(border=True):
             explanation_panel(st.session_state.scenario, number_)
-    st.plotly_chart(allocation_chart(plan, top=60), width="stretch")
+    chart(allocation_chart(plan, top=60))
     table(summary_view(plan).reset_index(names="Gruppe"))
     if plan.has_counties:
         st.markdown("**Fylkene**")

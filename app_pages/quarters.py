@@ -22,7 +22,7 @@ from allocator.views import (
 )
 
 from . import state
-from .common import summary_strip, table
+from .common import chart, summary_strip, table
 
 BASELINE_WORDS = {"even": "jevn bosetting (25 % per kvartal)", "backloaded": "bosetting mot slutten av året (10/20/30/40 %)"}
 TIMELINESS = [round(0.1 * k, 1) for k in range(0, 21)]  # 0 … 2
@@ -107,7 +107,7 @@ def view() -> None:
                   **{k: v for k, v in _delta(value["late_optimised"] - value["late_baseline"]).items() if k != "delta_color"})
     right.metric("Bonus − trekk (fylket)", f"{number(net)} kr",
                  **_delta(net - value["bonus_baseline"] + value["deduction_baseline"], " kr"))
-    st.plotly_chart(quarter_chart(plan), width="stretch")
+    chart(quarter_chart(plan))
     table(timeliness_view(plan).reset_index())
     moved = plan.schedule.moved_from_fair
     if moved is not None and (moved["moved"] != 0).any():

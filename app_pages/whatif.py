@@ -10,7 +10,7 @@ from allocator.plan import Plan
 from allocator.scenario import Scenario, fingerprint
 
 from . import state
-from .common import table
+from .common import chart, table
 
 MAX_POINTS = 60
 
@@ -49,7 +49,7 @@ def _sweep(scenario: Scenario) -> None:
     if not result or result[0] != fingerprint(scenario):
         return
     points = result[1]
-    st.plotly_chart(sweep_chart(points, scenario.total_request), width="stretch")
+    chart(sweep_chart(points, scenario.total_request))
     totals_table, counties, first_out = sweep_tables(points)
     table(totals_table)
     if len(first_out):
@@ -131,7 +131,7 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
                                       hovertemplate="%{x} mill. kr: %{y} bosatt<extra></extra>"))
         figure.update_layout(height=360, xaxis_title="Tilskudd (millioner kroner)", yaxis_title="Personer som kan bosettes",
                              separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
-        st.plotly_chart(figure, width="stretch")
+        chart(figure)
 
 
 @st.fragment

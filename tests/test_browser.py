@@ -272,8 +272,10 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
     expect(_cell(plan, "Kommune", 0)).to_have_text("Bergen")
     bergen_before = int(_cell(plan, "Totalt", 0).text_content())
     assert bergen_before > 50
-    expect(_cell(plan, "Endring", 0)).to_have_text("0")
+    expect(_cell(plan, "Endring", 0)).to_have_text("")  # no change yet: blank, not "+0"
     page.wait_for_function("() => window.__drawnTexts.has('270,2')")  # Rimelig andel, Norwegian
+    drawn = _drawn(page)
+    assert not {"+0", "-0", "\u22120", "-0,0", "\u22120,0"} & drawn, "a change or deviation of zero drawn with a sign"
     _no_none_shown(page, plan)
 
     # A real edit: Bergen's cap to 50, typed into the table, timed from Enter to the new number drawn.
