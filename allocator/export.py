@@ -673,7 +673,8 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
     where = _header_map(rows[0][1] if rows else [], {"field": ("field", "innstilling"), "value": ("value", "verdi")})
     if not rows or min(where.values()) < 0:
         raise ScenarioError([Problem(settings_file, message="ventet kolonnene innstilling og verdi (eller field og value)")])
-    for _, cells in rows[1:]:
+    clashes: list[Problem] = []
+    for line, cells in rows[1:]:
         cells = cells + [None] * (max(where.values()) + 1 - len(cells))
         field, value = str(cells[where["field"]] or "").strip(), cells[where["value"]]
         if not field or ((value is None or str(value).strip() == "") and field in ("description", "year")):
@@ -682,7 +683,14 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
         target = settings
         for section in sections:
             target = target.setdefault(section.strip('"'), {})
+            if not isinstance(target, dict):
+                break
         name = name.strip('"')
+        if not isinstance(target, dict) or isinstance(target.get(name), dict):
+            clashes.append(Problem(settings_file, row=f"rad {line}", column=field,
+                                   message="innstillingen kolliderer med en annen rad: en innstilling kan ha en verdi "
+                                           "eller innstillinger under seg, ikke begge"))
+            continue
         if field in ("name", "description"):
             target[name] = "" if value is None else str(value).strip()
         elif isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()) and not _is_list_field(field):
@@ -691,6 +699,8 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
             target[name] = [_cell_value(v) for v in value.split(",")]
         else:
             target[name] = _cell_value(value)
+    if clashes:
+        raise ScenarioError(clashes)
     if SHEET_KEY in sheets and sheets[SHEET_KEY]:
         (_, header), *key_rows = sheets[SHEET_KEY]
         columns = _header_map(header, {"column": ("column", "kolonne"), "weight": ("weight", "vekt"),

@@ -54,8 +54,6 @@ the solver stopped at its time limit is accepted when its proven gap is within t
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -64,7 +62,7 @@ import numpy as np
 from .lp import INF, LinearProgram
 from .model import Network, build_deviation_model, tie_break
 from .problems import Problem
-from .scenario import GROUPS, QUARTERS, SCHEDULE_LOCK_COLUMNS, Scenario, split_by_shares
+from .scenario import GROUPS, QUARTERS, Scenario, split_by_shares
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -150,12 +150,19 @@ def read_csv_file(path: Path) -> RawTable:
     return parse_csv(path.read_bytes(), path.name)
 
 
+_SEP_HINT = re.compile(r'"?sep=([;,\t])"?[ \t]*(?=\r|\n|$)', re.IGNORECASE)
+
+
 def parse_csv(data: bytes, file: str) -> RawTable:
     """Rows of a CSV file as text, with the separator detected and every record's first line."""
     text, notes = decode_text(data, file, "CSV")
     if "\x00" in text:
         raise ScenarioError([Problem(file, message="filen inneholder binærdata (NUL-tegn); ventet tekst (CSV)")])
-    separator = detect_separator(text)
+    hint = _SEP_HINT.match(text)
+    if hint:  # Excel's "sep=;" first line names the separator; it is not the header (lines keep their numbers)
+        separator, text = hint.group(1), text[hint.end():]
+    else:
+        separator = detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
@@ -165,7 +172,7 @@ def parse_csv(data: bytes, file: str) -> RawTable:
             if any(cell.strip() for cell in record):
                 records.append((start, record))
     except csv.Error as exc:
-        raise ScenarioError([Problem(file, f"linje {reader.line_num}", message=f"kunne ikke lese CSV: {exc}")]) from None
+        raise ScenarioError([Problem(file, f"linje {reader.line_num}", message=_csv_error(str(exc)))]) from None
     if not records:
         raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")])
     (header_line, header), *data_rows = records
@@ -232,9 +239,50 @@ def parse_toml(data: bytes, file: str) -> tuple[dict, list[str]]:
     try:
         return tomllib.loads(text), notes
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        row = f"linje {match.group(1)}" if match else None
-        raise ScenarioError([Problem(file, row, message=f"TOML-syntaksfeil: {exc}")]) from None
+        match = re.search(r"\(at line (\d+), column (\d+)\)|\(at end of document\)", str(exc))
+        row = f"linje {match.group(1)}, tegn {match.group(2)}" if match and match.group(1) else (
+            "slutten av filen" if match else None)
+        raise ScenarioError([Problem(file, row, message=f"TOML-syntaksfeil: {_toml_error(str(exc))}")]) from None
+
+
+#: tomllib's messages (Python 3.11–3.13) in Norwegian; the first words identify them.
+_TOML_ERRORS = (
+    ("Invalid value", "ugyldig verdi (tekst skal stå i anførselstegn, desimaltall med punktum: 3.5)"),
+    ("Expected '=' after a key", "ventet «=» etter navnet"),
+    ("Invalid statement", "ugyldig linje; ventet navn = verdi eller [seksjon]"),
+    ("Cannot overwrite a value", "verdien er gitt to ganger"),
+    ("Cannot declare", "seksjonen er gitt to ganger"),
+    ("Cannot mutate", "seksjonen er gitt to ganger"),
+    ("Unclosed array", "listen mangler «]»"),
+    ("Unclosed inline table", "tabellen mangler «}»"),
+    ("Unterminated string", "teksten mangler avsluttende anførselstegn"),
+    ("Illegal character", "ugyldig tegn i teksten"),
+    ("Invalid initial character for a key part", "ugyldig tegn i navnet; navn med mellomrom eller æøå skrives i anførselstegn"),
+    ("Invalid key", "ugyldig navn; navn med mellomrom eller æøå skrives i anførselstegn"),
+    ("Expected ']'", "ventet «]»"),
+    ("Expected newline or end of document", "ventet linjeskift etter verdien"),
+    ("Invalid date or datetime", "ugyldig dato"),
+    ("Invalid hex value", "ugyldig tegnkode i teksten"),
+    ("Unescaped", "ugyldig tegn i teksten"),
+)
+
+
+def _toml_error(message: str) -> str:
+    text = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    for start, norwegian in _TOML_ERRORS:
+        if text.startswith(start):
+            return norwegian
+    return "filen følger ikke TOML-formatet her (sjekk anførselstegn, «=» og [seksjoner])"
+
+
+def _csv_error(message: str) -> str:
+    """Python's csv errors in Norwegian."""
+    limit = re.search(r"field larger than field limit \((\d+)\)", message)
+    if limit:
+        return f"en celle er lengre enn {int(limit.group(1)):,} tegn; er dette riktig fil?".replace(",", "\u00a0")
+    if "new-line character seen in unquoted field" in message:
+        return "linjeskift midt i en celle uten anførselstegn; lagre filen på nytt fra Excel"
+    return "kunne ikke lese CSV-filen her (sjekk anførselstegn og skilletegn)"
 
 
 # --------------------------------------------------------------------------- Excel
@@ -261,8 +309,9 @@ def read_workbook_sheets(source: str | Path | BinaryIO, label: str) -> dict[str,
 
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise ScenarioError([Problem(label, message=f"kunne ikke lese filen som Excel-arbeidsbok (.xlsx): {exc}")]) from None
+    except Exception:  # openpyxl raises many types for a file that is not a workbook
+        raise ScenarioError([Problem(label, message="filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet; "
+                                                    "lagre den på nytt fra Excel som «Excel-arbeidsbok (.xlsx)»")]) from None
     try:
         sheets = {}
         for sheet in book.worksheets:

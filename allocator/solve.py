@@ -88,8 +88,20 @@ def check_feasible(scenario: Scenario, solver: str = "highs", time_limit: float 
     """Raise `InfeasibleScenario` when no plan meets every agreed minimum and lock; else return S*.
 
     `validate` runs this, so that it refuses everything `solve` would refuse, with the same words.
+    A quarterly plan with quarterly locks is solved whole: whether those locks can be met depends
+    on the yearly plan, which only the whole solve makes (without locks every schedule is possible:
+    by the fourth quarter everyone is ready and every dwelling there).
     """
+    if scenario.quarters is not None and _has_schedule_locks(scenario):
+        return sum(solve(scenario, solver, time_limit).settled.values())
     return settle_most(network(scenario), solver_run(solver, time_limit), scenario)
+
+
+def _has_schedule_locks(scenario: Scenario) -> bool:
+    from .scenario import SCHEDULE_LOCK_COLUMNS
+
+    table = scenario.table
+    return any(column in table and np.isfinite(table.numeric(column)).any() for column in SCHEDULE_LOCK_COLUMNS)
 
 
 def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, record: list | None = None) -> Plan:

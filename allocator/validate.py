@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .problems import Problem, ScenarioError
-from .readers import RawTable
+from .readers import RawTable, canonical_header
 from .scenario import (
     BASELINE_PATTERNS,
     COUNTY_COLUMN,
@@ -377,8 +377,8 @@ def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTe
         if not isinstance(credit, bool):
             problems.append(Problem(file, column=f"{where}.credit", message=f"ventet true eller false, fikk {_got(credit)}"))
             ok = False
-        if ok:
-            terms.append(KeyTerm(column, weight, exponent, credit))
+        if ok:  # a column named as the table's header may be (Innbyggere = 1 for population)
+            terms.append(KeyTerm(canonical_header(column), weight, exponent, credit))
     positive = sum(t.weight for t in terms if not t.credit)
     credits = sum(t.weight for t in terms if t.credit)
     if len(terms) == len(section) and positive - credits <= 0:

@@ -17,7 +17,7 @@ import pandas as pd
 import re
 
 from . import edits
-from .labels import COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
+from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
 from .plan import Plan
 from .problems import Problem, ScenarioError
 from .quarters import TARGET_MONTHS

@@ -7,7 +7,7 @@ import streamlit as st
 
 from allocator.diagnose import apply_diagnosis, diagnose
 from allocator.explain import UNIT_WORDS, explain
-from allocator.labels import LIMIT_LABELS, column_label, number
+from allocator.labels import LIMIT_LABELS, column_label
 from allocator.problems import ScenarioError
 from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError

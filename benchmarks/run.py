@@ -307,7 +307,6 @@ def main() -> None:
         verdicts.append({"target": "time grows no faster than n^1.2", "value": exponent, "limit": 1.2, "pass": exponent <= 1.2})
         print(f"{'PASS' if exponent <= 1.2 else 'MISS'}  time grows no faster than n^1.2: n^{exponent:.2f}")
 
-    import highspy
     import pandas as pd
     import pulp
 

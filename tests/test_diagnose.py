@@ -8,7 +8,6 @@ import json
 import math
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from scipy.optimize import Bounds, LinearConstraint, milp
 

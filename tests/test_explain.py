@@ -4,7 +4,6 @@ its number without each of its limits — each checked against solving again."""
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from allocator.explain import explain, key_contributions
 from allocator.key import key_share_array
 from allocator.model import add_settled, allocation_model, network
 from allocator import targets
-from helpers import SCENARIOS, examples, make_scenario, run_cli
+from helpers import SCENARIOS, examples, run_cli
 from test_properties import scenarios
 
 DEMO = SCENARIOS / "demo-shortfall"

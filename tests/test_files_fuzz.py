@@ -6,8 +6,7 @@ workbooks), and comes out through the real entry points: `load_scenario(folder)`
 input, the outcome is either a valid `Scenario` or a `ScenarioError` whose problems each name a
 file and say in Norwegian what is wrong; never any other exception. An accepted scenario gives a
 plan the independent checker finds nothing wrong with, and `solve` refuses (InfeasibleScenario)
-exactly what the feasibility check that `validate` runs refuses (one known exception, a quarterly
-lock, is an xfail in test_files_regressions.py).
+exactly what the feasibility check that `validate` runs refuses (quarterly locks included).
 
 Beyond "no crash", each mutation has its own oracle:
 
@@ -167,21 +166,10 @@ def assert_solves(scenario: Scenario) -> None:
         with pytest.raises(InfeasibleScenario):
             solve(scenario)
         return
-    try:
-        plan = solve(scenario)  # anything raised here is something validate accepted and solve refuses
-    except InfeasibleScenario:
-        if not _has_schedule_locks(scenario):
-            raise
-        event("known bug: a quarterly lock that validate accepts and solve refuses")  # xfail in test_files_regressions.py
-        return
+    plan = solve(scenario)  # anything raised here is something validate accepted and solve refuses
     found = violations(plan, scenario)
     assert found == [], found
     event(plan.status)
-
-
-def _has_schedule_locks(scenario: Scenario) -> bool:
-    table = scenario.table
-    return any(c in table and not np.isnan(table.numeric(c)).all() for c in (f"locked_q{q}" for q in (1, 2, 3, 4)))
 
 
 # --------------------------------------------------------------------------- a valid scenario as cells
@@ -868,9 +856,6 @@ def test_command_line_validate_and_solve_agree_and_never_show_a_traceback(data, 
             if result.returncode == 2:
                 assert "Ugyldig scenario" in result.stderr
                 assert SETTINGS_FILE in result.stderr or ROWS_FILE in result.stderr, result.stderr
-        if (validate.returncode, solved.returncode) == (0, 2) and "kvartalslås" in solved.stderr:
-            event("known bug: a quarterly lock that validate accepts and solve refuses")  # xfail in test_files_regressions.py
-            continue
         assert validate.returncode == solved.returncode, (validate.stderr, solved.stderr)
         if solved.returncode == 0:
             plan = json.loads(solved.stdout)

@@ -181,8 +181,6 @@ def test_a_county_request_with_no_county_in_the_table_does_not_end_in_an_empty_l
 # --------------------------------------------------------------------------- known, outside the readers and validation
 
 
-@pytest.mark.xfail(reason="solve's quarterly stage refuses a schedule lock that stage 1 (check_feasible, run by validate) "
-                          "does not model: validate exits 0, solve exits 2 (allocator/solve.py, allocator/quarters.py)")
 def test_validate_refuses_a_quarterly_lock_that_solve_refuses(scenario_dir):
     folder = scenario_dir(
         toml=scenario_toml(request={"special_needs": 4}, extra="[quarters]\nbaseline = \"backloaded\"\n"),
@@ -196,8 +194,6 @@ def test_validate_refuses_a_quarterly_lock_that_solve_refuses(scenario_dir):
     solve_and_check(scenario)
 
 
-@pytest.mark.xfail(raises=TypeError, reason="allocator/export.py:read_workbook sets a field below a number "
-                                            "(request.adults, then request.adults.x) and raises TypeError")
 def test_a_workbook_setting_below_a_number_is_refused():
     book = openpyxl.Workbook()
     settings = book.active
@@ -209,5 +205,43 @@ def test_a_workbook_setting_below_a_number_is_refused():
         table.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
-    with pytest.raises(ScenarioError):
+    with pytest.raises(ScenarioError) as caught:
         scenario_from_uploads({"plan.xlsx": buffer.getvalue()})
+    [problem] = caught.value.problems
+    assert problem.column == "request.adults.x" and problem.row == "rad 4" and "innstillinger" in problem.file
+
+
+# --------------------------------------------------------------------------- library messages in Norwegian
+
+
+def test_a_toml_syntax_error_is_told_in_norwegian_with_its_line_and_character(scenario_dir):
+    folder = scenario_dir(toml='name = Vestland\n[request]\nadults = 10\n')  # text without quotes
+    [problem] = _refused(folder)
+    assert problem.file == "scenario.toml" and problem.row == "linje 1, tegn 8"
+    assert "ugyldig verdi" in problem.message and "anførselstegn" in problem.message and "Invalid" not in problem.message
+
+
+def test_a_file_that_is_not_a_workbook_is_told_in_norwegian():
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_uploads({"plan.xlsx": b"kommunenummer;kommune\n4601;Bergen\n"})
+    [problem] = caught.value.problems
+    assert "ikke en Excel-arbeidsbok" in problem.message and "zip" not in problem.message
+
+
+def test_a_cell_too_long_for_a_csv_is_told_in_norwegian(scenario_dir):
+    folder = scenario_dir(csv='kommunenummer,kommune,population\n4601,"' + "x" * 200_000 + '",1\n')
+    [problem] = _refused(folder)
+    assert "lengre enn 131\u00a0072 tegn" in problem.message and "field" not in problem.message
+
+
+def test_excel_sep_line_names_the_separator_and_is_not_the_header(scenario_dir):
+    rows = "sep=;\r\nkommunenummer;kommune;population;max_total\r\n4601;Bergen;291940;x\r\n"
+    problems = _refused(scenario_dir(csv=rows))
+    assert [(p.row, p.column) for p in problems] == [("linje 3 (4601 Bergen)", "max_total")]  # lines keep their numbers
+    good = scenario_dir(csv=rows.replace(";x", ";100"))
+    assert load_scenario(good).municipalities.at["4601", "max_total"] == 100
+
+
+def test_the_key_may_name_a_column_by_its_norwegian_header(scenario_dir):
+    folder = scenario_dir(toml=scenario_toml(request={"adults": 10}, extra="").replace("population = 1.0", "Innbyggere = 1.0"))
+    assert [t.column for t in load_scenario(folder).key] == ["population"]

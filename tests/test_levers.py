@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from allocator import ScenarioError, load_scenario, solve
+from allocator import ScenarioError, load_scenario
 from allocator.diagnose import apply_diagnosis, diagnose
 from allocator.grant import settled_by_budget
 from allocator.scenario import HousingGrant
 from allocator.validate import validate_scenario
-from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check, write_scenario
+from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check
 
 # --------------------------------------------------------------------------- housing grant
 

@@ -6,7 +6,6 @@ the figure must not point at any tile server or CDN TopoJSON.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pulp
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
