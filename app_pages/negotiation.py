@@ -53,6 +53,8 @@ def apply_table_edits() -> None:
              for position, row in edited.items()}
     fresh = {position: row for position, row in fresh.items() if row}
     if not fresh or session.plan is None:
+        # the browser also drops edits the new data already holds: forget them here too
+        session.editor_applied = {position: dict(row) for position, row in edited.items()}
         return
     scenario, plan = session.scenario, session.plan
     frame = editor_frame(scenario, plan)
