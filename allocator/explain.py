@@ -153,9 +153,10 @@ def key_contributions(scenario: Scenario, row: int) -> tuple[float, list[KeyCont
         positive = values > 0
         powered = np.where(positive, np.where(positive, values, 1.0) ** term.exponent, 0.0)
         plain = np.where(positive, values, 0.0)
-        share = powered[position] / powered.sum()
+        total = powered.sum()  # 0 only for a credit column with no load carried anywhere
+        share = powered[position] / total if total > 0 else 0.0
         before = plain[position] / plain.sum() if plain.sum() > 0 else 0.0
-        signed = (-term.weight if term.credit else term.weight) * powered / powered.sum()
+        signed = (-term.weight if term.credit else term.weight) * (powered / total if total > 0 else powered)
         raw_total = signed if isinstance(raw_total, float) else raw_total + signed
         raw_terms.append((term, float(values[position]), float(before), float(share), float(signed[position])))
     normaliser = float(np.clip(raw_total, 0.0, None).sum())

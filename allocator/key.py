@@ -42,7 +42,9 @@ def key_share_values(columns: dict[str, np.ndarray], key: Sequence[KeyTerm], row
         powered = np.zeros_like(values)
         positive = values > 0  # 0 ** 0 would be 1: no value, no share
         powered[positive] = values[positive] ** term.exponent
-        column_share = powered / powered.sum()
+        total = powered.sum()
+        # a credit column that is 0 everywhere (no load carried yet) takes nothing off anyone
+        column_share = powered / total if total > 0 or not term.credit else np.zeros_like(powered)
         term_share = (-term.weight if term.credit else term.weight) * column_share
         raw = term_share if raw is None else raw + term_share
     raw = np.clip(raw, 0.0, None)

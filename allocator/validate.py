@@ -638,7 +638,7 @@ def check_key_columns(rows: _Rows, key: tuple[KeyTerm, ...], problems: list[Prob
         if not np.isnan(values).any():
             parsed[term.column] = values
             groups = county_rows or {"": list(range(len(values)))}
-            for fylke, positions in groups.items():
+            for fylke, positions in (groups.items() if not term.credit else ()):  # no load carried: a credit of 0
                 where = f" i {fylke}" if fylke else ""
                 given = values[positions]
                 if positions and not (given > 0).any():

@@ -87,6 +87,19 @@ def test_a_municipality_whose_credit_exceeds_its_share_gets_nothing():
     assert (fair.loc[first] == 0).all()
 
 
+def test_a_credit_column_of_zeros_takes_nothing_off_and_is_accepted(scenario_dir):
+    # A county where nobody has been settled yet: its credit column is all 0, which is no load
+    # carried, not a mistake; the shares are those of the other terms.
+    with_credit = key_shares(_scenario((KeyTerm("population", 1.0), KeyTerm("bosatt", 0.5, credit=True)), bosatt=[0] * 5))
+    without = key_shares(_scenario((KeyTerm("population", 1.0),)))
+    assert with_credit.to_numpy() == pytest.approx(without.to_numpy(), rel=1e-12)
+    rows = [{"kommunenummer": n, "kommune": k, "population": str(p), "bosatt": "0"}
+            for n, k, p in (("4601", "Bergen", 291940), ("4602", "Kinn", 17349))]
+    folder = scenario_dir(toml=scenario_toml(key="population = 1.0\nbosatt = { weight = 0.3, credit = true }"),
+                          csv=municipalities_csv(rows=rows, columns=("kommunenummer", "kommune", "population", "bosatt")))
+    assert key_shares(load_scenario(folder)).sum() == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize(
     "key",
     [
