@@ -282,6 +282,7 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
     negotiation = _switch_to(page, "Forhandling", "Plan: totalt")
     expect(_cell(negotiation, "Kommune", 0)).to_have_text("Bergen")
     editor = _open_cell_editor(page, negotiation, "Maks totalt", 0, "50")
+    negotiation.locator(".dvn-scroller").first.evaluate("e => { e.__beforeEdit = true; }")
     page.evaluate(ARM_SCRIPT, ["Plan: totalt", 0, "50"])
     editor.press("Enter")
     _epoch, seconds, sent, reply, draw = page.wait_for_function(DONE_SCRIPT).json_value()
@@ -289,6 +290,8 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
            f"→ the server's last message handled {reply:.0f} ms, → drawn {draw:.0f} ms)")
     expect(_cell(_grid(page), "Plan: totalt", 0)).to_have_text("50")
     expect(total).to_contain_text("1 474")
+    # the same table, updated in place: it keeps the user's scroll position and sort
+    assert _grid(page).locator(".dvn-scroller").first.evaluate("e => e.__beforeEdit === true")
 
     plan = _switch_to(page, "Plan", "Totalt")
     expect(_cell(plan, "Totalt", 0)).to_have_text("50")
