@@ -104,9 +104,21 @@ def _has_schedule_locks(scenario: Scenario) -> bool:
     return any(column in table and np.isfinite(table.numeric(column)).any() for column in SCHEDULE_LOCK_COLUMNS)
 
 
-def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, record: list | None = None) -> Plan:
+def _schedule_moves_yearly(scenario: Scenario) -> bool:
+    """Whether stage 3 can change the yearly plan or refuse the scenario: a timeliness weight
+    moves persons between municipalities, and quarter locks may be impossible to meet."""
+    return scenario.quarters.timeliness_weight > 0 or _has_schedule_locks(scenario)
+
+
+def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, record: list | None = None,
+          quarterly: bool = True) -> Plan:
     """The plan for a scenario: most persons settled, fewest across county borders, then closest
-    to the fair shares. `record`, when given, receives every programme handed to a solver."""
+    to the fair shares. `record`, when given, receives every programme handed to a solver.
+
+    `quarterly=False` leaves out the quarterly schedule (stage 3, the slowest stage of a county
+    plan) where it cannot change the yearly plan: no timeliness weight and no quarter locked. The
+    yearly plan is then the same to the person, and `schedule` is None. The app's negotiation
+    table shows only the yearly plan, so an edit there need not wait for the schedule."""
     started = time.perf_counter()
     run = solver_run(solver, time_limit)
     run.record = record
@@ -142,7 +154,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         placeable = settle_most(network(scenario, cross_border=True), run, scenario) - settled
 
     schedule = None
-    if scenario.quarters is not None:
+    if scenario.quarters is not None and (quarterly or _schedule_moves_yearly(scenario)):
         from .quarters import schedule_plan
 
         before = persons

@@ -188,19 +188,20 @@ def editor_frame(scenario: Scenario, plan: Plan, previous: Plan | None = None, b
     """The negotiation table: the limits a user may change, beside what the plan gives (the change
     since the previous step and since the scenario was loaded, and what holds each municipality)."""
     table = scenario.municipalities
-    frame = pd.DataFrame(index=table.index)
-    frame["kommunenummer"] = table.index
-    frame["kommune"] = table["kommune"]
-    frame["locked"] = edits.is_locked(scenario)
-    frame["lock_reason"] = table["lock_reason"]
-    for column in editor_inputs(scenario)[2:]:
-        frame[column] = table[column]
-    frame["total"] = plan.allocation.sum(axis=1).reindex(table.index)
-    frame["change"] = _change(plan, previous).reindex(table.index)
-    frame["change_start"] = _change(plan, base).reindex(table.index)
-    frame["fair_total"] = _rounded(plan.fair_share.sum(axis=1).reindex(table.index), 1)
-    frame["binding"] = pd.Series(holding_texts(plan)).reindex(table.index)
-    return frame
+    index = table.index
+    columns = {  # made in one go: a column at a time costs pandas a copy of the column index each
+        "kommunenummer": pd.Series(index, index=index),
+        "kommune": table["kommune"],
+        "locked": edits.is_locked(scenario),
+        "lock_reason": table["lock_reason"],
+        **{column: table[column] for column in editor_inputs(scenario)[2:]},
+        "total": plan.allocation.sum(axis=1).reindex(index),
+        "change": _change(plan, previous).reindex(index),
+        "change_start": _change(plan, base).reindex(index),
+        "fair_total": _rounded(plan.fair_share.sum(axis=1).reindex(index), 1),
+        "binding": pd.Series(holding_texts(plan)).reindex(index),
+    }
+    return pd.DataFrame(columns, index=index)
 
 
 def apply_editor_edits(

@@ -13,7 +13,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def view() -> None:
-    plan = state.current_plan()
+    plan = state.current_plan(quarterly=True)
     state.show_messages()
     if plan is None:
         return

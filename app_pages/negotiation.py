@@ -1,6 +1,7 @@
 """Forhandling: the table of limits and locks, the request and the key — edited live in a meeting.
 
-The view is a fragment: an edit reruns only this part of the page. Edits arrive through widget
+The view is a fragment: an edit reruns only this part of the page, and an edit in the table only
+the table's part (the plan's figures and the table). Edits arrive through widget
 callbacks, so a refused edit puts its widget back at once and the screen always shows the inputs
 of the plan on screen.
 """
@@ -181,12 +182,21 @@ def _request_and_key(scenario: Scenario) -> None:
 
 @st.fragment
 def view() -> None:
+    """The whole view: an edit of the request or the key reruns it, the table with it."""
+    _plan_and_table()
+    if st.session_state.plan is not None:
+        _request_and_key(st.session_state.scenario)
+
+
+@st.fragment
+def _plan_and_table() -> None:
+    """The plan's figures and the table: a fragment inside the view, so an edit in the table reruns
+    only this part, and the request and key below (which a table edit cannot change) are neither
+    rebuilt on the server nor sent again."""
     apply_table_edits()
     plan = state.current_plan()
     state.show_messages()
     if plan is None:
         return
-    scenario = st.session_state.scenario
     summary_strip(plan)
-    _table(scenario, plan)
-    _request_and_key(scenario)
+    _table(st.session_state.scenario, plan)

@@ -88,7 +88,7 @@ def _delta(value: float, unit: str = "") -> dict:
 @st.fragment
 def view() -> None:
     apply_table_edits()
-    plan = state.current_plan()
+    plan = state.current_plan(quarterly=True)
     state.show_messages()
     if plan is None:
         return

@@ -37,7 +37,8 @@ from allocator.scenario import (
     even_split,
     save_scenario,
 )
-from helpers import CSV_COLUMNS, assert_caught, examples, make_scenario, municipalities_csv, run_cli, run_cli_many, scenario_toml, solve_and_check
+from helpers import (CSV_COLUMNS, SCENARIOS, assert_caught, examples, make_scenario, municipalities_csv, run_cli, run_cli_many,
+                     scenario_toml, solve_and_check)
 
 QUARTERS = (1, 2, 3, 4)
 GRANT = DEFAULT_GRANTS  # 2024 rates, restated by hand in test_default_grants_are_the_2024_rates
@@ -655,6 +656,28 @@ def test_a_quarter_lock_that_readiness_cannot_meet_is_refused():
     scenario = make_scenario([30000, 20000], {"adults": 12}, extra_columns={"locked_q1": [8, np.nan]})
     with pytest.raises(InfeasibleScenario, match="locked_q1"):
         solve(with_quarters(scenario, ready={"adults": (4, 4, 4, 0)}))
+
+
+def test_the_yearly_plan_without_its_schedule_is_the_same_and_weights_or_locks_keep_the_schedule():
+    """The app's negotiation table asks for the yearly plan only (`quarterly=False`): the same plan to
+    the person, without the schedule, unless the schedule can change the year (a timeliness weight)
+    or refuse it (quarter locks)."""
+    vestland = load_scenario(SCENARIOS / "vestland-2026")
+    assert vestland.quarters is not None and vestland.quarters.timeliness_weight == 0
+    full, yearly = solve(vestland), solve(vestland, quarterly=False)
+    assert full.schedule is not None and yearly.schedule is None
+    pd.testing.assert_frame_equal(full.allocation, yearly.allocation)
+    assert full.to_dict()["municipalities"] == yearly.to_dict()["municipalities"]
+
+    weighted = _weighted_scenario(1000.0)
+    moved = solve(weighted, quarterly=False)
+    assert moved.schedule is not None and (moved.schedule.moved_from_fair["moved"] != 0).any()
+    pd.testing.assert_frame_equal(moved.allocation, solve(weighted).allocation)
+
+    impossible = with_quarters(make_scenario([30000, 20000], {"adults": 12}, extra_columns={"locked_q1": [8, np.nan]}),
+                               ready={"adults": (4, 4, 4, 0)})
+    with pytest.raises(InfeasibleScenario, match="locked_q1"):
+        solve(impossible, quarterly=False)
 
 
 def test_lock_schedule_fixes_the_current_quarters_and_unlock_releases_them():
