@@ -39,16 +39,15 @@ page are taken in the page itself (performance.now()), never from the driver's p
                       the server's last CPU tick (20 ms samples); `browser`: the CPU seconds
                       Chromium and the Playwright driver used in the same window.
 
-About ten sessions on this 2-core machine: the measurement is distorted, badly. The ten Chromium
-renderers that receive and draw the ten new tables run on the same two cores as the server; in a
-meeting they run on ten laptops. A page needs several times the server's CPU to take in an edit
-(`browser` against `cpu` of one edit: about 0.5-0.9 s against 0.2 s here, software rendering, as
-the view is rebuilt and the table's grid is built anew), so in the ten-session rounds Chromium
-burns about 7-9 CPU seconds against the server's 1.6-1.9, and everyone waits for the two cores.
-`cpu` (the ten edits together) is the server's side alone: with the GIL the server answers the ten
-one after another, so on a server of its own the last would come about `cpu` seconds after the
-keys, the median about half that, plus the 150 ms Streamlit waits and the drawing. Read `wall` and
-`max` as an upper bound of what ten advisers would see.
+About ten sessions on this 2-core machine: the measurement is distorted. The ten Chromium renderers
+that receive and draw the ten new tables run on the same two cores as the server; in a meeting they
+run on ten laptops. A page needs several times the server's CPU to take in an edit (`browser`
+against `cpu` of one edit: about 0.37 s against 0.06 s here, software rendering), so in the
+ten-session rounds Chromium burns about 4-5 CPU seconds against the server's 0.6, and everyone
+waits for the two cores. `cpu` (the ten edits together) is the server's side alone: with the GIL
+the server answers the ten one after another, so on a server of its own the last would come about
+`cpu` seconds after the keys, the median about half that, plus the 150 ms Streamlit waits and the
+drawing. Read `wall` and `max` as an upper bound of what ten advisers would see.
 
 The app is never changed by this module.
 """
