@@ -46,7 +46,7 @@ COLUMN_LABELS = {
     "special_places": "Plasser særskilte behov",
     "minor_care_places": "Omsorgsplasser EM",
     "minor_other_places": "Andre plasser EM",
-    "binding": "Begrenset av",
+    "binding": "Grenser nådd",  # every limit used to the full; "Begrenset av" is what holds (limited_by)
     "lock_reason": "Begrunnelse for lås",
     "locked": "Låst",
     "change": "Endring",
@@ -80,7 +80,7 @@ DATA_COLUMN_LABELS = {
 COLUMN_LABELS.update(DATA_COLUMN_LABELS)
 #: Columns of the plan exports that are not input columns.
 COLUMN_LABELS.update({
-    "limited_by": "Holdes tilbake av",
+    "limited_by": "Begrenset av",  # as in the app: the limits that hold the municipality back
     "reason": "Forklaring",
 })
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .labels import GROUP_LABELS, LIMIT_LABELS, number
+from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, number
 from .plan import LIMIT_ORDER, Plan
 from .scenario import GROUPS
 
@@ -29,6 +29,46 @@ def table_text(header: Sequence[str], rows: Sequence[Sequence[object]], right: S
     return "\n".join(lines)
 
 
+def _signed(value: float) -> str:
+    """+4 / −3 with a real minus sign, and never −0."""
+    rounded = round(value)
+    return "0" if rounded == 0 else (f"+{number(rounded)}" if rounded > 0 else f"−{number(-rounded)}")
+
+
+def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
+    """Per municipality, the limits that hold it back, most first, in plain Norwegian.
+
+    Short (the negotiation table): "familieboliger (−3), maks totalt (−1)". Long (the plan table):
+    "familieboliger: 14 av 14 brukt, holder igjen ca. 3 personer".
+    """
+    table = plan.scenario.table
+    reasons = table.text("lock_reason")
+    low, high = plan.scenario.bounds()
+    units = plan.resource_units
+    texts: dict[str, str] = {}
+    for k, (code_number, held) in enumerate(zip(table.numbers, plan.holding)):
+        parts = []
+        for code, persons in held:
+            up = code == "min_total" or (code == "locked" and plan.totals[k] > plan.fair[k].sum() * plan.scale[k].mean())
+            amount = persons if up else -persons
+            if short:
+                parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")
+                continue
+            effect = f"holder {'oppe' if up else 'igjen'} ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}"
+            if code in RESOURCE_LABELS:
+                used, available = units[code]
+                parts.append(f"{RESOURCE_LABELS[code]}: {number(used[k])} av {number(available[k])} brukt, {effect}")
+            elif code == "locked":
+                reason = f" ({reasons[k]})" if reasons[k] else ""
+                parts.append(f"låst på {number(plan.totals[k])}{reason}, {effect}")
+            elif code == "max_total":
+                parts.append(f"maks totalt {number(high[k])}, {effect}")
+            else:
+                parts.append(f"avtalt minimum {number(low[k])}, {effect}")
+        texts[code_number] = ("; " if not short else ", ").join(parts)
+    return texts
+
+
 def municipality_text(plan: Plan) -> str:
     table = plan.scenario.table
     names = table.text("kommune")
@@ -37,6 +77,7 @@ def municipality_text(plan: Plan) -> str:
     population = table.numeric("population")
     header = ["Kommunenr.", "Kommune", *(["Fylke"] if counties else []), "Totalt", *(GROUP_LABELS[g] for g in GROUPS),
               "Rimelig andel", "Avvik", "Per 1 000", *(["Mottatt"] if plan.received is not None else []), "Begrenset av"]
+    holding = holding_texts(plan)  # as the app's "Begrenset av": what holds each back, about how many persons
     rows = []
     for k, code in enumerate(table.numbers):
         total = int(plan.totals[k])
@@ -45,7 +86,7 @@ def municipality_text(plan: Plan) -> str:
                number(fair_total[k], 1), number(total - fair_total[k], 1), number(1000 * total / population[k], 1)]
         if plan.received is not None:
             row.append(number(int(plan.received[k].sum())))
-        row.append(", ".join(LIMIT_LABELS[c] for c in plan.binding_codes[k]))
+        row.append(holding[code])
         rows.append(row)
     right = [False, False, *([False] if counties else []), *([True] * (len(header) - (4 if counties else 3))), False]
     return table_text(header, rows, right)

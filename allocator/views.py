@@ -17,8 +17,9 @@ import pandas as pd
 import re
 
 from . import edits
-from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
+from .labels import GROUP_LABELS, column_label, number
 from .plan import Plan
+from .report import holding_texts
 from .problems import Problem, ScenarioError
 from .quarters import TARGET_MONTHS
 from .scenario import GROUPS, LIMIT_COLUMNS, MINOR_SPLIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
@@ -50,46 +51,6 @@ def label(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- plain words
-
-
-def _signed(value: float) -> str:
-    """+4 / −3 with a real minus sign, and never −0."""
-    rounded = round(value)
-    return "0" if rounded == 0 else (f"+{number(rounded)}" if rounded > 0 else f"−{number(-rounded)}")
-
-
-def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
-    """Per municipality, the limits that hold it back, most first, in plain Norwegian.
-
-    Short (the negotiation table): "familieboliger (−3), maks totalt (−1)". Long (the plan table):
-    "familieboliger: 14 av 14 brukt, holder igjen ca. 3 personer".
-    """
-    table = plan.scenario.table
-    reasons = table.text("lock_reason")
-    low, high = plan.scenario.bounds()
-    units = plan.resource_units
-    texts: dict[str, str] = {}
-    for k, (code_number, held) in enumerate(zip(table.numbers, plan.holding)):
-        parts = []
-        for code, persons in held:
-            up = code == "min_total" or (code == "locked" and plan.totals[k] > plan.fair[k].sum() * plan.scale[k].mean())
-            amount = persons if up else -persons
-            if short:
-                parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")
-                continue
-            effect = f"holder {'oppe' if up else 'igjen'} ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}"
-            if code in RESOURCE_LABELS:
-                used, available = units[code]
-                parts.append(f"{RESOURCE_LABELS[code]}: {number(used[k])} av {number(available[k])} brukt, {effect}")
-            elif code == "locked":
-                reason = f" ({reasons[k]})" if reasons[k] else ""
-                parts.append(f"låst på {number(plan.totals[k])}{reason}, {effect}")
-            elif code == "max_total":
-                parts.append(f"maks totalt {number(high[k])}, {effect}")
-            else:
-                parts.append(f"avtalt minimum {number(low[k])}, {effect}")
-        texts[code_number] = ("; " if not short else ", ").join(parts)
-    return texts
 
 
 _CODE_WORDS = re.compile(r"\b(" + "|".join(sorted((*LIMIT_COLUMNS, "population", "kommunenummer", "lock_reason", "fylke"), key=len, reverse=True)) + r")\b")
