@@ -354,19 +354,27 @@ def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTe
         return ()
     section = {k: v for k, v in section.items() if k not in KEY_RULE_NAMES}
     terms: list[KeyTerm] = []
+    named: dict[str, str] = {}  # column code → the name it was first given by (population ← Innbyggere)
     for column, entry in section.items():
         where = f"key.{column}"
+        code = canonical_header(column)  # a column may be named by the table's header (Innbyggere = 1)
         spec = entry if isinstance(entry, dict) else {"weight": entry}
         for unknown in sorted(set(spec) - set(KEY_ENTRY_KEYS)):
             problems.append(Problem(file, column=f"{where}.{unknown}", message=f"ukjent nøkkel; gyldige er {', '.join(KEY_ENTRY_KEYS)}"))
         weight, exponent = _toml_number(spec.get("weight", 1.0)), _toml_number(spec.get("exponent", 1.0))
         credit = spec.get("credit", False)
         ok = True
-        if column.strip().casefold() in {c.casefold() for c in NOT_KEY_COLUMNS}:
+        if code.strip().casefold() in {c.casefold() for c in NOT_KEY_COLUMNS}:
             problems.append(Problem(file, column=where, message=(
                 f"«{column}» kan ikke brukes i nøkkelen (det er et nummer, et navn eller en forhandlet grense); "
                 "bruk en kolonne som beskriver kommunen, f.eks. population")))
             ok = False
+        elif code in named:
+            problems.append(Problem(file, column=where, message=(
+                f"«{column}» er samme kolonne som «{named[code]}», som alt står i nøkkelen; "
+                "gi kolonnen én vekt (slå sammen de to linjene)")))
+            ok = False
+        named.setdefault(code, column)
         if weight is None or not 0 <= weight <= MAX_WEIGHT:
             problems.append(Problem(file, column=where, message=f"vekten må være et tall fra 0 til {_fmt(MAX_WEIGHT)}, fikk {_got(spec.get('weight'))}"))
             ok = False
@@ -377,8 +385,8 @@ def check_key(settings: dict, file: str, problems: list[Problem]) -> tuple[KeyTe
         if not isinstance(credit, bool):
             problems.append(Problem(file, column=f"{where}.credit", message=f"ventet true eller false, fikk {_got(credit)}"))
             ok = False
-        if ok:  # a column named as the table's header may be (Innbyggere = 1 for population)
-            terms.append(KeyTerm(canonical_header(column), weight, exponent, credit))
+        if ok:
+            terms.append(KeyTerm(code, weight, exponent, credit))
     positive = sum(t.weight for t in terms if not t.credit)
     credits = sum(t.weight for t in terms if t.credit)
     if len(terms) == len(section) and positive - credits <= 0:

@@ -245,3 +245,15 @@ def test_excel_sep_line_names_the_separator_and_is_not_the_header(scenario_dir):
 def test_the_key_may_name_a_column_by_its_norwegian_header(scenario_dir):
     folder = scenario_dir(toml=scenario_toml(request={"adults": 10}, extra="").replace("population = 1.0", "Innbyggere = 1.0"))
     assert [t.column for t in load_scenario(folder).key] == ["population"]
+
+
+@pytest.mark.parametrize("second, message", [
+    ('Innbyggere = 0.5', "samme kolonne som «population»"),  # the same column twice would enter the key twice
+    ('POPULATION = 0.5', "samme kolonne som «population»"),
+    ('"Maks totalt" = 0.5', "kan ikke brukes i nøkkelen"),  # a negotiated limit by its Norwegian name
+    ('"Kommunenr." = 0.5', "kan ikke brukes i nøkkelen"),
+])
+def test_a_key_named_by_header_is_checked_as_the_column_it_names(scenario_dir, second, message):
+    toml = scenario_toml(request={"adults": 10}, extra="").replace("population = 1.0", f"population = 1.0\n{second}")
+    problems = _refused(scenario_dir(toml=toml))
+    assert len(problems) == 1 and message in problems[0].message and problems[0].column.startswith("key.")
