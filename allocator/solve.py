@@ -110,6 +110,12 @@ def _schedule_moves_yearly(scenario: Scenario) -> bool:
     return scenario.quarters.timeliness_weight > 0 or _has_schedule_locks(scenario)
 
 
+def schedule_optional(scenario: Scenario) -> bool:
+    """Whether `solve(scenario, quarterly=False)` leaves the schedule out (and so differs from
+    `solve(scenario)`): the scenario has quarters, and they cannot change its yearly plan."""
+    return scenario.quarters is not None and not _schedule_moves_yearly(scenario)
+
+
 def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, record: list | None = None,
           quarterly: bool = True) -> Plan:
     """The plan for a scenario: most persons settled, fewest across county borders, then closest
@@ -154,7 +160,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         placeable = settle_most(network(scenario, cross_border=True), run, scenario) - settled
 
     schedule = None
-    if scenario.quarters is not None and (quarterly or _schedule_moves_yearly(scenario)):
+    if scenario.quarters is not None and (quarterly or not schedule_optional(scenario)):
         from .quarters import schedule_plan
 
         before = persons

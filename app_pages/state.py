@@ -15,7 +15,7 @@ from allocator import store
 from allocator.plan import Plan
 from allocator.problems import ScenarioError
 from allocator.scenario import GROUPS, QUARTERS, Quarters, Scenario, fingerprint
-from allocator.solve import SolveError, solve
+from allocator.solve import SolveError, schedule_optional, solve
 from allocator.views import plain_problems
 
 APP_TIME_LIMIT = 10.0
@@ -31,7 +31,9 @@ def _solve_cached(scenario_fingerprint: str, quarterly: bool, _scenario: Scenari
 def plan_for(scenario: Scenario, quarterly: bool = False) -> Plan:
     """The scenario's plan; with `quarterly` its quarterly schedule too. Only the Kvartaler and
     Eksport views show the schedule, and leaving it out (where it cannot change the yearly plan)
-    about halves the server's work per edit in the negotiation table of a county with quarters."""
+    about halves the server's work per edit in the negotiation table of a county with quarters.
+    Where leaving it out is not possible (or there are no quarters), both ask for the same plan."""
+    quarterly = quarterly or not schedule_optional(scenario)
     return _solve_cached(fingerprint(scenario), quarterly, scenario)
 
 
@@ -117,10 +119,22 @@ def current_plan(quarterly: bool = False) -> Plan | None:
     except (ScenarioError, SolveError) as exc:
         detail = bullets(plain_problems(exc, state.scenario)) if isinstance(exc, ScenarioError) else str(exc)
         state.solve_error = "Ingen ny plan kunne lages; viser siste gyldige plan.\n\n" + detail
-        return state.plan
+        return _last_good(quarterly)
     if state.plan is not None and state.plan is not plan and fingerprint(state.plan.scenario) != fingerprint(plan.scenario):
         state.previous_plan = state.plan
     state.plan = plan
+    return plan
+
+
+def _last_good(quarterly: bool) -> Plan | None:
+    """The last good plan, with its schedule where the view shows the schedule (the negotiation
+    table keeps the last good plan without it): the same scenario, solved with its schedule."""
+    plan = st.session_state.plan
+    if quarterly and plan is not None and plan.schedule is None and plan.scenario.quarters is not None:
+        try:
+            return plan_for(plan.scenario, quarterly=True)
+        except (ScenarioError, SolveError):
+            return None
     return plan
 
 

@@ -467,6 +467,25 @@ def test_an_edit_no_plan_can_meet_shows_why_and_keeps_the_last_good_plan():
     assert at.session_state.plan is not good and totals(at)[BERGEN] >= 90
 
 
+def test_when_no_new_plan_can_be_made_the_quarters_view_shows_the_last_good_schedule():
+    """The negotiation table keeps its last good plan without the schedule; the Kvartaler view must
+    not read that as "no quarterly plan" (and offer to make one, replacing the readiness)."""
+    at = open_app()
+    set_request(at, adults=100, families=0, minors=46, special_needs=0)
+    quarters = at.session_state.scenario.quarters
+    assert quarters is not None, "premise of the test"
+    edit_table(at, {BERGEN: {"min_total": 90}, KINN: {"min_total": 55}})  # no plan can meet both
+    assert errors(at)[0].startswith("Ingen ny plan kunne lages")
+
+    show(at, "Kvartaler")
+
+    assert errors(at)[0].startswith("Ingen ny plan kunne lages")
+    labels = [b.label for b in at.button]
+    assert "Fjern kvartalsplanen" in labels and not any(label.startswith("Lag kvartalsplan") for label in labels)
+    assert not any("ingen kvartalsplan" in i.value for i in at.info)
+    assert at.session_state.scenario.quarters == quarters
+
+
 # --------------------------------------------------------------------------- national planning
 
 
