@@ -232,7 +232,7 @@ class _FairSplit:
         self.shape = allocation_model("targets", net)
         add_settled(self.shape, settled)
         self.programme = targets.quadratic_programme(self.shape)
-        solution = self.programme.solver(60.0).solve()
+        solution = self.programme.solve(60.0)
         self.objective = float(solution.obj_val)
         self.x = np.asarray(solution.x)[self.shape.x]
         self.d = np.maximum(net.fair, targets.MIN_CURVATURE_SHARE)
@@ -262,7 +262,7 @@ class _FairSplit:
         from .model import AllocationModel
 
         raised = targets.quadratic_programme(AllocationModel(lp, net, self.shape.x, self.shape.z))
-        return float(max(0.0, self.objective - raised.solver(60.0).solve().obj_val))
+        return float(max(0.0, self.objective - raised.solve(60.0).obj_val))
 
 
 def _lifted(scenario: Scenario, number: str, limit: str) -> Scenario:

@@ -109,13 +109,23 @@ class QuadraticProgram:
         upper[columns] = np.clip(np.asarray(z)[offset:offset + len(columns)], 0.0, None)
         return upper
 
-    def solver(self, time_limit: float):
-        """A Clarabel solver holding this programme, ready to `solve()`."""
+    def solver(self, time_limit: float, tolerance: float | None = TOLERANCE):
+        """A Clarabel solver holding this programme, ready to `solve()` (`tolerance` None:
+        Clarabel's own, looser tolerances)."""
         settings = clarabel.DefaultSettings()
         settings.verbose = False
         settings.time_limit = float(time_limit)
-        settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = TOLERANCE
+        if tolerance is not None:
+            settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tolerance
         return clarabel.DefaultSolver(self.p, self.q, self.a, self.b, self.cones, settings)
+
+    def solve(self, time_limit: float):
+        """Clarabel's solution: at TOLERANCE, or where a badly scaled programme (fair shares of a
+        thousandth beside hundreds) makes no progress there, at Clarabel's own tolerances."""
+        solution = self.solver(time_limit).solve()
+        if str(solution.status) == "InsufficientProgress":
+            solution = self.solver(time_limit, tolerance=None).solve()
+        return solution
 
 
 def quadratic_programme(model: AllocationModel) -> QuadraticProgram:
@@ -143,7 +153,7 @@ def proportional_targets(model: AllocationModel, time_limit: float, record: list
     if record is not None:
         record.append(("targets", programme))
     started = time.perf_counter()  # Clarabel's setup (equilibration, KKT structure) is solver work too
-    solution = programme.solver(time_limit).solve()
+    solution = programme.solve(time_limit)
     seconds = time.perf_counter() - started
     # "AlmostSolved" is within reduced tolerances (a degenerate case such as a single municipality):
     # good enough for targets, since the rounding LP then enforces every constraint exactly.

@@ -36,7 +36,7 @@ def fair_split_distance(scenario, total: int) -> float:
     net = network(scenario)
     shape = allocation_model("t", net)
     add_settled(shape, total)
-    return float(targets.quadratic_programme(shape).solver(60.0).solve().obj_val)
+    return float(targets.quadratic_programme(shape).solve(60.0).obj_val)
 
 
 def test_the_key_terms_add_up_to_the_key_share():
@@ -92,9 +92,13 @@ def test_marginal_values_agree_with_solving_again_with_one_more_unit(scenario):
                 # fairness: the first-order value from the multiplier. The fair split's distance is
                 # a convex function of the bound, so the true fall never exceeds it; and a unit is
                 # worth something exactly when solving again shows the split coming closer.
-                fell = fair_split_distance(scenario, total) - fair_split_distance(more, total)
-                assert fell <= value["fairness"] + 1e-5, (number, resource, value, fell)
-                assert (fell > 1e-6) == (value["fairness"] > 1e-6), (number, resource, value, fell)
+                # Both are read from Clarabel's objective, exact to about 1e-10 of its size (which
+                # reaches 10^5 where a fair share is a thousandth of a person): beyond that, noise.
+                before = fair_split_distance(scenario, total)
+                fell = before - fair_split_distance(more, total)
+                noise = 1e-6 + 1e-9 * max(1.0, before)
+                assert fell <= value["fairness"] + 1e-5 + noise, (number, resource, value, fell)
+                assert (fell > noise) == (value["fairness"] > noise), (number, resource, value, fell, before)
 
 
 def test_explain_on_the_command_line(tmp_path):

@@ -233,3 +233,16 @@ def test_random_caps_leave_the_others_in_proportion(rows, request, key):
         gap = (plan.allocation.loc[others, g] - scale * fair[others]).abs()
         worst = gap.idxmax()
         assert (gap < 1 + slack + 1e-6).all(), (g, round(float(scale), 3), worst, int(plan.allocation.at[worst, g]), float(fair[worst]))
+
+
+def test_a_badly_scaled_fair_split_is_still_solved():
+    """Found by the property tests: fair shares of 0 and a few hundredths beside 763 persons made
+    Clarabel stop short of its tight tolerance ("InsufficientProgress") and the plan fail; the
+    targets are then taken at Clarabel's own tolerances (the rounding keeps every limit exactly)."""
+    scenario = make_scenario([1, 1, 1000, 1], {"minors": 28, "special_needs": 764},
+                             limits={0: {"minor_places": 0}, 1: {"min_total": 2, "special_places": 0}},
+                             key=(KeyTerm("population", 2.0), KeyTerm("bosatt", 1.0, credit=True)),
+                             extra_columns={"bosatt": [1, 0, 0, 334]}, numbers=["0001", "0214", "1972", "8971"])
+    plan = solve_and_check(scenario)
+    assert plan.shortfall == {g: 0 for g in GROUPS}
+    assert plan.allocation.loc["0214"].sum() == 2 and plan.allocation.loc["1972"].sum() == 790
