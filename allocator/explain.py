@@ -12,8 +12,9 @@ In a meeting every municipality asks "why do we get N, and not M?". The answer h
    settle, from the dual value of the stage-1 linear programme (the rate at which the most persons
    that can be settled grows with this municipality's bound), valid as far as HiGHS's ranging says;
    beyond that range (a degenerate basis) the stage-1 programme is solved again with the unit added.
-   And how much closer to fair the plan would come: the multiplier of the bound in the fair-split
-   quadratic programme (the fall of Σ (x − f)² / f per unit, to first order).
+   And how much closer to fair the plan would come: from the multiplier of the bound in the
+   fair-split quadratic programme (the fall of Σ (x − f)² / f per unit), taken only as far as the
+   unit helps: the municipality rises until its own term's slope meets the free municipalities'.
 4. **Its number without each of its limits**: the whole plan made again with that one limit lifted.
 """
 
@@ -238,7 +239,7 @@ class _FairSplit:
         self.d = np.maximum(net.fair, targets.MIN_CURVATURE_SHARE)
 
     def gain(self, k: int, j: int, delta: float) -> float:
-        """How much Σ (x − f)²/f falls, to first order, when x_kj may be `delta` higher.
+        """How much Σ (x − f)²/f falls when x_kj may be `delta` higher.
 
         The multiplier of the bound, from the optimality conditions of the solved programme:
         2(x − f)/d is the same for every municipality of the county and group that no bound holds
@@ -254,7 +255,14 @@ class _FairSplit:
         at_total = (totals >= net.high - 1e-6) | ((net.low > 0) & (totals <= net.low + 1e-6))
         free = (net.county == net.county[k]) & (x[:, j] > 1e-6) & (x[:, j] < net.upper[:, j] - 1e-6) & ~at_total
         if free.any() and not at_total[k]:
-            return float(max(0.0, np.median(slope[free]) - slope[k]) * delta)
+            # The multiplier falls as x_kj rises (its own slope grows by 2/d per person) and is
+            # spent when it meets the free ones' slope: the fall is the area under it, λm − m²/d,
+            # m = min(delta, λd/2). (The free ones' slope rises a little too, so this is an upper
+            # bound, exact as their number grows; a whole unit at the first-order rate, λ·delta,
+            # overstated a fair share of a tenth of a person a hundredfold.)
+            multiplier, d = max(0.0, float(np.median(slope[free]) - slope[k])), float(self.d[k, j])
+            rise = min(delta, multiplier * d / 2)
+            return multiplier * rise - rise * rise / d
         lp = self.shape.lp.copy()
         column = self.shape.x[k, j]
         lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)

@@ -14,7 +14,7 @@ from allocator.explain import explain, key_contributions
 from allocator.key import key_share_array
 from allocator.model import add_settled, allocation_model, network
 from allocator import targets
-from helpers import SCENARIOS, examples, run_cli
+from helpers import SCENARIOS, examples, make_scenario, run_cli
 from test_properties import scenarios
 
 DEMO = SCENARIOS / "demo-shortfall"
@@ -89,16 +89,19 @@ def test_marginal_values_agree_with_solving_again_with_one_more_unit(scenario):
             # persons: the dual value (within HiGHS's range) or a re-solve, exactly the difference
             assert value["persons"] == pytest.approx(gained, abs=1e-6), (number, resource, value, gained)
             if gained == 0 and value["persons_per_unit"] > 0 and targets.available():
-                # fairness: the first-order value from the multiplier. The fair split's distance is
-                # a convex function of the bound, so the true fall never exceeds it; and a unit is
-                # worth something exactly when solving again shows the split coming closer.
+                # fairness: from the multiplier, as far as the unit helps. The fair split's distance
+                # is a convex function of the bound, so the true fall never exceeds it; and a unit
+                # is worth something exactly when solving again shows the split coming closer.
                 # Both are read from Clarabel's objective, exact to about 1e-10 of its size (which
                 # reaches 10^5 where a fair share is a thousandth of a person): beyond that, noise.
                 before = fair_split_distance(scenario, total)
                 fell = before - fair_split_distance(more, total)
                 noise = 1e-6 + 1e-9 * max(1.0, before)
                 assert fell <= value["fairness"] + 1e-5 + noise, (number, resource, value, fell)
-                assert (fell > noise) == (value["fairness"] > noise), (number, resource, value, fell, before)
+                if value["fairness"] > 10 * noise:
+                    assert fell > noise, (number, resource, value, fell, before)
+                if fell > 10 * noise:
+                    assert value["fairness"] > noise, (number, resource, value, fell, before)
 
 
 def test_explain_on_the_command_line(tmp_path):
@@ -113,3 +116,16 @@ def test_explain_on_the_command_line(tmp_path):
     assert text.returncode == 0 and "Vik" in text.stdout and "Begrenset av" in text.stdout
     unknown = run_cli("explain", DEMO, "9999")
     assert unknown.returncode == 2 and "9999" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+@pytest.mark.parametrize("populations, request_", [([10000, 10000, 10], 10), ([10000, 10000, 3000], 10), ([5000] * 6 + [300], 40)])
+def test_the_fairness_value_of_one_more_place_is_close_to_solving_again(populations, request_):
+    """One more special place for a municipality that has none: how much closer to fair the split
+    comes, against the fair split solved again with the place. A fair share of 0,005 person gains
+    0,0025 from a whole place, not the multiplier's 1,0 per unit."""
+    scenario = make_scenario(populations, {"special_needs": request_}, limits={len(populations) - 1: {"special_places": 0}})
+    plan = solve(scenario)
+    total, number = sum(plan.settled.values()), scenario.table.numbers[-1]
+    value = explain(scenario, number, plan).marginal["special_places"]["fairness"]
+    fell = fair_split_distance(scenario, total) - fair_split_distance(with_one_more(scenario, number, "special_places"), total)
+    assert fell > 0 and fell - 1e-6 <= value <= 1.1 * fell
