@@ -33,6 +33,7 @@ import json
 import math
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -712,7 +713,22 @@ def workbook(draft: Draft, cells: list[list[Any]], header: list[Any] | None = No
         table.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _timeless(buffer.getvalue())
+
+
+def _timeless(xlsx: bytes) -> bytes:
+    """The workbook with its save time taken out (the zip entries' dates and the document's
+    created/modified stamps), so equal draws give equal bytes: Hypothesis requires a strategy to
+    be a function of its draws, and a second ticking over changed the file's length."""
+    source, out = zipfile.ZipFile(io.BytesIO(xlsx)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+            target.writestr(zipfile.ZipInfo(entry.filename, date_time=(2026, 1, 1, 0, 0, 0)), data,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 @dataclass(frozen=True)
