@@ -100,15 +100,6 @@ class QuadraticProgram:
     cones: list
     origin: dict
 
-    def multipliers(self, z: np.ndarray, num_cols: int) -> np.ndarray:
-        """The multiplier of each column's upper bound (0 where it has none or does not bind):
-        how much the objective would fall per unit the bound is raised."""
-        offset = sum(len(self.origin[k]) for k in ("equal", "row_upper", "row_lower"))
-        upper = np.zeros(num_cols)
-        columns = self.origin["col_upper"]
-        upper[columns] = np.clip(np.asarray(z)[offset:offset + len(columns)], 0.0, None)
-        return upper
-
     def solver(self, time_limit: float, tolerance: float | None = TOLERANCE):
         """A Clarabel solver holding this programme, ready to `solve()` (`tolerance` None:
         Clarabel's own, looser tolerances)."""
@@ -119,13 +110,30 @@ class QuadraticProgram:
             settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tolerance
         return clarabel.DefaultSolver(self.p, self.q, self.a, self.b, self.cones, settings)
 
-    def solve(self, time_limit: float):
-        """Clarabel's solution: at TOLERANCE, or where a badly scaled programme (fair shares of a
-        thousandth beside hundreds) makes no progress there, at Clarabel's own tolerances."""
+    def solve(self, time_limit: float) -> "QPSolution":
+        """Clarabel's solution at TOLERANCE. Where a badly scaled programme makes no progress there
+        (fair shares of a thousandth beside hundreds of persons), at Clarabel's own tolerances; and
+        where even that fails (millions of persons in a few municipalities), with persons counted
+        in units of the largest total, which Clarabel's absolute tolerances can handle."""
         solution = self.solver(time_limit).solve()
         if str(solution.status) == "InsufficientProgress":
             solution = self.solver(time_limit, tolerance=None).solve()
-        return solution
+        scale = 1.0
+        if str(solution.status) == "InsufficientProgress":
+            scale = max(1.0, float(np.abs(self.b[:len(self.origin["equal"])]).max(initial=0.0)))
+            # x = scale·x′: the objective divided by scale keeps P·scale and q; b is divided by scale
+            scaled = QuadraticProgram(self.p * scale, self.q, self.a, self.b / scale, self.cones, self.origin)
+            solution = scaled.solver(time_limit, tolerance=None).solve()
+        return QPSolution(str(solution.status), np.asarray(solution.x) * scale, float(solution.obj_val) * scale)
+
+
+@dataclass(frozen=True)
+class QPSolution:
+    """What the targets and the explanations read of Clarabel's answer, in persons."""
+
+    status: str
+    x: np.ndarray
+    obj_val: float
 
 
 def quadratic_programme(model: AllocationModel) -> QuadraticProgram:

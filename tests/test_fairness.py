@@ -246,3 +246,13 @@ def test_a_badly_scaled_fair_split_is_still_solved():
     plan = solve_and_check(scenario)
     assert plan.shortfall == {g: 0 for g in GROUPS}
     assert plan.allocation.loc["0214"].sum() == 2 and plan.allocation.loc["1972"].sum() == 790
+
+
+def test_millions_of_persons_in_two_municipalities_are_split_evenly():
+    """Found by the file fuzz tests: 9 027 215 single adults (within the documented 10 million) for
+    two municipalities of equal size made Clarabel stop at both tolerances; persons are then counted
+    in units of the total, and the split is even."""
+    plan = solve_and_check(make_scenario([1, 1], {"adults": 9_027_215, "families": 3, "minors": 3, "special_needs": 3}))
+    adults = plan.allocation["adults"].tolist()
+    assert sorted(adults) == [4_513_607, 4_513_608]
+    assert plan.shortfall == {g: 0 for g in GROUPS}
