@@ -259,7 +259,7 @@ class _FairSplit:
             # spent when it meets the free ones' slope: the fall is the area under it, λm − m²/d,
             # m = min(delta, λd/2). (The free ones' slope rises a little too, so this is an upper
             # bound, exact as their number grows; a whole unit at the first-order rate, λ·delta,
-            # overstated a fair share of a tenth of a person a hundredfold.)
+            # overstated the gain for a fair share of 0,005 person 400-fold.)
             multiplier, d = max(0.0, float(np.median(slope[free]) - slope[k])), float(self.d[k, j])
             rise = min(delta, multiplier * d / 2)
             return multiplier * rise - rise * rise / d
