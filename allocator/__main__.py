@@ -225,18 +225,23 @@ def _consistency(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_result(result, as_json: bool) -> None:
+    """An answer (explain, diagnose, calibrate) on standard output: its JSON, or its Norwegian lines."""
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(result.lines()) + "\n")
+
+
 def _explain(args: argparse.Namespace) -> int:
     from .explain import explain
     from .scenario import load_scenario
 
+    from .validate import padded_kommunenummer
+
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
-    number = args.kommunenummer.strip()
-    explanation = explain(scenario, number.zfill(4) if number.isdigit() and len(number) == 3 else number)
-    if args.json:
-        sys.stdout.write(json.dumps(explanation.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("\n".join(explanation.lines()) + "\n")
+    _write_result(explain(scenario, padded_kommunenummer(args.kommunenummer)), args.json)
     return EXIT_OK
 
 
@@ -246,11 +251,7 @@ def _diagnose(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
-    diagnosis = diagnose(scenario)
-    if args.json:
-        sys.stdout.write(json.dumps(diagnosis.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("\n".join(diagnosis.lines()) + "\n")
+    _write_result(diagnose(scenario), args.json)
     return EXIT_OK
 
 
@@ -266,12 +267,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     calibration = calibrate(scenario, args.against.strip(), columns)
     if args.write:
         write_key(Path(args.scenario) / SETTINGS_FILE, calibration)
-    if args.json:
-        sys.stdout.write(json.dumps(calibration.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("\n".join(calibration.lines()) + "\n")
-        if args.write:
-            print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
+    _write_result(calibration, args.json)
+    if args.write and not args.json:
+        print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
     return EXIT_OK
 
 

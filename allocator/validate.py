@@ -143,10 +143,24 @@ def _got(value: Any) -> str:
 # --------------------------------------------------------------------------- settings checks
 
 
+def _table(settings: dict, name: str, file: str, problems: list[Problem], expected: str = "ventet en tabell") -> dict | None:
+    """The section `name` of scenario.toml: None where it is absent, or (with a problem) not a table."""
+    section = settings.get(name)
+    if section is not None and not isinstance(section, dict):
+        problems.append(Problem(file, column=f"[{name}]", message=expected))
+        return None
+    return section
+
+
+def _unknown_keys(section: dict, known: tuple[str, ...], prefix: str, file: str, problems: list[Problem]) -> None:
+    """A problem for each key the format does not know, with the valid ones."""
+    for key in section:
+        if key not in known:
+            problems.append(Problem(file, column=f"{prefix}{key}", message=f"ukjent nøkkel; gyldige er {', '.join(known)}"))
+
+
 def check_top_level(settings: dict, file: str, problems: list[Problem], extra_keys: tuple[str, ...] = ()) -> None:
-    for key in settings:
-        if key not in SETTINGS_KEYS + extra_keys:
-            problems.append(Problem(file, column=key, message=f"ukjent nøkkel; gyldige er {', '.join(SETTINGS_KEYS + extra_keys)}"))
+    _unknown_keys(settings, SETTINGS_KEYS + extra_keys, "", file, problems)
     name = settings.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem(file, column="name", message="ventet et navn på scenarioet, f.eks. name = \"Vestland 2026\""))
@@ -222,15 +236,12 @@ def check_request(settings: dict, file: str, problems: list[Problem]) -> tuple[d
 def check_counties_section(settings: dict, file: str, problems: list[Problem], has_groups: bool,
                            county_requests: dict | None) -> dict | None:
     """The optional [counties] section: how the request is split per county and crossed over borders."""
-    section = settings.get("counties")
-    if section is None:
+    if "counties" not in settings:
         return {} if county_requests is not None else None
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[counties]", message="ventet en tabell"))
+    section = _table(settings, "counties", file, problems)
+    if section is None:
         return None
-    for key in section:
-        if key not in COUNTY_KEYS:
-            problems.append(Problem(file, column=f"counties.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COUNTY_KEYS)}"))
+    _unknown_keys(section, COUNTY_KEYS, "counties.", file, problems)
     result: dict[str, Any] = {}
     split = section.get("split")
     if split is not None and split != "key":
@@ -261,11 +272,8 @@ def check_counties_section(settings: dict, file: str, problems: list[Problem], h
 
 def check_costs(settings: dict, file: str, problems: list[Problem]) -> dict[str, float] | None:
     """The optional [costs]: NOK per dwelling or place added, per person of raised cap or lowered minimum."""
-    section = settings.get("costs")
+    section = _table(settings, "costs", file, problems, "ventet en tabell: ressurs = kroner per enhet")
     if section is None:
-        return None
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[costs]", message="ventet en tabell: ressurs = kroner per enhet"))
         return None
     costs = {}
     for key, value in section.items():
@@ -281,15 +289,10 @@ def check_costs(settings: dict, file: str, problems: list[Problem]) -> dict[str,
 
 def check_housing_grant(settings: dict, file: str, problems: list[Problem]) -> HousingGrant | None:
     """The optional [housing_grant]: budget and price per small dwelling, and a cap per municipality."""
-    section = settings.get("housing_grant")
+    section = _table(settings, "housing_grant", file, problems, "ventet en tabell med budget og per_dwelling")
     if section is None:
         return None
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[housing_grant]", message="ventet en tabell med budget og per_dwelling"))
-        return None
-    for key in section:
-        if key not in GRANT_KEYS:
-            problems.append(Problem(file, column=f"housing_grant.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(GRANT_KEYS)}"))
+    _unknown_keys(section, GRANT_KEYS, "housing_grant.", file, problems)
     budget, price = _toml_number(section.get("budget")), _toml_number(section.get("per_dwelling"))
     ok = True
     if budget is None or not 0 <= budget <= MAX_NOK:
@@ -310,9 +313,8 @@ def check_housing_grant(settings: dict, file: str, problems: list[Problem]) -> H
 
 
 def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing:
-    section = settings.get("housing", {})
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[housing]", message="ventet en tabell"))
+    section = _table(settings, "housing", file, problems)
+    if section is None:
         return Housing()
     values: dict[str, float] = {}
     for key, value in section.items():
@@ -407,15 +409,10 @@ def _group_table(section: dict, key: str, where: str, file: str, problems: list[
 
 def check_quarters(settings: dict, file: str, problems: list[Problem], request: dict[str, int]) -> Quarters | None:
     """The optional [quarters] section: readiness per quarter, deadlines, weight, baseline."""
-    if "quarters" not in settings:
+    section = _table(settings, "quarters", file, problems)
+    if section is None:
         return None
-    section = settings["quarters"]
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[quarters]", message="ventet en tabell"))
-        return None
-    for key in section:
-        if key not in QUARTER_KEYS:
-            problems.append(Problem(file, column=f"quarters.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(QUARTER_KEYS)}"))
+    _unknown_keys(section, QUARTER_KEYS, "quarters.", file, problems)
     ready = {g: even_split(request[g]) for g in GROUPS}
     for group, values in _group_table(section, "ready", "quarters.ready", file, problems).items():
         where = f"quarters.ready.{group}"
@@ -464,13 +461,10 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
 
 def check_incentives(settings: dict, file: str, problems: list[Problem]) -> Incentives:
     """The optional [incentives] section, in NOK; defaults where a key is missing."""
-    section = settings.get("incentives", {})
-    if not isinstance(section, dict):
-        problems.append(Problem(file, column="[incentives]", message="ventet en tabell"))
+    section = _table(settings, "incentives", file, problems)
+    if section is None:
         return Incentives()
-    for key in section:
-        if key not in INCENTIVE_KEYS:
-            problems.append(Problem(file, column=f"incentives.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(INCENTIVE_KEYS)}"))
+    _unknown_keys(section, INCENTIVE_KEYS, "incentives.", file, problems)
     defaults = Incentives()
     amount = lambda v: (n := _toml_number(v)) is not None and 0 <= n <= MAX_NOK  # noqa: E731
     bonus = section.get("bonus", list(defaults.bonus))
@@ -534,15 +528,16 @@ def check_columns(raw: RawTable, problems: list[Problem]) -> bool:
     return not missing
 
 
+def padded_kommunenummer(text: str) -> str:
+    """A kommunenummer as typed or as Excel saved it: 3 digits get their leading zero back (301 → 0301)."""
+    number = text.strip()
+    return "0" + number if _is_code(number, 3) else number
+
+
 def read_kommunenummer(raw: RawTable, problems: list[Problem], notes: list[str]) -> list[str]:
     """kommunenummer as 4 ASCII digits; 3 digits get their leading zero back (Excel drops it)."""
-    numbers, padded = [], []
-    for k, cell in enumerate(raw.column("kommunenummer")):
-        number = cell.strip()
-        if _is_code(number, 3):
-            padded.append(number)
-            number = "0" + number
-        numbers.append(number)
+    numbers = [padded_kommunenummer(cell) for cell in raw.column("kommunenummer")]
+    padded = [cell.strip() for cell, number in zip(raw.column("kommunenummer"), numbers) if number != cell.strip()]
     if padded:
         shown = ", ".join(f"{n} → 0{n}" for n in padded[:5]) + (" …" if len(padded) > 5 else "")
         notes.append(f"{raw.file}: {_plural(len(padded), 'kommunenummer', 'kommunenumre')} med 3 sifre er lest med 0 foran ({shown}).")

@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -33,57 +28,16 @@ pytestmark = pytest.mark.skipif(
 
 REPO = Path(__file__).resolve().parent.parent
 VESTLAND = REPO / "scenarios" / "vestland-2026"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """`streamlit run app.py` on a free port with its own saved-scenario folder; stopped afterwards."""
-    tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
-    env = {**os.environ, "ALLOCATOR_SAVED_DIR": str(tmp / "saved")}
-    log_path = tmp / "streamlit.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],  # the page must not change under the test if a file does
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        url = f"http://localhost:{port}"
-        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an HTTP proxy
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text(errors='replace')}")
-            try:
-                with direct.open(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer within {STARTUP_SECONDS} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+def app_url():
+    """`streamlit run app.py` on a free port with its own saved-scenario folder (the benchmark's
+    AppServer: the page must not change under the test, so files are not watched); stopped afterwards."""
+    from benchmarks.app_speed import AppServer
+
+    with AppServer() as server:
+        yield server.url
 
 
 @pytest.fixture
@@ -92,7 +46,7 @@ def page(app_url):
     benchmark's PAGE_SCRIPT, which times the plan's arrival and what the grid's canvas draws."""
     from playwright.sync_api import expect, sync_playwright
 
-    from benchmarks.app_speed import PAGE_SCRIPT
+    from benchmarks.app_speed import CHROMIUM_ARGS, PAGE_SCRIPT
 
     expect.set_options(timeout=30_000)  # a solve on a busy CI machine can take a while
     with sync_playwright() as playwright:
