@@ -431,5 +431,10 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `bosetting` console script (the same as `python -m allocator`)."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
