@@ -157,9 +157,9 @@ def _solve(args: argparse.Namespace) -> int:
         except OutputExists as exc:  # appeared while the plan was made: still not replaced
             print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
             return EXIT_INVALID
-        except WriteError as exc:
+        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
             print(f"feil: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -263,9 +263,9 @@ def _sweep(args: argparse.Namespace) -> int:
         except OutputExists as exc:  # appeared while the sweep ran: still not replaced
             print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
             return EXIT_INVALID
-        except WriteError as exc:
+        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
             print(f"feil: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")
     else:

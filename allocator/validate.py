@@ -426,7 +426,7 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
             problems.append(Problem(file, column=where, message=f"ventet fire hele tall ≥ 0 (personer klare i K1–K4), fikk {_got(values)}"))
         elif sum(counts) != request[group]:
             problems.append(Problem(file, column=where, message=(
-                f"summerer til {sum(counts)}, men anmodningen for {group} er {request[group]}; "
+                f"summerer til {_fmt(sum(counts))}, men anmodningen for {group} er {_fmt(request[group])}; "
                 "personene som blir klare i løpet av året må til sammen være anmodningen")))
         else:
             ready[group] = tuple(counts)
@@ -651,7 +651,7 @@ def _number_hint(text: str, number: float | None) -> str:
 def check_min_max(rows: _Rows, parsed: dict[str, np.ndarray], problems: list[Problem]) -> None:
     for label, low, high in zip(rows.labels, parsed["min_total"], parsed["max_total"]):
         if low > high:  # NaN compares False: a blank is no limit
-            problems.append(Problem(rows.file, label, "min_total", f"min_total ({low:.0f}) er større enn max_total ({high:.0f})"))
+            problems.append(Problem(rows.file, label, "min_total", f"min_total ({_fmt(low)}) er større enn max_total ({_fmt(high)})"))
 
 
 def resolve_key_columns(key: tuple[KeyTerm, ...], header: list[str]) -> tuple[KeyTerm, ...]:
@@ -798,13 +798,13 @@ def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]
     label = lambda k: f"rad {table.numbers[k]} ({names[k]})"  # noqa: E731
     for k in np.flatnonzero(low > high):
         problems.append(Problem(file, label(k), "locked_q1–locked_q4", (
-            f"de låste kvartalene krever {low[k]:.0f} personer, men max_total eller summen av "
-            f"kvartalene tillater {high[k]:.0f}")))
+            f"de låste kvartalene krever {_fmt(low[k])} personer, men max_total eller summen av "
+            f"kvartalene tillater {_fmt(high[k])}")))
     request = scenario.request
     total_min = np.nansum(low)  # agreed minimums and locked quarters
     if total_min > sum(request.values()):
         problems.append(Problem(file, column="min_total", message=(
-            f"summen av min_total ({total_min:.0f}) er større enn hele anmodningen ({sum(request.values())}); "
+            f"summen av min_total ({_fmt(total_min)}) er større enn hele anmodningen ({_fmt(sum(request.values()))}); "
             "senk min_total eller øk anmodningen")))
     counties = scenario.counties
     if counties is not None and not counties.cross_border:
@@ -814,15 +814,15 @@ def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]
             asked = counties.total(fylke) if fylke in counties.requests else 0
             if county_min > asked:
                 problems.append(Problem(file, column="min_total", message=(
-                    f"i {fylke} er summen av min_total ({county_min:.0f}) større enn fylkets anmodning ({asked}); "
+                    f"i {fylke} er summen av min_total ({_fmt(county_min)}) større enn fylkets anmodning ({_fmt(asked)}); "
                     "senk min_total, øk fylkets anmodning eller tillat bosetting på tvers av fylkesgrenser")))
     own_request = _own_request(scenario)
     room = sum(np.minimum(scenario.person_caps(g), own_request[:, j]) for j, g in enumerate(GROUPS))
     minimum = table.numeric("min_total")
     for k in np.flatnonzero(minimum > room):
         problems.append(Problem(file, label(k), "min_total", (
-            f"min_total ({minimum[k]:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
-            f"({room[k]:.0f}); øk boliger/plasser eller senk min_total")))
+            f"min_total ({_fmt(minimum[k])}) er mer enn kommunen har plass til etter boliger og plasser "
+            f"({_fmt(room[k])}); øk boliger/plasser eller senk min_total")))
 
 
 def _own_request(scenario: Scenario) -> np.ndarray:
