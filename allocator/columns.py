@@ -118,7 +118,8 @@ def meant_column(name: str) -> KnownColumn | None:
 
     Close means: the same name but for case, spaces, underscores and points («maxtotal»), or a
     typing error or two («max_totall», «Maks total», «populaton»). Names that differ only in
-    digits (bosatt_2021 beside bosatt_2022) are different columns, not typos.
+    digits (bosatt_2021 beside bosatt_2022) are different columns, not typos; but an input column
+    with a year added («Maks totalt 2026», «Innbyggere 2024») is that column.
     """
     squeezed = _squeezed(name)
     if not squeezed:
@@ -130,6 +131,8 @@ def meant_column(name: str) -> KnownColumn | None:
             if squeezed == other:
                 return column
             if "".join(ch for ch in squeezed if not ch.isdigit()) == "".join(ch for ch in other if not ch.isdigit()):
+                if column.read_as_code and column.used and not any(ch.isdigit() for ch in other):
+                    return column  # «Maks totalt 2026»: the limit with a year added is still the limit
                 continue
             most = _allowed(min(len(other), len(squeezed)))
             if most and (d := _distance(squeezed, other, most)) <= most and (best is None or d < best[0]):

@@ -31,7 +31,8 @@ def _refused(folder) -> list:
 
 @pytest.mark.parametrize(("header", "meant"), [("max_totall", "max_total"), ("Maks total", "max_total"),
                                                ("maxtotal", "max_total"), ("populaton", "population"),
-                                               ("small_dwelling", "small_dwellings"), ("Familiebolig", "family_dwellings")])
+                                               ("small_dwelling", "small_dwellings"), ("Familiebolig", "family_dwellings"),
+                                               ("Maks totalt 2026", "max_total")])
 def test_a_misspelt_header_is_refused_with_the_column_meant(scenario_dir, header, meant):
     # Before: «max_totall» was an extra column, validate said valid, and the caps were gone (Etne 20, not 15).
     columns = [header if c == meant else c for c in CSV_COLUMNS]
