@@ -247,6 +247,17 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith(".xlsx"):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
         return EXIT_INVALID
+    if args.workers is not None:  # each process holds a plan: never more of them than cores (bounded memory)
+        cores = os.cpu_count() or 1
+        if args.workers < 1:
+            print(f"feil: --workers {args.workers}: ventet et antall prosesser fra 1", file=sys.stderr)
+            return EXIT_INVALID
+        if args.workers > cores:
+            from .labels import count
+
+            print(f"Merk: --workers {args.workers} er flere enn maskinens {count(cores, 'kjerne', 'kjerner')}; "
+                  f"bruker {cores}.", file=sys.stderr)
+            args.workers = cores
     if args.out and not _out_allowed(args):
         return EXIT_INVALID
     scenario = _load(args.scenario)

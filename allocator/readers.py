@@ -174,8 +174,9 @@ def read_file_bytes(path: Path) -> bytes:
         raise ScenarioError([Problem(path.name, message=f"kan ikke lese {path}: {os_reason(exc)}")]) from None
 
 
-#: The largest scenario file read (a county table is about 5 kB, the national one 40 kB): bounds memory.
-MAX_FILE_BYTES = 50 * 2**20
+#: The largest scenario file read (a county table is about 5 kB, the national one 20 kB, 5 000
+#: synthetic municipalities 300 kB): bounds the memory any command needs for its input.
+MAX_FILE_BYTES = 10 * 2**20
 
 
 def _missing_file(path: Path) -> str:

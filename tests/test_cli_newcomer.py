@@ -338,3 +338,17 @@ def test_write_refuses_what_it_cannot_rewrite_without_touching_the_file(tmp_path
 def test_calibrate_suggests_a_misspelt_column():
     result = run_cli("calibrate", VESTLAND, "--against", "bosatt_2023", "--columns", "populaton")
     _refused(result, "kolonnen «populaton» finnes ikke", "mente du «population»")
+
+
+def test_sweep_never_starts_more_processes_than_cores():
+    many, none = run_cli_many([["sweep", DEMO, "--totals", "100,200", "--workers", "5000"],
+                               ["sweep", DEMO, "--totals", "100,200", "--workers", "0"]])
+    assert many.returncode == 0 and "Merk: --workers 5000 er flere enn maskinens" in many.stderr, many.stderr
+    _refused(none, "--workers 0")
+
+
+def test_a_table_too_large_to_be_a_scenario_is_refused_before_it_is_read(tmp_path):
+    folder = _copy(tmp_path, DEMO)
+    with (folder / "municipalities.csv").open("ab") as handle:
+        handle.truncate(11 * 2**20)  # bounded memory: not read at all
+    _refused(run_cli("validate", folder), "høyst 10 MB")
