@@ -365,11 +365,21 @@ def _calibrate(args: argparse.Namespace) -> int:
         for line in unknown:
             print(f"feil: {line}", file=sys.stderr)
         return EXIT_INVALID
-    if args.write:
-        check_replaceable(Path(args.scenario) / SETTINGS_FILE, "key")  # before the fit: a refusal comes at once
-    calibration = calibrate(scenario, args.against.strip(), columns)
-    if args.write:
-        write_key(Path(args.scenario) / SETTINGS_FILE, calibration)
+    from .problems import ScenarioError
+
+    settings = Path(args.scenario) / SETTINGS_FILE
+    try:
+        if args.write:
+            check_replaceable(settings, "key")  # before the fit: a refusal comes at once
+        calibration = calibrate(scenario, args.against.strip(), columns)
+        if args.write:
+            write_key(settings, calibration)
+    except ScenarioError as exc:
+        if not args.write or not all(p.file == SETTINGS_FILE and "filen er ikke endret" in p.message for p in exc.problems):
+            raise
+        for problem in exc.problems:  # the file cannot be rewritten: not an invalid scenario
+            print(f"feil: --write: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     _write_result(calibration, args.json)
     if args.write and not args.json:
         print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
