@@ -417,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     from .problems import ScenarioError
     from .readers import os_reason
 
-    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGHUP)} if _main_thread() else {}
+    caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
+    previous = {number: signal.signal(number, _interrupt) for number in caught} if _main_thread() else {}
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing is wrong
