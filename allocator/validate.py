@@ -750,9 +750,10 @@ def _check_county_names(rows: _Rows, groups: dict[str, list[int]], county_reques
     for fylke, positions in groups.items():
         if fylke in requested or (county_requests is None and fylke in national):
             continue
-        close = difflib.get_close_matches(fylke, requested or list(national), n=1, cutoff=0.75) or (
-            [] if fylke in national else difflib.get_close_matches(fylke, list(national), n=1, cutoff=0.75))
-        close = close or [name for name in (requested or national) if name.casefold() == fylke.casefold()]
+        close = [] if fylke in national else (  # a county of Norway is never a typo of another
+            [name for name in (*requested, *national) if name.casefold() == fylke.casefold()]
+            or difflib.get_close_matches(fylke, requested, n=1, cutoff=0.75)
+            or difflib.get_close_matches(fylke, list(national), n=1, cutoff=0.75))
         if close and close[0] != fylke:
             where = f"anmodningen i {settings_file} har «{close[0]}»" if close[0] in requested else f"fylket heter «{close[0]}»"
             problems.append(Problem(rows.file, rows.labels[positions[0]], COUNTY_COLUMN, (
