@@ -218,6 +218,15 @@ def _new(args: argparse.Namespace) -> int:
         print("feil: ventet et navn på mappen som skal lages, f.eks. mappe/vestland", file=sys.stderr)
         return EXIT_INVALID
     folder = Path(args.folder)
+    if folder.is_dir() and not args.force:  # `new .` in a project folder: never scatter files among others
+        from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+
+        others = sorted(p.name for p in folder.iterdir() if p.name not in (SETTINGS_FILE, MUNICIPALITIES_FILE))
+        if others:
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            print(f"feil: mappen {folder} finnes og har andre filer ({shown}); velg en ny eller tom mappe "
+                  "(bruk --force for å skrive scenarioet der likevel)", file=sys.stderr)
+            return EXIT_INVALID
     created = next((p for p in reversed((folder, *folder.parents)) if not os.path.lexists(p)), None)
     try:
         county = resolve_county(args.fylke)

@@ -123,6 +123,15 @@ def test_new_refuses_an_empty_path_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_new_refuses_an_existing_folder_holding_other_files(tmp_path):
+    (tmp_path / "notater.txt").write_text("mine", encoding="utf-8")
+    _refused(run_cli("new", tmp_path, "--fylke", "Vestland"), "finnes og har andre filer (notater.txt)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notater.txt"]
+    empty = tmp_path / "tom"
+    empty.mkdir()
+    assert run_cli("new", empty, "--fylke", "Vestland").returncode == 0
+
+
 def test_new_on_a_full_disk_says_so_in_norwegian_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
     import allocator.catalog as catalog
 
