@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT.parent.parent / "shared" / "data" / "ssb_kommune_changes_2008_2024.csv"
+#: The developer-only shared/ data folder next to the repository (or next to the folder of worktrees).
+SOURCE = next((folder / "shared" / "data" / "ssb_kommune_changes_2008_2024.csv" for folder in (ROOT.parent, ROOT.parent.parent)
+               if (folder / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data" / "ssb_kommune_changes_2008_2024.csv")
 NATIONAL = ROOT / "allocator" / "data" / "kommuner_2024.csv"
 OUT = ROOT / "allocator" / "data" / "kommunenummer_endringer.csv"
 
