@@ -50,9 +50,9 @@ def parse_totals(text: str) -> list[int]:
             count = (stop - start) // step + 1
             totals = list(range(start, stop + 1, step)) if count <= MAX_POINTS else []
         else:
-            parts = [p for p in text.split(",") if p.strip()]
-            count = len(parts)
-            totals = sorted({int(p.replace(" ", "").replace("_", "")) for p in parts}) if count <= MAX_POINTS else []
+            count = text.count(",") + 1  # counted before the text is split
+            parts = [p for p in text.split(",") if p.strip()] if count <= MAX_POINTS else []
+            totals = sorted({int(p.replace(" ", "").replace("_", "")) for p in parts})
             count = len(totals) or count
     except ValueError:
         raise ValueError(f"ventet FRA:TIL:STEG (f.eks. 5000:40000:2500) eller en liste (8000,13000,40000), fikk «{text}»") from None
