@@ -245,7 +245,6 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .scenario import load_scenario
     from .sweep import parse_totals, sweep, sweep_dict
 
     try:
