@@ -12,70 +12,85 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
+
+from .cli_text import NorwegianFormatter, norwegian_argparse
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", NorwegianFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse's own exit code is 2 as well: a usage mistake
         self.print_usage(sys.stderr)
         print(f"feil: {message}", file=sys.stderr)
         sys.exit(EXIT_INVALID)
 
 
+SCENARIO_HELP = "scenariomappe (scenario.toml + municipalities.csv) eller en Excel-arbeidsbok (.xlsx) som appen lagrer"
+
+
 def _parser() -> argparse.ArgumentParser:
+    """The commands and their options; metavars are Norwegian capitals (MAPPE, FIL, SEKUNDER …)."""
     parser = _Parser(prog="python -m allocator", description="Fordel en anmodning om bosetting av flyktninger på kommunene.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="KOMMANDO",
+                                     title="kommandoer")
     solve = commands.add_parser("solve", help="lag en plan for et scenario")
-    solve.add_argument("scenario", help="scenariomappe (scenario.toml + municipalities.csv)")
+    solve.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     solve.add_argument("--json", action="store_true", help="skriv planen som JSON på stdout")
     solve.add_argument("--out", metavar="FIL", help="skriv planen til FIL.csv eller FIL.xlsx (aldri over scenariets egne filer)")
     solve.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
-    solve.add_argument("--csv", choices=("excel", "plain"), default=None,
+    solve.add_argument("--csv", choices=("excel", "plain"), default=None, metavar="FORM",
                        help="CSV-form: excel (standard: semikolon, desimalkomma, norske overskrifter) "
                             "eller plain (komma, desimalpunktum, kolonnenavn som i --json)")
-    solve.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="LP-løser (standard: highs)")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="tidsgrense per løsning i sekunder")
+    solve.add_argument("--solver", choices=("highs", "cbc"), default="highs", metavar="LØSER", help="LP-løser: highs (standard) eller cbc")
+    solve.add_argument("--time-limit", type=float, default=60.0, metavar="SEKUNDER", help="tidsgrense per løsning (standard 60)")
     validate = commands.add_parser("validate", help="kontroller input uten å lage en plan")
-    validate.add_argument("scenario", help="scenariomappe")
+    validate.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     new = commands.add_parser("new", help="lag en ferdig scenariomappe for et fylke (eller Norge) fra offentlige tall")
-    new.add_argument("folder", help="mappen som skal lages")
-    new.add_argument("--fylke", required=True, help="fylkets navn, f.eks. Vestland, eller Norge for alle fylkene")
-    new.add_argument("--year", type=int, default=2026, help="år for anmodningen: 2024, 2025 eller 2026 (standard 2026)")
+    new.add_argument("folder", metavar="MAPPE", help="mappen som skal lages")
+    new.add_argument("--fylke", required=True, metavar="FYLKE", help="fylkets navn, f.eks. Vestland, eller Norge for alle fylkene")
+    new.add_argument("--year", type=int, default=2026, metavar="ÅR", help="år for anmodningen: 2024, 2025 eller 2026 (standard 2026)")
     new.add_argument("--force", action="store_true", help="skriv over scenariofiler som finnes i mappen fra før")
     sweep = commands.add_parser("sweep", help="planlegg for en rekke totaler: hva skjer om behovet endres?")
-    sweep.add_argument("scenario", help="scenariomappe")
+    sweep.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     sweep.add_argument("--totals", required=True, metavar="FRA:TIL:STEG",
-                       help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000")
+                       help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000; høyst 500 punkter")
     sweep.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
-    sweep.add_argument("--out", metavar="FILE", help="skriv resultatet til FILE.xlsx")
-    sweep.add_argument("--force", action="store_true", help="erstatt FILE om den finnes fra før")
-    sweep.add_argument("--workers", type=int, default=None, help="antall prosesser (standard: antall kjerner)")
+    sweep.add_argument("--out", metavar="FIL", help="skriv resultatet til FIL.xlsx")
+    sweep.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
+    sweep.add_argument("--workers", type=int, default=None, metavar="ANTALL", help="antall prosesser (standard: antall kjerner)")
     consistency = commands.add_parser("consistency", help="behandles like kommuner likt på tvers av fylker?")
-    consistency.add_argument("scenario", help="scenariomappe (med kolonnene sentralitet eller kostragruppe)")
-    consistency.add_argument("--by", choices=("sentralitet", "kostragruppe"), default="sentralitet",
-                             help="sammenlign etter sentralitet og størrelse (standard) eller KOSTRA-gruppe")
+    consistency.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP + " (med kolonnene sentralitet eller kostragruppe)")
+    consistency.add_argument("--by", choices=("sentralitet", "kostragruppe"), default="sentralitet", metavar="GRUPPERING",
+                             help="sammenlign etter sentralitet og størrelse (standard) eller kostragruppe")
     consistency.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     explain = commands.add_parser("explain", help="hvorfor får en kommune sitt tall?")
-    explain.add_argument("scenario", help="scenariomappe")
-    explain.add_argument("kommunenummer", help="kommunens nummer, f.eks. 4601")
+    explain.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    explain.add_argument("kommunenummer", metavar="KOMMUNENUMMER", help="kommunens nummer, f.eks. 4601")
     explain.add_argument("--json", action="store_true", help="skriv forklaringen som JSON på stdout")
     diagnose = commands.add_parser("diagnose", help="hva er den minste endringen som gjør at alle kan bosettes?")
-    diagnose.add_argument("scenario", help="scenariomappe")
+    diagnose.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     diagnose.add_argument("--json", action="store_true", help="skriv svaret som JSON på stdout")
     calibrate = commands.add_parser("calibrate", help="tilpass nøkkelen til faktiske anmodninger fra et tidligere år")
-    calibrate.add_argument("scenario", help="scenariomappe")
+    calibrate.add_argument("scenario", metavar="MAPPE", help="scenariomappe (scenario.toml + municipalities.csv)")
     calibrate.add_argument("--against", required=True, metavar="KOLONNE", help="kolonnen med faktiske anmodninger, f.eks. anmodning_2024")
     calibrate.add_argument("--columns", metavar="A,B,C", help="kolonnene nøkkelen kan bygges av (standard: alle tallkolonner som beskriver kommunen)")
-    calibrate.add_argument("--write", action="store_true", help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes)")
+    calibrate.add_argument("--write", action="store_true",
+                           help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes; den gamle blir scenario.toml.bak)")
     calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     return parser
 
 
 def _print_problems(title: str, exc) -> None:
-    print(f"{title} ({len(exc.problems)} feil):", file=sys.stderr)
+    from .labels import number
+
+    print(f"{title} ({number(len(exc.problems))} feil):", file=sys.stderr)
     for line in exc.lines():
         print(f"  - {line}", file=sys.stderr)
 
@@ -85,8 +100,42 @@ def _print_notes(scenario) -> None:
         print(f"Merk: {note}", file=sys.stderr)
 
 
-def _solve(args: argparse.Namespace) -> int:
+def _load(path: str):
+    """A scenario from a folder, or from an Excel workbook (.xlsx) as the app reads an upload."""
+    from pathlib import Path
+
     from .scenario import load_scenario
+
+    source = Path(path)
+    if source.suffix.lower() == ".xlsx" and not source.is_dir():
+        from .export import read_workbook
+        from .readers import read_file_bytes
+
+        import io
+
+        return read_workbook(io.BytesIO(read_file_bytes(source)), label=source.name)
+    if source.is_file():
+        from .problems import Problem, ScenarioError
+
+        raise ScenarioError([Problem(str(source), message=(
+            "ventet en scenariomappe (med scenario.toml og municipalities.csv) eller en Excel-arbeidsbok (.xlsx), ikke en fil "
+            f"{source.suffix or 'uten filtype'}" + ("; gi mappen den ligger i" if source.name in ("scenario.toml", "municipalities.csv") else "")))])
+    return load_scenario(source)
+
+
+def _own_files(args: argparse.Namespace) -> tuple:
+    """The files of the scenario given (never written over by --out)."""
+    from pathlib import Path
+
+    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+
+    source = Path(args.scenario)
+    if source.suffix.lower() == ".xlsx" and not source.is_dir():
+        return (source,)
+    return (source / SETTINGS_FILE, source / MUNICIPALITIES_FILE)
+
+
+def _solve(args: argparse.Namespace) -> int:
     from .solve import solve
 
     if args.out and not args.out.lower().endswith((".csv", ".xlsx")):
@@ -97,7 +146,7 @@ def _solve(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.out and not _out_allowed(args):
         return EXIT_INVALID
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
@@ -108,9 +157,9 @@ def _solve(args: argparse.Namespace) -> int:
         except OutputExists as exc:  # appeared while the plan was made: still not replaced
             print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
             return EXIT_INVALID
-        except WriteError as exc:
+        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
             print(f"feil: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -130,9 +179,11 @@ def _out_allowed(args: argparse.Namespace) -> bool:
     from .export import OutputExists, OutputRefused, check_output_path
     from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
 
-    folder = Path(args.scenario)
     try:
-        check_output_path(args.out, (folder / SETTINGS_FILE, folder / MUNICIPALITIES_FILE), overwrite=args.force)
+        check_output_path(args.out, _own_files(args), overwrite=args.force)
+        if Path(args.out).name.casefold() in (MUNICIPALITIES_FILE, SETTINGS_FILE):
+            raise OutputRefused(f"{args.out}: en plan lagret som {Path(args.out).name} ville senere bli lest som en del av et "
+                                "scenario (uten kommunenes grenser); velg et annet filnavn, f.eks. plan.csv")
     except OutputExists as exc:
         print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
         return False
@@ -143,33 +194,57 @@ def _out_allowed(args: argparse.Namespace) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .labels import number
-    from .scenario import load_scenario
+    from .labels import count
     from .solve import check_feasible
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
     check_feasible(scenario)  # locks and minimums that cannot be met together: what solve would refuse
-    print(f"{scenario.name}: gyldig ({number(len(scenario.table))} kommuner, "
-          f"{number(scenario.total_request)} personer i anmodningen)")
+    print(f"{scenario.name}: gyldig ({count(len(scenario.table), 'kommune', 'kommuner')}, "
+          f"{count(scenario.total_request, 'person', 'personer')} i anmodningen)")
     return EXIT_OK
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .catalog import CatalogError, ScenarioExists, write_new_scenario
+    """A ready scenario folder; an empty path is refused (it would write into the current folder),
+    and a folder this command made is removed again when writing fails (a full disk)."""
+    import shutil
+    from pathlib import Path
 
+    from .catalog import CatalogError, ScenarioExists, resolve_county, write_new_scenario
+    from .readers import os_reason
+
+    if not args.folder.strip():
+        print("feil: ventet et navn på mappen som skal lages, f.eks. mappe/vestland", file=sys.stderr)
+        return EXIT_INVALID
+    folder = Path(args.folder)
+    if folder.is_dir() and not args.force:  # `new .` in a project folder: never scatter files among others
+        from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+
+        others = sorted(p.name for p in folder.iterdir() if p.name not in (SETTINGS_FILE, MUNICIPALITIES_FILE))
+        if others:
+            shown = ", ".join(others[:3]) + (" …" if len(others) > 3 else "")
+            print(f"feil: mappen {folder} finnes og har andre filer ({shown}); velg en ny eller tom mappe "
+                  "(bruk --force for å skrive scenarioet der likevel)", file=sys.stderr)
+            return EXIT_INVALID
+    created = next((p for p in reversed((folder, *folder.parents)) if not os.path.lexists(p)), None)
     try:
-        folder = write_new_scenario(args.folder, args.fylke, args.year, force=args.force)
+        county = resolve_county(args.fylke)
+        written = write_new_scenario(folder, county, args.year, force=args.force)
     except CatalogError as exc:
         hint = " (bruk --force for å erstatte filene)" if isinstance(exc, ScenarioExists) else ""
         print(f"feil: {exc}{hint}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"Skrev et scenario for {args.fylke} {args.year} i {folder}")
+    except OSError as exc:
+        if created is not None and created.is_dir():
+            shutil.rmtree(created, ignore_errors=True)
+        print(f"feil: kunne ikke skrive scenarioet i {folder}: {os_reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Skrev et scenario for {county} {args.year} i {written}")
     return EXIT_OK
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .scenario import load_scenario
     from .sweep import parse_totals, sweep, sweep_dict
 
     try:
@@ -180,9 +255,20 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith(".xlsx"):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
         return EXIT_INVALID
+    if args.workers is not None:  # each process holds a plan: never more of them than cores (bounded memory)
+        cores = os.cpu_count() or 1
+        if args.workers < 1:
+            print(f"feil: --workers {args.workers}: ventet et antall prosesser fra 1", file=sys.stderr)
+            return EXIT_INVALID
+        if args.workers > cores:
+            from .labels import count
+
+            print(f"Merk: --workers {args.workers} er flere enn maskinens {count(cores, 'kjerne', 'kjerner')}; "
+                  f"bruker {cores}.", file=sys.stderr)
+            args.workers = cores
     if args.out and not _out_allowed(args):
         return EXIT_INVALID
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
     from tqdm import tqdm
 
@@ -196,9 +282,9 @@ def _sweep(args: argparse.Namespace) -> int:
         except OutputExists as exc:  # appeared while the sweep ran: still not replaced
             print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
             return EXIT_INVALID
-        except WriteError as exc:
+        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
             print(f"feil: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")
     else:
@@ -212,10 +298,9 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _consistency(args: argparse.Namespace) -> int:
     from .consistency import consistency, consistency_text
-    from .scenario import load_scenario
     from .solve import solve
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
     result = consistency(solve(scenario), args.by)
     if args.json:
@@ -235,21 +320,39 @@ def _write_result(result, as_json: bool) -> None:
 
 def _explain(args: argparse.Namespace) -> int:
     from .explain import explain
-    from .scenario import load_scenario
-
     from .validate import padded_kommunenummer
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
-    _write_result(explain(scenario, padded_kommunenummer(args.kommunenummer)), args.json)
+    number = padded_kommunenummer(args.kommunenummer)
+    if number not in scenario.table.position:
+        print(f"feil: {_unknown_municipality(scenario, args.kommunenummer)}", file=sys.stderr)
+        return EXIT_INVALID
+    _write_result(explain(scenario, number), args.json)
     return EXIT_OK
+
+
+def _unknown_municipality(scenario, typed: str) -> str:
+    """«9999 finnes ikke i scenarioet», with the municipality probably meant (by number or name)."""
+    import difflib
+
+    table = scenario.table
+    names = dict(zip(table.numbers, table.text("kommune")))
+    by_name = {name.casefold(): number for number, name in names.items()}
+    typed = typed.strip()
+    if typed.casefold() in by_name:
+        number = by_name[typed.casefold()]
+        return f"«{typed}» er et navn; bruk kommunenummeret: {number} ({names[number]})"
+    close = difflib.get_close_matches(typed, list(names), n=1, cutoff=0.75) or [
+        by_name[n] for n in difflib.get_close_matches(typed.casefold(), list(by_name), n=1, cutoff=0.75)]
+    hint = f"; mente du {close[0]} ({names[close[0]]})?" if close else ""
+    return f"kommunenummer {typed} finnes ikke i scenarioet {scenario.name}{hint}"
 
 
 def _diagnose(args: argparse.Namespace) -> int:
     from .diagnose import diagnose
-    from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = _load(args.scenario)
     _print_notes(scenario)
     _write_result(diagnose(scenario), args.json)
     return EXIT_OK
@@ -260,26 +363,70 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from .calibrate import calibrate, write_key
     from .scenario import SETTINGS_FILE, load_scenario
+    from .tomledit import check_replaceable
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-    calibration = calibrate(scenario, args.against.strip(), columns)
-    if args.write:
-        write_key(Path(args.scenario) / SETTINGS_FILE, calibration)
+    unknown = _unknown_columns(scenario, [args.against.strip(), *(columns or [])])
+    if unknown:
+        for line in unknown:
+            print(f"feil: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    from .problems import ScenarioError
+
+    settings = Path(args.scenario) / SETTINGS_FILE
+    try:
+        if args.write:
+            check_replaceable(settings, "key")  # before the fit: a refusal comes at once
+        calibration = calibrate(scenario, args.against.strip(), columns)
+        if args.write:
+            write_key(settings, calibration)
+    except ScenarioError as exc:
+        if not args.write or not all(p.file == SETTINGS_FILE and "filen er ikke endret" in p.message for p in exc.problems):
+            raise
+        for problem in exc.problems:  # the file cannot be rewritten: not an invalid scenario
+            print(f"feil: --write: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     _write_result(calibration, args.json)
     if args.write and not args.json:
         print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
     return EXIT_OK
 
 
+def _unknown_columns(scenario, names: list[str]) -> list[str]:
+    """Columns named on the command line that the table does not have, with the one probably meant."""
+    import difflib
+
+    present = list(scenario.table.columns)
+    lines = []
+    for name in names:
+        if name not in present:
+            close = difflib.get_close_matches(name, present, n=1, cutoff=0.7)
+            hint = f"; mente du «{close[0]}»?" if close else f" (kolonnene er: {', '.join(present)})"
+            lines.append(f"kolonnen «{name}» finnes ikke i municipalities.csv{hint}")
+    return lines
+
+
 COMMANDS = {"calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    from .problems import ScenarioError
+class Interrupted(Exception):
+    """SIGTERM or SIGHUP: raised where the program is, so every `finally` runs (temporary files go)."""
 
+
+def _interrupt(signum, frame) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    with norwegian_argparse():
+        args = _parser().parse_args(argv)
+    from .problems import ScenarioError
+    from .readers import os_reason
+
+    caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
+    previous = {number: signal.signal(number, _interrupt) for number in caught} if _main_thread() else {}
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing is wrong
@@ -288,12 +435,36 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         _print_problems("Ugyldig scenario", exc)
         return EXIT_INVALID
+    except OSError as exc:  # permission, full disk, a folder where a file should be: the user can fix it
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"feil: {where}{os_reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
+    except (KeyboardInterrupt, Interrupted):
+        print("feil: avbrutt; ingen halvferdige filer er lagt igjen", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print("feil: ikke nok minne til denne oppgaven (prøv et mindre scenario eller færre punkter)", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - anything else is exit 1, with a message, not a traceback
-        print(f"feil: {exc}", file=sys.stderr)
+        print(f"feil: {exc or type(exc).__name__}", file=sys.stderr)
         if os.environ.get("ALLOCATOR_DEBUG"):
             traceback.print_exc()
         return EXIT_ERROR
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def run() -> None:
+    """The `bosetting` console script (the same as `python -m allocator`)."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

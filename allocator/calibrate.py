@@ -225,12 +225,12 @@ def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
 
 def write_key(settings_file: Path, calibration: Calibration) -> None:
     """Replace the `[key]` table of a scenario.toml with the fitted key, keeping the rest of the
-    file as it is (comments, order and all), atomically."""
+    file as it is (comments, order, BOM, line endings, mode; through a symlink; a .bak backup),
+    atomically; what cannot be rewritten safely is refused (`tomledit.replace_table`)."""
     import tomli_w
 
-    from .scenario import atomic_write
+    from .tomledit import replace_table
 
-    text = settings_file.read_text(encoding="utf-8-sig")
     block = "[key]\n" + f"# Fitted to {calibration.against} by `python -m allocator calibrate` (relative L1 error {calibration.rel_l1:.4f}).\n"
     for name, value in calibration.key_settings().items():
         if isinstance(value, dict):
@@ -238,15 +238,4 @@ def write_key(settings_file: Path, calibration: Calibration) -> None:
             block += f"{tomli_w.dumps({name: 0}).split('=', 1)[0].strip()} = {{ {entry} }}\n"
         else:
             block += tomli_w.dumps({name: value})
-    lines = text.splitlines(keepends=True)
-    start = next((k for k, line in enumerate(lines) if re.match(r"\s*\[\s*key\s*\]\s*(#.*)?$", line)), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + block
-    else:
-        end = next((k for k in range(start + 1, len(lines))
-                    if re.match(r"\s*\[", lines[k]) and not re.match(r"\s*\[\s*key\.", lines[k])), len(lines))
-        new = "".join(lines[:start]) + block + ("\n" if end < len(lines) else "") + "".join(lines[end:])
-    import tomllib
-
-    tomllib.loads(new)  # never write a file that would not load
-    atomic_write(settings_file, new.encode("utf-8"))
+    replace_table(settings_file, "key", block)

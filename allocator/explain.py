@@ -115,10 +115,12 @@ class Explanation:
         moved = {g: v for g, v in self.from_others.items() if abs(v) >= 0.5}
         for g, v in moved.items():
             if v > 0:
-                out.append(f"Tar ca. {number(v)} flere {GROUP_LABELS[g].lower()} fordi andre kommuner er begrenset.")
+                persons = "person" if number(v) == "1" else "personer"
+                out.append(f"Tar ca. {number(v)} {persons} mer ({GROUP_LABELS[g].lower()}) fordi andre kommuner er begrenset.")
             else:
-                out.append(f"Får ca. {number(-v)} færre {GROUP_LABELS[g].lower()} fordi låser, minimum eller mangel på plass "
-                           "andre steder tar dem.")
+                persons = "person" if number(-v) == "1" else "personer"
+                out.append(f"Får ca. {number(-v)} {persons} mindre ({GROUP_LABELS[g].lower()}) fordi låser, minimum eller "
+                           "mangel på plass andre steder tar dem.")
         for resource, value in self.marginal.items():
             unit = UNIT_WORDS[resource]
             if value["persons"] > 0:

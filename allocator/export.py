@@ -31,7 +31,7 @@ import pandas as pd
 from .labels import DATA_COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
 from .plan import LIMIT_ORDER, Plan
 from .scenario import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario, atomic_write, settings_dict
-from .readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table
+from .readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table, workbook_cell_checks
 from .validate import Problem, ScenarioError, build_scenario
 
 SHEET_PLAN = "plan"
@@ -714,8 +714,17 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
                                if k != "column" and j >= 0 and cells[j] is not None and str(cells[j]).strip() != ""}
         rules = {k: v for k, v in settings.get("key", {}).items() if k in KEY_RULE_NAMES}
         settings["key"] = {**key, **rules}
+    else:  # no key sheet (renamed, deleted or empty): the default key, said
+        rules = {k: v for k, v in settings.get("key", {}).items() if k in KEY_RULE_NAMES} if isinstance(settings.get("key"), dict) else {}
+        settings["key"] = {"population": 1.0, **rules}
+        key_note = (f"{label}: arket «{SHEET_KEY}» mangler eller er tomt; nøkkelen er innbyggertall (population = 1.0), "
+                    "slik at hver kommune får sin andel av befolkningen.")
     municipalities_file = f"{label}, ark {SHEET_MUNICIPALITIES}"
     raw = sheet_table(sheets[SHEET_MUNICIPALITIES], municipalities_file)
+    cell_problems, cell_notes = workbook_cell_checks(source, label, sheets, (SHEET_SETTINGS, SHEET_KEY, SHEET_MUNICIPALITIES))
+    if cell_problems:
+        raise ScenarioError(cell_problems)
+    raw.notes[:0] = [*([key_note] if SHEET_KEY not in sheets or not sheets[SHEET_KEY] else []), *cell_notes]
     _data_column_codes(raw.header, settings.get("key"))
     return build_scenario(settings, raw, settings_file, municipalities_file)
 

@@ -10,6 +10,8 @@ import math
 import re
 from typing import TYPE_CHECKING
 
+from .columns import COLUMNS as _KNOWN_INPUT_COLUMNS
+
 if TYPE_CHECKING:
     from .plan import Plan
 
@@ -78,6 +80,8 @@ DATA_COLUMN_LABELS = {
     "vedtak_em_2024": "Vedtak EM 2024",
 }
 COLUMN_LABELS.update(DATA_COLUMN_LABELS)
+#: Every other known input column (columns.COLUMNS, the one table of them) under its Norwegian header.
+COLUMN_LABELS.update({c.code: c.header for c in _KNOWN_INPUT_COLUMNS if c.code not in COLUMN_LABELS})
 #: Columns of the plan exports that are not input columns.
 COLUMN_LABELS.update({
     "limited_by": "Begrenset av",  # as in the app: the limits that hold the municipality back
@@ -134,6 +138,11 @@ def number(value: float, decimals: int = 0) -> str:
     if text.lstrip("-").strip("0.,") == "":  # never "-0" or "-0,0"
         text = text.lstrip("-")
     return text.replace(",", " ").replace(".", ",")
+
+
+def count(n: float, one: str, many: str) -> str:
+    """A number with its noun in agreement: «1 kommune», «43 kommuner», «1 474 personer»."""
+    return f"{number(n)} {one if n == 1 else many}"
 
 
 def binding_reasons(plan: "Plan") -> dict[str, str]:

@@ -26,8 +26,19 @@ class Problem:
         if self.row:
             where.append(self.row if self.row.startswith(("linje", "rad")) else f"rad {self.row}")
         if self.column:
-            where.append(f"kolonne {self.column}")
+            where.append(f"{self._column_word()} {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+    def _column_word(self) -> str:
+        """What `column` is in this file: a key of scenario.toml («nøkkel request.adults»), a setting
+        of a workbook's settings sheet, else a column of a table."""
+        folded = self.file.casefold()
+        if folded.endswith(".toml"):
+            return "nøkkel"
+        if folded.endswith("ark innstillinger"):
+            return "innstilling"
+        return "kolonne"
 
 
 class ScenarioError(ValueError):

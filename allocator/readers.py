@@ -16,6 +16,8 @@ reads and validates a scenario without importing it.
 from __future__ import annotations
 
 import csv
+import difflib
+import errno
 import functools
 import io
 import re
@@ -24,23 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .scenario import COUNTY_COLUMN, DATED_COLUMNS, LIMIT_COLUMNS, REQUIRED_COLUMNS, SCHEDULE_LOCK_COLUMNS, TEXT_COLUMNS
+from .columns import COLUMNS, header_names
 from .problems import Problem, ScenarioError
 
-KNOWN_COLUMNS: tuple[str, ...] = (
-    *REQUIRED_COLUMNS, *LIMIT_COLUMNS, *TEXT_COLUMNS, COUNTY_COLUMN, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS,
-)
-#: Norwegian headers (as the app and the exports write them) and common spellings → column codes.
-HEADER_ALIASES: dict[str, str] = {
-    "kommunenr.": "kommunenummer", "kommunenr": "kommunenummer", "knr": "kommunenummer", "kommune-nr": "kommunenummer",
-    "kommunenavn": "kommune", "navn": "kommune",
-    "innbyggere": "population", "folkemengde": "population", "folketall": "population", "innbyggertall": "population",
-    "maks totalt": "max_total", "maks. totalt": "max_total", "min. totalt": "min_total", "min totalt": "min_total",
-    "småboliger": "small_dwellings", "familieboliger": "family_dwellings",
-    "plasser em": "minor_places", "plasser for enslige mindreårige": "minor_places",
-    "plasser særskilte behov": "special_places", "plasser for særskilte behov": "special_places",
-    "begrunnelse for lås": "lock_reason", "begrunnelse": "lock_reason",
-}
+#: Columns read under their code whatever the header says (`Maks totalt` → max_total): the input
+#: columns of columns.COLUMNS, the one table of known columns and their Norwegian headers.
+KNOWN_COLUMNS: tuple[str, ...] = tuple(c.code for c in COLUMNS if c.read_as_code)
 SEPARATORS = {";": "semikolon", ",": "komma", "\t": "tabulator"}
 
 
@@ -82,12 +73,11 @@ class RawTable:
 @functools.lru_cache(maxsize=1)
 def _header_names() -> dict[str, str]:
     """Every accepted header (casefolded) → column code: the codes themselves, the Norwegian labels
-    the app and the exports write (labels.COLUMN_LABELS), and common spellings."""
+    the app and the exports write (labels.COLUMN_LABELS), and common spellings (columns.COLUMNS)."""
     from .labels import COLUMN_LABELS
 
-    names = {code.casefold(): code for code in KNOWN_COLUMNS}
-    names.update({label.casefold(): code for code, label in COLUMN_LABELS.items() if code in KNOWN_COLUMNS})
-    names.update(HEADER_ALIASES)
+    names = {label.casefold(): code for code, label in COLUMN_LABELS.items() if code in KNOWN_COLUMNS}
+    names.update(header_names())
     return names
 
 
@@ -125,7 +115,9 @@ def decode_text(data: bytes, file: str, what: str) -> tuple[str, list[str]]:
 
 def detect_separator(text: str) -> str:
     """The separator of the header line: `;`, `,` or tab, whichever splits it into most fields."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    # A title line above the header ("Bosetting 2026") has no separator: the header is the first that has one.
+    header = next((line for line in lines if any(_count_outside_quotes(line, sep) for sep in SEPARATORS)), "")
     counts = {sep: _count_outside_quotes(header, sep) for sep in SEPARATORS}
     best = max(counts, key=lambda sep: (counts[sep], sep == ";", sep == ","))
     return best if counts[best] else ","
@@ -144,10 +136,68 @@ def _count_outside_quotes(line: str, sep: str) -> int:
 # --------------------------------------------------------------------------- CSV
 
 
-def read_csv_file(path: Path) -> RawTable:
+#: File-system errors in Norwegian (reading and writing): what a user can do something about.
+ERRNO_WORDS = {
+    errno.ENOSPC: "disken er full",
+    errno.EDQUOT: "lagringskvoten er brukt opp",
+    errno.EACCES: "ingen tilgang",
+    errno.EPERM: "ingen tilgang",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENOENT: "finnes ikke",
+    errno.EISDIR: "det er en mappe, ikke en fil",
+    errno.ENOTDIR: "en del av stien er en fil, ikke en mappe",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.ELOOP: "for mange symbolske lenker",
+    errno.EIO: "lese- eller skrivefeil på disken",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Norwegian (never Python's English `[Errno 13] …`)."""
+    return ERRNO_WORDS.get(exc.errno, f"systemfeil {errno.errorcode.get(exc.errno, exc.errno)}" if exc.errno else "systemfeil")
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of a scenario file, or a Norwegian refusal that says what is there instead: a
+    folder, a file spelt differently (`Municipalities.csv`), no access."""
+    if path.is_dir():
+        raise ScenarioError([Problem(path.name, message=f"{path} er en mappe, ikke en fil; ventet filen {path.name} her")])
     if not path.is_file():
-        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
-    return parse_csv(path.read_bytes(), path.name)
+        raise ScenarioError([Problem(path.name, message=_missing_file(path))])
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(path.name, message=(
+                f"filen er {size // 2**20} MB; høyst {MAX_FILE_BYTES // 2**20} MB leses (er dette riktig fil?)"))])
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([Problem(path.name, message=f"kan ikke lese {path}: {os_reason(exc)}")]) from None
+
+
+#: The largest scenario file read (a county table is about 5 kB, the national one 20 kB, 5 000
+#: synthetic municipalities 300 kB): bounds the memory any command needs for its input.
+MAX_FILE_BYTES = 10 * 2**20
+
+
+def _missing_file(path: Path) -> str:
+    """«filen mangler», with what the folder holds instead when that is probably it."""
+    message = f"filen mangler (ventet den i {path.parent})"
+    try:
+        present = sorted(p.name for p in path.parent.iterdir())
+    except OSError:
+        return message
+    same = [name for name in present if name.casefold() == path.name.casefold()]
+    if same:
+        return f"{message}; mappen har «{same[0]}»: gi den navnet {path.name} (med små bokstaver)"
+    close = difflib.get_close_matches(path.name, present, n=1, cutoff=0.6) or [
+        name for name in present if name.casefold().startswith(path.stem.casefold())][:1]
+    if close:
+        return f"{message}; mappen har «{close[0]}»: er det den? Gi den navnet {path.name}"
+    return message
+
+
+def read_csv_file(path: Path) -> RawTable:
+    return parse_csv(read_file_bytes(path), path.name)
 
 
 _SEP_HINT = re.compile(r'"?sep=([;,\t])"?[ \t]*(?=\r|\n|$)', re.IGNORECASE)
@@ -175,10 +225,27 @@ def parse_csv(data: bytes, file: str) -> RawTable:
         raise ScenarioError([Problem(file, f"linje {reader.line_num}", message=_csv_error(str(exc)))]) from None
     if not records:
         raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")])
+    _header_below_title(records, file, "linje")
     (header_line, header), *data_rows = records
     table = _table_from_cells(file, header, data_rows, "linje", SEPARATORS[separator])
     table.notes[:0] = notes
     return table
+
+
+def _header_below_title(records: list[tuple[int, list[str]]], file: str, line_word: str) -> None:
+    """Refuse a table whose header is not its first line (a title or a note above it), naming the
+    header's line: otherwise the title is read as the header and every column as unnamed."""
+    def known(cells: list[Any]) -> int:
+        return sum(canonical_header(cell_text(c)) in KNOWN_COLUMNS for c in cells if c is not None)
+
+    if not records or known(records[0][1]) >= 2:
+        return
+    for line, cells in records[1:10]:
+        if known(cells) >= 2:
+            first = next((cell_text(c).strip() for c in records[0][1] if cell_text(c).strip()), "")
+            raise ScenarioError([Problem(file, f"{line_word} {records[0][0]}", message=(
+                f"overskriften står på {line_word} {line}, men {line_word} {records[0][0]} («{first}») er over den; "
+                f"slett {'radene' if line_word == 'rad' else 'linjene'} over overskriften (tittel eller merknader), så den blir første {line_word}"))])
 
 
 def _table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, list[str]]], line_word: str,
@@ -228,9 +295,7 @@ def _table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, l
 
 
 def read_toml_file(path: Path) -> tuple[dict, list[str]]:
-    if not path.is_file():
-        raise ScenarioError([Problem(path.name, message=f"filen mangler (ventet den i {path.parent})")])
-    return parse_toml(path.read_bytes(), path.name)
+    return parse_toml(read_file_bytes(path), path.name)
 
 
 def parse_toml(data: bytes, file: str) -> tuple[dict, list[str]]:
@@ -329,7 +394,60 @@ def sheet_table(rows: list[tuple[int, list[Any]]], file: str) -> RawTable:
     """A sheet's rows as a `RawTable` (first non-blank row = header), lines = sheet rows."""
     if not rows:
         raise ScenarioError([Problem(file, message="arket er tomt; ventet en overskriftsrad og én rad per kommune")])
+    _header_below_title(rows, file, "rad")
     (_, header), *data = rows
     width = max(len(header), *(len(values) for _, values in data)) if data else len(header)
     pad = lambda values: [cell_text(v) for v in values] + [""] * (width - len(values))  # noqa: E731
     return _table_from_cells(file, pad(header), [(number, pad(values)) for number, values in data], "rad")
+
+
+def workbook_cell_checks(source: str | Path | BinaryIO, label: str, sheets: dict[str, list[tuple[int, list[Any]]]],
+                         titles: tuple[str, ...]) -> tuple[list[Problem], list[str]]:
+    """What a workbook's values alone do not show, for the sheets read: a formula cell without a
+    saved value (a workbook written by a program that does not calculate: its value reads as
+    blank, which in a limit column would be «no limit») is refused by cell; hidden rows and
+    columns that hold values are used, and said in a note by row and column."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    if hasattr(source, "seek"):
+        source.seek(0)
+    try:
+        formulas = openpyxl.load_workbook(source, read_only=False, data_only=False)
+    except Exception:  # already read once; a failure here is the same failure
+        return [], []
+    problems: list[Problem] = []
+    notes: list[str] = []
+    try:
+        for title in titles:
+            if title not in formulas.sheetnames:
+                continue
+            sheet, saved = formulas[title], dict(sheets.get(title, []))  # saved values (read_workbook_sheets)
+            where = f"{label}, ark {title}"
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" and (cell.column > len(saved.get(cell.row, [])) or saved[cell.row][cell.column - 1] is None):
+                        problems.append(Problem(where, f"rad {cell.row}", cell.column_letter, (
+                            f"cellen {cell.coordinate} har en formel ({str(cell.value)[:40]}) uten lagret verdi; åpne arbeidsboken i Excel og "
+                            "lagre den på nytt (da lagres verdiene), eller skriv inn tallet")))
+            hidden_rows = [r for r, dim in sheet.row_dimensions.items() if dim.hidden and any(
+                c.value not in (None, "") for c in sheet[r])]
+            hidden_columns = []
+            for letter, dim in sheet.column_dimensions.items():
+                if dim.hidden:
+                    low, high = dim.min or 0, dim.max or 0
+                    span = range(low, high + 1) if low else [openpyxl.utils.column_index_from_string(letter)]
+                    for index in span:
+                        if index <= sheet.max_column and any(
+                                sheet.cell(r, index).value not in (None, "") for r in range(1, sheet.max_row + 1)):
+                            head = sheet.cell(1, index).value
+                            hidden_columns.append(get_column_letter(index) + (f" ({head})" if head not in (None, "") else ""))
+            if hidden_rows:
+                notes.append(f"{where}: {'rad' if len(hidden_rows) == 1 else 'radene'} {', '.join(map(str, hidden_rows[:10]))}"
+                             f"{' …' if len(hidden_rows) > 10 else ''} er skjult i Excel, men er med i planen.")
+            if hidden_columns:
+                notes.append(f"{where}: {'kolonne' if len(hidden_columns) == 1 else 'kolonnene'} {', '.join(hidden_columns[:10])}"
+                             f"{' …' if len(hidden_columns) > 10 else ''} er skjult i Excel, men er lest.")
+    finally:
+        formulas.close()
+    return problems, notes

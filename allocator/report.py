@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, number
+from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, count, number
 from .plan import LIMIT_ORDER, Plan
 from .scenario import GROUPS
 
@@ -150,6 +150,7 @@ def schedule_text(plan: Plan) -> str:
         f"Mot vanlig mønster: {number(value['waiting_person_months_saved'])} personmåneder mindre ventetid; "
         f"bonus {number(value['bonus_optimised'])} kr (mot {number(value['bonus_baseline'])}), "
         f"trekk {number(value['deduction_optimised'])} kr (mot {number(value['deduction_baseline'])}).\n"
+        "Merk: illustrativ ordning; bonus og trekk finnes ikke i dag, beløpene er satt i [incentives].\n"
     )
 
 
@@ -176,15 +177,21 @@ def sweep_text(scenario, points) -> str:
     from .sweep import first_limits
 
     rows = []
+    errors = any(p.error for p in points)
+    limits = [k for k in LIMIT_ORDER if k not in ("locked", "min_total") and any(p.at_limit.get(k) for p in points if not p.error)]
     for p in points:
         if p.error:
-            rows.append([number(p.total), "", "", *([""] * len(GROUPS)), f"ugyldig: {p.error}"])
+            rows.append([number(p.total), "", "", *([""] * len(GROUPS)), *([""] * len(limits)), f"ugyldig: {p.error}"])
             continue
-        limited = sum(v for k, v in p.at_limit.items() if k not in ("locked", "min_total"))
         rows.append([number(p.total), number(sum(p.settled.values())), number(sum(p.shortfall.values())),
-                     *(number(p.shortfall[g]) for g in GROUPS), number(limited)])
-    header = ["Total", "Bosatt", "Underskudd", *(f"Underskudd {GROUP_LABELS[g].lower()}" for g in GROUPS), "Ved en grense"]
-    text = [f"{scenario.name}: planlagt for {len(points)} totaler (hver gruppe skalert i samme forhold)", table_text(header, rows)]
+                     *(number(p.shortfall[g]) for g in GROUPS), *(number(p.at_limit.get(k, 0)) for k in limits),
+                     *([""] if errors else [])])
+    # one column per capacity limit: how many municipalities that limit holds back (a municipality
+    # held by two limits is counted under each, so the columns are not added up)
+    header = ["Total", "Bosatt", "Underskudd", *(f"Underskudd {GROUP_LABELS[g].lower()}" for g in GROUPS),
+              *(f"Kommuner holdt av {LIMIT_LABELS[k]}" for k in limits), *(["Merknad"] if errors else [])]
+    text = [f"{scenario.name}: planlagt for {count(len(points), 'total', 'totaler')} (hver gruppe skalert i samme forhold)",
+            table_text(header, rows)]
     firsts = first_limits(points)
     if firsts:
         first_rows = [[f["fylke"] or "Hele scenarioet", LIMIT_LABELS[f["limit"]], number(f["total"]), number(f["municipalities"])]

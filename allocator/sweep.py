@@ -28,23 +28,40 @@ from .scenario import GROUPS, Counties, Scenario, split_by_shares
 CAPACITY_LIMITS = ("max_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")
 
 
+#: The most points one sweep plans: each is a national plan, and the points are kept in memory.
+MAX_POINTS = 500
+#: The largest total (validate.MAX_PERSONS: a request beyond it is refused anyway).
+MAX_TOTAL = 10_000_000
+
+
 def parse_totals(text: str) -> list[int]:
-    """`5000:40000:2500` (start:stop:step, stop included) or `8000,13000,40000` → whole totals."""
+    """`5000:40000:2500` (start:stop:step, stop included) or `8000,13000,40000` → whole totals.
+
+    The number of points is counted before any list is made, so `1000:1000000000:1` is refused
+    at once (with the count asked for) instead of filling the memory."""
+    from .labels import number
+
     text = text.strip()
     try:
         if ":" in text:
             start, stop, step = (int(p.replace(" ", "").replace("_", "")) for p in text.split(":"))
             if step <= 0 or start < 0 or stop < start:
                 raise ValueError
-            totals = list(range(start, stop + 1, step))
+            count = (stop - start) // step + 1
+            totals = list(range(start, stop + 1, step)) if count <= MAX_POINTS else []
         else:
-            totals = sorted({int(p.replace(" ", "").replace("_", "")) for p in text.split(",") if p.strip()})
+            count = text.count(",") + 1  # counted before the text is split
+            parts = [p for p in text.split(",") if p.strip()] if count <= MAX_POINTS else []
+            totals = sorted({int(p.replace(" ", "").replace("_", "")) for p in parts})
+            count = len(totals) or count
     except ValueError:
         raise ValueError(f"ventet FRA:TIL:STEG (f.eks. 5000:40000:2500) eller en liste (8000,13000,40000), fikk «{text}»") from None
+    if count > MAX_POINTS:
+        raise ValueError(f"«{text}» gir {number(count)} punkter; høyst {number(MAX_POINTS)} (velg et større steg)")
     if not totals or any(t < 0 for t in totals):
         raise ValueError(f"ingen totaler i «{text}»")
-    if len(totals) > 200:
-        raise ValueError(f"{len(totals)} punkter er for mange; høyst 200")
+    if totals[-1] > MAX_TOTAL:
+        raise ValueError(f"{number(totals[-1])} personer er mer enn en anmodning kan være; høyst {number(MAX_TOTAL)}")
     return totals
 
 

@@ -78,6 +78,7 @@ _DIGITS = "0-9"  # ASCII only: a full-width ０３０１ is not 0301
 _NUMBER = re.compile(rf"[+-]?(?:[{_DIGITS}]+|[{_DIGITS}]{{1,3}}(?:[ \u00a0\u202f][{_DIGITS}]{{3}})+)(?:[.,][{_DIGITS}]+)?(?:[eE][+-]?[{_DIGITS}]+)?")
 #: A count like 1.000 or 2,000: one (two) with decimals, or a thousand (two thousand) with a point or
 #: comma between thousands? Refused with a hint rather than guessed.
+_SIGN_OR_EXPONENT = re.compile(r"^[+-]|[eE]")
 _THOUSANDS_OR_DECIMAL = re.compile(rf"[+-]?[1-9][{_DIGITS}]{{0,2}}[.,][{_DIGITS}]{{3}}")
 
 
@@ -134,7 +135,8 @@ def _toml_whole(value: Any) -> int | None:
 def _got(value: Any) -> str:
     """How a wrong TOML value is described: text is called text, so «"40"» is understood."""
     if isinstance(value, str):
-        return f"tekst «{value}» (skriv tall uten anførselstegn)"
+        looks_numeric = parse_number(value) is not None or value.strip().casefold() in ("true", "false")
+        return f"tekst «{value}»" + (" (skriv tall uten anførselstegn)" if looks_numeric else "")
     if isinstance(value, bool):
         return f"{'true' if value else 'false'}"
     return repr(value)
@@ -424,7 +426,7 @@ def check_quarters(settings: dict, file: str, problems: list[Problem], request: 
             problems.append(Problem(file, column=where, message=f"ventet fire hele tall ≥ 0 (personer klare i K1–K4), fikk {_got(values)}"))
         elif sum(counts) != request[group]:
             problems.append(Problem(file, column=where, message=(
-                f"summerer til {sum(counts)}, men anmodningen for {group} er {request[group]}; "
+                f"summerer til {_fmt(sum(counts))}, men anmodningen for {group} er {_fmt(request[group])}; "
                 "personene som blir klare i løpet av året må til sammen være anmodningen")))
         else:
             ready[group] = tuple(counts)
@@ -528,6 +530,43 @@ def check_columns(raw: RawTable, problems: list[Problem]) -> bool:
     return not missing
 
 
+#: Columns only the tool's own plan exports have (code and Norwegian header): a table with them is a
+#: plan, whose dwellings and places are what was used and available, not the municipalities' limits.
+_PLAN_ONLY = ("fair_total", "deviation", "per_1000", "binding", "limited_by",
+              *(f"{r}_{kind}" for r in ("small_dwellings", "family_dwellings", "minor_places", "special_places")
+                for kind in ("used", "available")))
+
+
+def check_column_names(raw: RawTable, key: tuple[KeyTerm, ...], problems: list[Problem]) -> None:
+    """Refuse a header that is a misspelling of a known column («max_totall», «Maks total»): read
+    as an extra column, its limits would silently be gone. And refuse the tool's own plan export
+    given as the municipality table. A column the key names is the user's own on purpose."""
+    from .columns import BY_CODE, known_names, meant_column
+    from .labels import COLUMN_LABELS, column_label
+
+    plan_names = {name.casefold(): name for code in _PLAN_ONLY for name in (code, COLUMN_LABELS.get(code, code))}
+    found = [h for h in raw.header if h.casefold() in plan_names]
+    if len(found) >= 2:
+        shown = ", ".join(f"«{h}»" for h in found[:3])
+        problems.append(Problem(raw.file, message=(
+            f"tabellen ser ut som en plan laget av dette verktøyet (kolonnene {shown} …), ikke en kommunetabell: "
+            "i en plan er boliger og plasser det som ble brukt og var ledig, ikke kommunenes grenser. Bruk scenarioets "
+            "egen municipalities.csv, eller Excel-filen planen ble lagret som (.xlsx), som har kommunetabellen i arket «kommuner»")))
+        return
+    known = known_names()
+    in_key = {t.column.casefold() for t in key}
+    for header in raw.header:
+        if header in BY_CODE or header.casefold() in known or header.casefold() in in_key:
+            continue
+        meant = meant_column(header)
+        if meant is not None:
+            label = column_label(meant.code)
+            also = f" ({label})" if label != meant.code else ""
+            problems.append(Problem(raw.file, column=header, message=(
+                f"ukjent kolonne; mente du «{meant.code}»{also}? Med dette navnet ville den bli lest som en ekstra kolonne "
+                "og ikke brukt som det den ligner på; rett overskriften, eller gi en egen kolonne et navn som ikke ligner")))
+
+
 def padded_kommunenummer(text: str) -> str:
     """A kommunenummer as typed or as Excel saved it: 3 digits get their leading zero back (301 → 0301)."""
     number = text.strip()
@@ -581,6 +620,11 @@ def check_counts(rows: _Rows, problems: list[Problem]) -> dict[str, np.ndarray]:
             if text == "" and column != "population":
                 continue
             number = None if _THOUSANDS_OR_DECIMAL.fullmatch(text) else parse_number(text)
+            if number is not None and _SIGN_OR_EXPONENT.search(text):  # -0, +5, 1e3: a count is written as digits
+                problems.append(Problem(rows.file, label, column, (
+                    f"ventet et helt tall skrevet med sifre (uten fortegn eller eksponent), fikk «{text}»"
+                    + (" (-0 er ikke en grense; skriv 0 for ingen, eller tom celle for «ingen grense»)" if number == 0 and text.startswith("-") else ""))))
+                continue
             whole = number is not None and number.is_integer()
             if column == "population":
                 if not whole or not 0 < number <= MAX_POPULATION:
@@ -607,7 +651,7 @@ def _number_hint(text: str, number: float | None) -> str:
 def check_min_max(rows: _Rows, parsed: dict[str, np.ndarray], problems: list[Problem]) -> None:
     for label, low, high in zip(rows.labels, parsed["min_total"], parsed["max_total"]):
         if low > high:  # NaN compares False: a blank is no limit
-            problems.append(Problem(rows.file, label, "min_total", f"min_total ({low:.0f}) er større enn max_total ({high:.0f})"))
+            problems.append(Problem(rows.file, label, "min_total", f"min_total ({_fmt(low)}) er større enn max_total ({_fmt(high)})"))
 
 
 def resolve_key_columns(key: tuple[KeyTerm, ...], header: list[str]) -> tuple[KeyTerm, ...]:
@@ -669,7 +713,7 @@ def _extra_column(cells: list[str]) -> np.ndarray | list[str]:
 
 
 def check_county_column(rows: _Rows, county_requests: dict[str, dict[str, int]] | None, wanted: bool,
-                        settings_file: str, problems: list[Problem]) -> dict[str, list[int]] | None:
+                        settings_file: str, problems: list[Problem], notes: list[str] | None = None) -> dict[str, list[int]] | None:
     """With requests per county, every row needs a county, and every requested county rows."""
     if not wanted:
         return None
@@ -683,6 +727,7 @@ def check_county_column(rows: _Rows, county_requests: dict[str, dict[str, int]] 
             problems.append(Problem(rows.file, label, COUNTY_COLUMN, "fylke mangler; med anmodning per fylke må hver kommune ha sitt fylke"))
         else:
             groups.setdefault(fylke, []).append(k)
+    _check_county_names(rows, groups, county_requests, settings_file, problems, notes)
     for fylke in county_requests or {}:
         if fylke not in groups:
             close = difflib.get_close_matches(fylke, list(groups), n=1)
@@ -691,6 +736,56 @@ def check_county_column(rows: _Rows, county_requests: dict[str, dict[str, int]] 
                 f"fylket har en anmodning, men ingen kommuner i {rows.file}{hint}"
                 + (f"; fylkene der er: {', '.join(sorted(groups))}" if groups else ""))))
     return groups
+
+
+def _check_county_names(rows: _Rows, groups: dict[str, list[int]], county_requests: dict | None, settings_file: str,
+                        problems: list[Problem], notes: list[str] | None) -> None:
+    """A county in the table that no request names and no county of Norway is called, but close to
+    one («Agdar» beside «Agder»), is a typo that would make a county of its own: refused with the
+    suggestion. A county with municipalities but no request (form 2) gets 0: said in a note."""
+    from .national import counties as national_counties
+
+    requested = list(county_requests or {})
+    national = national_counties()
+    for fylke, positions in groups.items():
+        if fylke in requested or (county_requests is None and fylke in national):
+            continue
+        close = [] if fylke in national else (  # a county of Norway is never a typo of another
+            [name for name in (*requested, *national) if name.casefold() == fylke.casefold()]
+            or difflib.get_close_matches(fylke, requested, n=1, cutoff=0.75)
+            or difflib.get_close_matches(fylke, list(national), n=1, cutoff=0.75))
+        if close and close[0] != fylke:
+            where = f"anmodningen i {settings_file} har «{close[0]}»" if close[0] in requested else f"fylket heter «{close[0]}»"
+            problems.append(Problem(rows.file, rows.labels[positions[0]], COUNTY_COLUMN, (
+                f"fylket «{fylke}» ({_plural(len(positions), 'kommune', 'kommuner')}) finnes ikke; mente du «{close[0]}»? ({where})")))
+        elif county_requests is not None and notes is not None:
+            notes.append(f"{rows.file}: fylket «{fylke}» ({_plural(len(positions), 'kommune', 'kommuner')}) har ingen anmodning i "
+                         f"{settings_file}; kommunene der får 0.")
+
+
+def check_key_rules_fit(scenario: Scenario, file: str, problems: list[Problem], notes: list[str]) -> None:
+    """`min_persons` above a request makes every fair share the same (the key no longer matters):
+    refused; at or above what the request can give every municipality it asks: a note."""
+    rules = scenario.key_rules
+    if not rules.min_persons:
+        return
+    counties = scenario.counties
+    of = np.array(scenario.county_of())
+    population = scenario.table.numeric("population")
+    pools = {"": scenario.total_request} if counties is None else {f: counties.total(f) for f in counties.names}
+    for fylke, total in pools.items():
+        if total <= 0:
+            continue
+        where = f" i {fylke}" if fylke else ""
+        inside = (of == fylke) if fylke else np.ones(len(of), dtype=bool)
+        asked = int((inside & (population >= rules.min_population)).sum()) if rules.min_population else int(inside.sum())
+        if rules.min_persons > total:
+            problems.append(Problem(file, column="key.min_persons", message=(
+                f"min_persons ({_fmt(rules.min_persons)}) er større enn anmodningen{where} ({_fmt(total)}): da får alle kommuner "
+                "samme rimelige andel og nøkkelen betyr ingenting; senk min_persons (f.eks. 5) eller sett den til 0")))
+        elif asked and rules.min_persons * asked >= total:
+            notes.append(f"{file}: key.min_persons = {_fmt(rules.min_persons)} for {_plural(asked, 'kommune', 'kommuner')}{where} er "
+                         f"minst hele anmodningen ({_fmt(total)}); alle får da omtrent samme rimelige andel, uansett nøkkel.")
 
 
 # --------------------------------------------------------------------------- whole-scenario checks
@@ -704,13 +799,13 @@ def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]
     label = lambda k: f"rad {table.numbers[k]} ({names[k]})"  # noqa: E731
     for k in np.flatnonzero(low > high):
         problems.append(Problem(file, label(k), "locked_q1–locked_q4", (
-            f"de låste kvartalene krever {low[k]:.0f} personer, men max_total eller summen av "
-            f"kvartalene tillater {high[k]:.0f}")))
+            f"de låste kvartalene krever {_fmt(low[k])} personer, men max_total eller summen av "
+            f"kvartalene tillater {_fmt(high[k])}")))
     request = scenario.request
     total_min = np.nansum(low)  # agreed minimums and locked quarters
     if total_min > sum(request.values()):
         problems.append(Problem(file, column="min_total", message=(
-            f"summen av min_total ({total_min:.0f}) er større enn hele anmodningen ({sum(request.values())}); "
+            f"summen av min_total ({_fmt(total_min)}) er større enn hele anmodningen ({_fmt(sum(request.values()))}); "
             "senk min_total eller øk anmodningen")))
     counties = scenario.counties
     if counties is not None and not counties.cross_border:
@@ -720,15 +815,15 @@ def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]
             asked = counties.total(fylke) if fylke in counties.requests else 0
             if county_min > asked:
                 problems.append(Problem(file, column="min_total", message=(
-                    f"i {fylke} er summen av min_total ({county_min:.0f}) større enn fylkets anmodning ({asked}); "
+                    f"i {fylke} er summen av min_total ({_fmt(county_min)}) større enn fylkets anmodning ({_fmt(asked)}); "
                     "senk min_total, øk fylkets anmodning eller tillat bosetting på tvers av fylkesgrenser")))
     own_request = _own_request(scenario)
     room = sum(np.minimum(scenario.person_caps(g), own_request[:, j]) for j, g in enumerate(GROUPS))
     minimum = table.numeric("min_total")
     for k in np.flatnonzero(minimum > room):
         problems.append(Problem(file, label(k), "min_total", (
-            f"min_total ({minimum[k]:.0f}) er mer enn kommunen har plass til etter boliger og plasser "
-            f"({room[k]:.0f}); øk boliger/plasser eller senk min_total")))
+            f"min_total ({_fmt(minimum[k])}) er mer enn kommunen har plass til etter boliger og plasser "
+            f"({_fmt(room[k])}); øk boliger/plasser eller senk min_total")))
 
 
 def _own_request(scenario: Scenario) -> np.ndarray:
@@ -757,8 +852,12 @@ def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key:
 
 
 def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file: str | None = None,
-                   extra_settings: tuple[str, ...] = ()) -> Scenario:
-    """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`."""
+                   extra_settings: tuple[str, ...] = (), national_check: bool = True) -> Scenario:
+    """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`.
+
+    Notes (`Scenario.notes`) say what was read differently from how it stands, or may not be what
+    was meant: a default used, an old kommunenummer. `national_check=False` leaves out the notes
+    on kommunenummer against the national table (for re-checking an edited scenario already read)."""
     problems: list[Problem] = []
     notes: list[str] = list(raw.notes)
     check_top_level(settings, settings_file, problems, extra_settings)
@@ -775,16 +874,25 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
     quarters = check_quarters(settings, settings_file, problems, request)
     incentives = check_incentives(settings, settings_file, problems)
 
+    if "key" not in settings:
+        notes.append(f"{settings_file}: ingen [key]; nøkkelen er innbyggertall (population = 1.0), "
+                     "slik at hver kommune får sin andel av befolkningen.")
+
     problems += raw.problems
+    check_column_names(raw, key, problems)
     if not check_columns(raw, problems):
         raise ScenarioError(problems)
     key = resolve_key_columns(key, raw.header)
     numbers = read_kommunenummer(raw, problems, notes)
     rows = _Rows(raw, numbers)
     check_kommunenummer(rows, problems)
+    if national_check:
+        from .national import kommunenummer_notes
+
+        notes += kommunenummer_notes(raw.file, numbers, raw.column("kommune"))
     parsed = check_counts(rows, problems)
     check_min_max(rows, parsed, problems)
-    groups = check_county_column(rows, county_requests, county_settings is not None, settings_file, problems)
+    groups = check_county_column(rows, county_requests, county_settings is not None, settings_file, problems, notes)
     key_values = check_key_columns(rows, key, problems, groups, parsed)
     if problems or not raw.rows:
         raise ScenarioError(problems or [Problem(raw.file, message="ingen kommuner; ventet én rad per kommune")])
@@ -825,9 +933,10 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         housing_grant=housing_grant,
     )
     check_agreed_minimums(scenario, rows_file or raw.file, problems)
+    check_key_rules_fit(scenario, settings_file, problems, notes)
     if problems:
         raise ScenarioError(problems)
-    return scenario
+    return scenario.with_changes(notes=tuple(notes)) if len(notes) != len(scenario.notes) else scenario
 
 
 def validate_scenario(scenario: Scenario) -> Scenario:
@@ -836,4 +945,4 @@ def validate_scenario(scenario: Scenario) -> Scenario:
 
     header, rows = municipalities_csv_rows(scenario)
     raw = RawTable.from_records(MUNICIPALITIES_FILE, header, rows)
-    return build_scenario(settings_dict(scenario), raw, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    return build_scenario(settings_dict(scenario), raw, SETTINGS_FILE, MUNICIPALITIES_FILE, national_check=False)

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-for path in (TESTS.parent, TESTS):  # `import allocator` and `import helpers`, however pytest is started
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+try:  # `make` installs the package (pip install -e .); pytest puts this folder on the path for `helpers`
+    import allocator  # noqa: F401
+except ImportError:  # a checkout without `make`, tests started from another folder
+    sys.path.insert(0, str(TESTS.parent))
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 

@@ -753,7 +753,7 @@ def test_invalid_quarters_and_incentives_are_refused_naming_the_key(extra, colum
         load_scenario(folder)
     problems = caught.value.problems
     assert any(p.file == "scenario.toml" and p.column == column and fragment in p.message for p in problems), problems
-    assert f"kolonne {column}" in str(caught.value)
+    assert f"nøkkel {column}" in str(caught.value)  # a key of scenario.toml, not a column
 
 
 DATED_CSV_PROBLEMS = [

@@ -138,7 +138,7 @@ def test_an_error_while_writing_names_the_file_not_a_temporary_one(scenario, tmp
     out = tmp_path / "plan.xlsx"
     code = main(["solve", str(scenario), "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2  # a file-system error the user can fix (issue 16)
     assert err.strip() == f"feil: kunne ikke skrive {out}: disken er full"
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
