@@ -1,0 +1,143 @@
+"""The app's save/open flow on the versioned store, the two modes and meeting mode, through AppTest.
+
+(The shared server's sign-in runs in a real browser against a local OpenID provider:
+tests/test_browser_signin.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from allocator import store
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "app.py"
+BERGEN = "4601"
+
+
+@pytest.fixture(autouse=True)
+def saved_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLOCATOR_SAVED_DIR", str(tmp_path / "saved"))
+    monkeypatch.delenv("ALLOCATOR_ACCESS", raising=False)
+    monkeypatch.delenv(store.DATABASE_ENV, raising=False)
+    monkeypatch.chdir(REPO)
+    return tmp_path / "saved"
+
+
+def open_app(**query) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    [button] = [b for b in at.button if b.label == label]
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click_starting(at: AppTest, start: str) -> AppTest:
+    [button] = [b for b in at.button if b.label.startswith(start)]
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def save(at: AppTest, name: str) -> AppTest:
+    at.text_input(key="save_name").set_value(name)
+    return click(at, "Lagre for alle brukere")
+
+
+def set_adults(at: AppTest, value: int) -> AppTest:
+    at.number_input(key="req_adults").set_value(value).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_local_mode_runs_as_before_and_says_so_in_the_sidebar():
+    at = open_app()
+    assert "Lokal modus: alle som når denne maskinen, ser alt" in texts(at.sidebar.caption)
+    assert at.title[0].value == "Bosetting: Vestland 2026"
+    assert not [b for b in at.button if b.label == "Logg inn"]
+
+
+def test_an_access_file_without_sign_in_settings_shows_nothing(tmp_path, monkeypatch):
+    access = tmp_path / "tilgang.toml"
+    access.write_text('[[users]]\nemail = "a@ks.no"\nrolle = "admin"\n', encoding="utf-8")
+    monkeypatch.setenv("ALLOCATOR_ACCESS", str(access))
+    at = open_app()
+    assert any("innlogging er ikke satt opp" in e for e in texts(at.error))
+    assert not at.title and not at.selectbox and not at.sidebar.button
+
+
+def test_two_sessions_saving_one_name_the_second_is_told_and_keeps_both():
+    first = save(open_app(), "Felles plan")
+    alice, bob = open_app(), open_app()
+    for at in (alice, bob):
+        at.selectbox(key="choice").set_value("Felles plan (lagret)").run()
+
+    save(set_adults(alice, 710), "Felles plan")  # her own opened scenario: a new version, no question
+    assert texts(alice.success)[0].startswith("Lagret som «Felles plan» (versjon 2")
+
+    bob.run()  # bob is told that his scenario was saved elsewhere
+    assert any("er lagret på nytt av" in w and "versjon 2" in w for w in texts(bob.sidebar.warning))
+    save(set_adults(bob, 720), "Felles plan")
+    [told] = [w for w in texts(bob.sidebar.warning) if "ble lagret av" in w]
+    assert "etter at du åpnet versjon 1" in told
+    click_starting(bob, "Behold begge")
+
+    assert texts(bob.success)[0].startswith("Lagret som «Felles plan (2)»")
+    saved = {s.name: store.load_stored(s).request["adults"] for s in store.list_scenarios() if s.saved}
+    assert saved == {"Felles plan": 710, "Felles plan (2)": 720}
+    [plan] = [s for s in store.list_scenarios() if s.name == "Felles plan"]
+    assert [v.number for v in store.history(plan.id)] == [2, 1]
+    assert first is not None
+
+
+def test_saving_mine_as_the_newest_version_keeps_the_other_in_the_history():
+    save(open_app(), "Plan")
+    alice, bob = open_app(), open_app()
+    for at in (alice, bob):
+        at.selectbox(key="choice").set_value("Plan (lagret)").run()
+    save(set_adults(alice, 710), "Plan")
+    save(set_adults(bob, 720), "Plan")
+    click_starting(bob, "Lagre mitt som nyeste versjon")
+
+    [plan] = [s for s in store.list_scenarios() if s.saved]
+    assert [v.number for v in store.history(plan.id)] == [3, 2, 1]
+    assert [store.load_stored(plan, version=n).request["adults"] for n in (1, 2, 3)] == [700, 710, 720]
+    save(set_adults(bob, 730), "Plan")  # bob now has version 3 open: no question
+    assert texts(bob.success)[0].startswith("Lagret som «Plan» (versjon 4")
+
+
+def test_meeting_mode_shows_the_advisers_live_plan_read_only():
+    adviser = open_app()
+    click(adviser, "Start møtevisning")
+    token = adviser.session_state.meeting_token
+    assert any(f"?mote={token}" in c.value for c in adviser.sidebar.code)
+
+    guest = open_app(mote=token)
+    assert guest.title[0].value == "Møte: Vestland 2026"
+    assert not guest.sidebar.selectbox and not guest.number_input and not guest.text_input
+    assert [m.value for m in guest.metric][-1] == "1 474"
+
+    set_adults(adviser, 750)
+    guest.run()
+    assert [m.value for m in guest.metric][-1] == "1 524"
+
+    crafted = open_app(mote=token[:-2] + "xx")
+    assert "ikke i bruk" in crafted.info[0].value and len(crafted.title) == 1 and not crafted.metric
+    click(adviser, "Avslutt møtevisning")
+    guest.run()  # a reload after the end (the open page's own refresh says «Møtet er avsluttet»)
+    assert "ikke i bruk" in guest.info[0].value and not guest.metric
