@@ -484,3 +484,10 @@ def test_a_group_claim_gives_the_groups_grants():
     member = rules.actor("x@ks.no", ["ks-vestland", "alle"])
     assert member.can_write("Vestland") and not member.can_read("Rogaland")
     assert not rules.actor("y@ks.no", ["alle"]).known
+
+
+def test_the_example_access_file_is_valid():
+    rules = store.read_rules(REPO / "tilgang.example.toml")
+    assert rules.actor("radgiver@ks.no").can_write("Vestland")
+    assert rules.actor("ukjent@ks.no", ["imdi-nasjonal-planlegging"]).can_write("nasjonal")
+    assert not rules.meeting_without_sign_in
