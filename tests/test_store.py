@@ -491,3 +491,28 @@ def test_the_example_access_file_is_valid():
     assert rules.actor("radgiver@ks.no").can_write("Vestland")
     assert rules.actor("ukjent@ks.no", ["imdi-nasjonal-planlegging"]).can_write("nasjonal")
     assert not rules.meeting_without_sign_in
+
+
+def test_the_command_line_lists_exports_and_imports_saved_scenarios(sqlite_db, tmp_path, capsys):
+    from allocator.__main__ import main
+
+    assert main(["saved", "import", str(SCENARIOS / "vestland-2026"), "--name", "Vestland A"]) == 0
+    assert main(["saved", "import", str(SCENARIOS / "vestland-2026"), "--name", "Vestland A"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    from allocator import edits
+
+    edited = edits.lock(load_scenario(SCENARIOS / "vestland-2026"), "4602", 40)
+    save_scenario(edited, tmp_path / "endret")
+    assert main(["saved", "import", str(tmp_path / "endret"), "--name", "Vestland A", "--replace"]) == 0
+    capsys.readouterr()
+
+    assert main(["saved", "history", "Vestland A", "--json"]) == 0
+    newest, oldest = __import__("json").loads(capsys.readouterr().out)
+    assert (newest["version"], oldest["version"]) == (2, 1)
+    assert {"what": "Kinn: Maks totalt", "old": "210", "new": "40"} in newest["changes"]
+
+    assert main(["saved", "export", "Vestland A", str(tmp_path / "v1"), "--version", "1"]) == 0
+    assert fingerprint(load_scenario(tmp_path / "v1")) == fingerprint(load_scenario(SCENARIOS / "vestland-2026").with_changes(name="Vestland A"))
+    assert main(["saved", "export", "Vestland A", str(tmp_path / "v1")]) == 2, "never over an existing scenario"
+    assert main(["saved", "export", "Finnes ikke", str(tmp_path / "x")]) == 2
+    assert "fant ikke" in capsys.readouterr().err
