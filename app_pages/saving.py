@@ -31,6 +31,7 @@ def remember_opened(stored: store.StoredScenario | None) -> None:
     """Call when the session loads a scenario: a saved one is remembered, anything else forgotten."""
     session = st.session_state
     session[OPENED] = (stored.id, stored.version, stored.name) if stored is not None and stored.saved else None
+    session.history_open = None
     session.save_conflict = None
     session.confirm_replace = None
 
@@ -156,7 +157,11 @@ def _summary(version: store.VersionInfo) -> str:
     return shown + (f" og {more} til" if more > 0 else "")
 
 
-@st.dialog("Historikk", width="large")
+def _close_history() -> None:
+    st.session_state.history_open = None
+
+
+@st.dialog("Historikk", width="large", on_dismiss=_close_history)
 def history_dialog(scenario_id: int, name: str) -> None:
     try:
         versions = store.history(scenario_id)
@@ -181,6 +186,7 @@ def history_dialog(scenario_id: int, name: str) -> None:
     first, second = st.columns(2)
     if first.button(f"Åpne versjon {pick}", width="stretch"):
         _open(scenario_id, pick, f"Lastet inn «{name}», versjon {pick}.")
+        _close_history()
         st.rerun()
     if second.button(f"Gjenopprett versjon {pick}", width="stretch",
                      help="Gjør versjonen til den gjeldende, som en ny versjon; ingenting går tapt."):
@@ -190,6 +196,7 @@ def history_dialog(scenario_id: int, name: str) -> None:
             st.error(str(exc))
             return
         _open(scenario_id, restored.version, f"Versjon {pick} av «{name}» er gjenopprettet som versjon {restored.version}.")
+        _close_history()
         st.rerun()
     with st.expander("Slett scenarioet"):
         st.caption("Scenarioet forsvinner fra listene; alle versjonene beholdes, og loggen viser hvem som slettet det.")
@@ -200,6 +207,7 @@ def history_dialog(scenario_id: int, name: str) -> None:
                 st.error(str(exc))
                 return
             st.session_state[OPENED] = None
+            _close_history()
             st.session_state.notice = f"«{name}» er slettet. Det du har på skjermen, er beholdt, men ikke lagret."
             st.rerun()
 
@@ -218,9 +226,12 @@ def log_dialog() -> None:
 
 
 def history_panel() -> None:
-    opened = st.session_state.get(OPENED)
+    session = st.session_state
+    opened = session.get(OPENED)
     if opened and st.button("Historikk for dette scenarioet", width="stretch"):
-        history_dialog(opened[0], opened[2])
+        session.history_open = (opened[0], opened[2])
+    if session.get("history_open"):  # stays open through the dialog's own reruns until closed
+        history_dialog(*session.history_open)
     if signin.server_mode() and st.session_state.actor.is_admin and st.button("Logg", width="stretch"):
         log_dialog()
 

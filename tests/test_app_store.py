@@ -141,3 +141,42 @@ def test_meeting_mode_shows_the_advisers_live_plan_read_only():
     click(adviser, "Avslutt møtevisning")
     guest.run()  # a reload after the end (the open page's own refresh says «Møtet er avsluttet»)
     assert "ikke i bruk" in guest.info[0].value and not guest.metric
+
+
+def dataframe_with(at: AppTest, column: str):
+    [frame] = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
+def test_history_shows_who_and_what_changed_diffs_and_restores_as_a_new_version():
+    at = save(open_app(), "Plan")
+    save(set_adults(at, 710), "Plan")
+    click(at, "Historikk for dette scenarioet")
+
+    versions = dataframe_with(at, "Lagret av")
+    assert versions["Versjon"].tolist() == [2, 1]
+    assert versions["Endringer"].iloc[0].startswith("Anmodning: Enslige voksne: 700 → 710")
+    assert versions["Endringer"].iloc[1] == "første versjon"
+    assert versions["Startet fra"].tolist() == ["Plan (lagret), versjon 1", "Vestland 2026"]
+    diff = dataframe_with(at, "Hva")
+    assert diff.iloc[0].tolist() == ["Anmodning: Enslige voksne", "700", "710"]
+
+    at.selectbox(key="history_pick").set_value(1).run()
+    click(at, "Gjenopprett versjon 1")
+
+    assert at.session_state.scenario.request["adults"] == 700
+    assert texts(at.success)[0] == "Versjon 1 av «Plan» er gjenopprettet som versjon 3."
+    [plan] = [s for s in store.list_scenarios() if s.saved]
+    assert [v.number for v in store.history(plan.id)] == [3, 2, 1] and plan.version == 3
+    assert store.history(plan.id)[0].restored_from == 1
+
+
+def test_a_deleted_scenario_leaves_the_list_and_the_session_keeps_its_copy():
+    at = save(set_adults(open_app(), 710), "Plan")
+    click(at, "Historikk for dette scenarioet")
+    click(at, "Slett «Plan»")
+    assert "Plan (lagret)" not in at.selectbox(key="choice").options
+    assert texts(at.success)[0].startswith("«Plan» er slettet.")
+    assert at.session_state.scenario.request["adults"] == 710
+    [entry] = [e for e in store.read_log() if e.action == "slettet"]
+    assert entry.detail == "Plan"
