@@ -38,7 +38,7 @@ def page(token: str) -> None:
     if rules is not None and not rules.meeting_without_sign_in:
         if not st.user.is_logged_in:
             st.title("Bosetting i fylket")
-            st.caption("Møtevisning: logg inn for å følge planen.")
+            st.caption("Møtevisning: logg inn for å følge planen, og åpne møtelenken på nytt etterpå.")
             if st.button("Logg inn", type="primary"):
                 st.login()
             return

@@ -1,9 +1,9 @@
-"""The app-support modules: table edits → scenario edits, locks, the shared scenario store,
-uploads and the scenario comparison.
+"""The app-support modules: table edits → scenario edits, locks, safe names for saved scenarios,
+uploads and the scenario comparison (the store itself: tests/test_store.py).
 
 These are the pieces the Streamlit page only wires together, so the rules a user relies on
-(a typed cap becomes a limit, a lock holds and can be released, a saved scenario cannot escape
-its folder and is never seen half-written, a bad upload is refused with a precise reason) are
+(a typed cap becomes a limit, a lock holds and can be released, a name becomes a safe file name,
+a bad upload is refused with a precise reason) are
 checked here without a browser.
 """
 
@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import threading
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from allocator import ScenarioError, load_scenario, save_scenario, solve
+from allocator import ScenarioError, load_scenario, solve
 from allocator import edits, store
 from allocator.compare import fairness_figures, totals_side_by_side
 from allocator.export import plan_workbook_bytes
@@ -43,14 +40,6 @@ def small_scenario(limits=None, name="Testfylke"):
 
 def totals(plan) -> pd.Series:
     return plan.allocation.sum(axis=1)
-
-
-@pytest.fixture
-def saved(tmp_path, monkeypatch):
-    """A fresh shared-scenario folder, nested so that anything written beside it would show."""
-    root = tmp_path / "server" / "saved"
-    monkeypatch.setenv("ALLOCATOR_SAVED_DIR", str(root))
-    return root
 
 
 # --------------------------------------------------------------------------- views.apply_editor_edits
