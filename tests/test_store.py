@@ -516,3 +516,12 @@ def test_the_command_line_lists_exports_and_imports_saved_scenarios(sqlite_db, t
     assert main(["saved", "export", "Vestland A", str(tmp_path / "v1")]) == 2, "never over an existing scenario"
     assert main(["saved", "export", "Finnes ikke", str(tmp_path / "x")]) == 2
     assert "fant ikke" in capsys.readouterr().err
+
+
+def test_one_name_in_two_counties_is_two_scenarios_each_labelled_with_its_county(db):
+    vestland = store.save_named(county_scenario("Vestland", 11), "Plan", actor=actor("rediger", ["Vestland"]))
+    rogaland = store.save_named(county_scenario("Rogaland", 22), "Plan", actor=actor("rediger", ["Rogaland"]))
+    assert vestland.id != rogaland.id
+    assert [s.label for s in store.list_scenarios(actor=actor("rediger", ["Vestland"])) if s.saved] == ["Plan (lagret)"]
+    both = [s.label for s in store.list_scenarios(actor=actor("nasjonal")) if s.saved]
+    assert sorted(both) == ["Plan (lagret, Rogaland)", "Plan (lagret, Vestland)"]

@@ -19,7 +19,8 @@ import functools
 import json
 import time
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -49,10 +50,13 @@ class StoredScenario:
     owner: str | None = None
     saved_by: str = ""
     saved_at: float = 0.0
+    same_name_elsewhere: bool = False  # another county's scenario has this name too: say whose
 
     @property
     def label(self) -> str:
-        return f"{self.name} (lagret)" if self.saved else self.name
+        if not self.saved:
+            return self.name
+        return f"{self.name} (lagret, {self.owner})" if self.same_name_elsewhere else f"{self.name} (lagret)"
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,8 @@ class Store:
         with self._reader() as connection:
             rows = connection.execute(self._live_query()).all()
         found = [self._stored(r) for r in rows if actor.can_read(r.owner)]
+        names = Counter(name_key(s.name) for s in found)
+        found = [replace(s, same_name_elsewhere=True) if names[name_key(s.name)] > 1 else s for s in found]
         return sorted(found, key=lambda s: (s.name.lower(), s.id))
 
     def get(self, actor: Actor, scenario_id: int, deleted: bool = False) -> StoredScenario:
