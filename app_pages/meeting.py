@@ -36,7 +36,7 @@ def page(token: str) -> None:
         return
     actor = None
     if rules is not None and not rules.meeting_without_sign_in:
-        if not st.user.is_logged_in:
+        if not signin.signed_in():
             st.title("Bosetting i fylket")
             st.caption("Møtevisning: logg inn for å følge planen, og åpne møtelenken på nytt etterpå.")
             if st.button("Logg inn", type="primary"):

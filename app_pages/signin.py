@@ -33,12 +33,18 @@ def register() -> None:
 
 
 def sign_in_configured() -> bool:
-    """True when `.streamlit/secrets.toml` has an `[auth]` section (the shared server)."""
+    """True when the secrets (`.streamlit/secrets.toml`) have an `[auth]` section (the shared server)."""
     try:
-        from streamlit.auth_util import get_secrets_auth_section
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no or unreadable secrets file: local mode
+        return False
 
-        return bool(get_secrets_auth_section())
-    except Exception:  # noqa: BLE001 - no or unreadable secrets: local mode
+
+def signed_in() -> bool:
+    """`st.user.is_logged_in`, False where Streamlit has no such attribute (no `[auth]` it can see)."""
+    try:
+        return bool(st.user.is_logged_in)
+    except AttributeError:
         return False
 
 
@@ -74,7 +80,7 @@ def gate() -> bool:
         st.error("Serveren har innlogging, men ingen tilgangsfil (ALLOCATOR_ACCESS). Ingen får se scenarioer "
                  "før den er på plass.")
         return False
-    if not st.user.is_logged_in:
+    if not signed_in():
         session.actor = None
         st.title("Bosetting i fylket")
         if st.button("Logg inn", type="primary"):

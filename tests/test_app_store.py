@@ -180,3 +180,86 @@ def test_a_deleted_scenario_leaves_the_list_and_the_session_keeps_its_copy():
     assert at.session_state.scenario.request["adults"] == 710
     [entry] = [e for e in store.read_log() if e.action == "slettet"]
     assert entry.detail == "Plan"
+
+
+# --------------------------------------------------------------------------- the shared server (AppTest's st.user)
+
+SERVER_ACCESS = """
+[[users]]
+email = "vestland@ks.no"
+fylker = ["Vestland"]
+rolle = "rediger"
+
+[[users]]
+email = "leser@ks.no"
+fylker = ["Vestland"]
+rolle = "les"
+
+[[users]]
+email = "rogaland@ks.no"
+fylker = ["Rogaland"]
+rolle = "rediger"
+
+[[users]]
+email = "sjef@ks.no"
+rolle = "admin"
+"""
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """Server mode: an access file and `[auth]` in the secrets; `server(email)` opens the app as
+    that signed-in user (None: nobody signed in)."""
+    access = tmp_path / "tilgang.toml"
+    access.write_text(SERVER_ACCESS, encoding="utf-8")
+    monkeypatch.setenv("ALLOCATOR_ACCESS", str(access))
+
+    def open_as(email: str | None) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                              "client_id": "bosetting", "client_secret": "test",
+                              "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
+        if email is not None:
+            at.user = {"is_logged_in": True, "email": email}
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return open_as
+
+
+def test_the_server_shows_only_a_sign_in_button_before_sign_in(server):
+    at = server(None)
+    assert [b.label for b in at.button] == ["Logg inn"]
+    assert not at.selectbox and not at.sidebar.caption and not at.dataframe and not at.metric
+
+
+def test_a_signed_in_user_sees_her_countys_saved_scenarios_only(server):
+    store.save_named(store.load_stored(store.bundled_scenarios()[0], actor=store.local_actor()), "Vestland-plan",
+                     actor=store.local_actor())
+    at = server("rogaland@ks.no")
+    assert "Innlogget som rogaland@ks.no: rediger (Rogaland)" in texts(at.sidebar.caption)
+    assert "Lokal modus: alle som når denne maskinen, ser alt" not in texts(at.sidebar.caption)
+    assert not [o for o in at.selectbox(key="choice").options if "Vestland-plan" in o]
+    at.text_input(key="save_name").set_value("Forsøk")
+    click(at, "Lagre for alle med tilgang")  # a Vestland scenario: not hers to save
+    assert texts(at.error) == ["Ikke lagret: Du har ikke lov til å lagre scenarioer for Vestland."]
+
+    vestland = server("vestland@ks.no")
+    assert "Vestland-plan (lagret)" in vestland.selectbox(key="choice").options
+    reader = server("leser@ks.no")
+    reader.text_input(key="save_name").set_value("Forsøk")
+    click(reader, "Lagre for alle med tilgang")
+    assert texts(reader.error) == ["Ikke lagret: Du har ikke lov til å lagre scenarioer for Vestland."]
+
+
+def test_a_user_not_in_the_access_file_gets_a_polite_refusal_and_the_admin_sees_it_in_the_log(server):
+    stranger = server("ukjent@example.com")
+    assert stranger.info[0].value.startswith("Du er logget inn som ukjent@example.com, men har ikke tilgang")
+    assert [b.label for b in stranger.button] == ["Logg ut"] and not stranger.selectbox
+
+    admin = server("sjef@ks.no")
+    click(admin, "Logg")
+    log = [d.value for d in admin.dataframe if "Hvem" in d.value.columns][0]
+    seen = set(zip(log["Hvem"], log["Hva"]))
+    assert {("ukjent@example.com", "avvist"), ("sjef@ks.no", "innlogget")} <= seen
