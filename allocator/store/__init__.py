@@ -25,7 +25,7 @@ from typing import Callable
 
 from ..scenario import SETTINGS_FILE, Scenario, load_scenario
 from .access import (ACCESS_ENV, NATIONAL_OWNER, NOBODY, AccessDenied, AccessFileError, AccessRules, Actor, Grant,
-                     configured_rules, local_actor, read_rules)
+                     local_actor, read_rules)
 from .changes import Change
 from .database import DATABASE_ENV, database_url
 from .repository import (NOT_FOUND, Conflict, LogEntry, NameTaken, Store, StoredScenario, VersionInfo, clock,

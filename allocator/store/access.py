@@ -16,7 +16,7 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalog import COUNTY_NAMES
@@ -167,9 +167,3 @@ def read_rules(path: str | os.PathLike) -> AccessRules:
     except OSError as exc:
         raise AccessFileError(f"{path}: kan ikke leses ({exc.strerror})") from None
     return parse_rules(text, str(path))
-
-
-def configured_rules() -> AccessRules | None:
-    """The rules of the file `ALLOCATOR_ACCESS` names, or None in local mode (no such setting)."""
-    path = os.environ.get(ACCESS_ENV, "").strip()
-    return read_rules(path) if path else None

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, event, text)
+                        create_engine, event)
 from sqlalchemy.engine import Connection, Engine
 
 SCHEMA_VERSION = 1
