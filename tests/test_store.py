@@ -32,7 +32,7 @@ from allocator.store.access import AccessFileError, NOBODY, parse_rules
 from allocator.store.database import SCHEMA_VERSION
 from allocator.store.repository import Store
 
-from helpers import SCENARIOS
+from helpers import SCENARIOS, examples
 from store_helpers import actor, county_scenario, postgres_missing, postgres_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -395,7 +395,7 @@ def one_of_each(sqlite_db):
     return {owner: store.save_named(county_scenario(owner, 11), f"Plan {owner}", actor=ADMIN) for owner in OWNERS}
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(grants=ROLE_GRANTS)
 def test_role_matrix_read_and_write_allowed_exactly_as_the_rules_say(one_of_each, grants):
     import tomli_w
