@@ -6,6 +6,8 @@ tests/test_browser_signin.py.)
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -214,8 +216,10 @@ def server(tmp_path, monkeypatch):
     access.write_text(SERVER_ACCESS, encoding="utf-8")
     monkeypatch.setenv("ALLOCATOR_ACCESS", str(access))
 
-    def open_as(email: str | None) -> AppTest:
+    def open_as(email: str | None, **query) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
         at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                               "client_id": "bosetting", "client_secret": "test",
                               "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
@@ -263,3 +267,21 @@ def test_a_user_not_in_the_access_file_gets_a_polite_refusal_and_the_admin_sees_
     log = [d.value for d in admin.dataframe if "Hvem" in d.value.columns][0]
     seen = set(zip(log["Hvem"], log["Hva"]))
     assert {("ukjent@example.com", "avvist"), ("sjef@ks.no", "innlogget")} <= seen
+
+
+def test_a_meeting_link_shows_the_plan_only_to_those_who_may_read_the_county(server, tmp_path, monkeypatch):
+    adviser = server("vestland@ks.no")
+    click(adviser, "Start møtevisning")
+    token = adviser.session_state.meeting_token
+
+    assert server("leser@ks.no", mote=token).title[0].value == "Møte: Vestland 2026"
+    other = server("rogaland@ks.no", mote=token)
+    assert other.info[0].value == "Denne møtelenken er ikke i bruk. Be rådgiveren om en ny lenke."
+    assert not other.metric and not other.dataframe
+    nobody = server(None, mote=token)
+    assert [b.label for b in nobody.button] == ["Logg inn"] and not nobody.metric
+
+    access = tmp_path / "tilgang.toml"  # the access file allows meetings without sign-in
+    access.write_text("mote_uten_innlogging = true\n" + SERVER_ACCESS, encoding="utf-8")
+    os.utime(access, (time.time() + 5, time.time() + 5))
+    assert server(None, mote=token).title[0].value == "Møte: Vestland 2026"
