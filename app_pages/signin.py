@@ -64,6 +64,8 @@ def rules_or_stop():
 def gate() -> bool:
     """True when the app may be shown; else this page shows only what a stranger may see."""
     session = st.session_state
+    if not _store_opens():
+        return False
     if not sign_in_configured():
         session.server_mode = False
         if os.environ.get(store.ACCESS_ENV, "").strip():
@@ -100,6 +102,16 @@ def gate() -> bool:
             st.logout()
         return False
     session.actor = actor
+    return True
+
+
+def _store_opens() -> bool:
+    """The database of saved scenarios opens (else its message, and nothing else)."""
+    try:
+        store.store()
+    except store.StoreUnavailable as exc:
+        st.error(str(exc))
+        return False
     return True
 
 

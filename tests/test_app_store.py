@@ -285,3 +285,11 @@ def test_a_meeting_link_shows_the_plan_only_to_those_who_may_read_the_county(ser
     access.write_text("mote_uten_innlogging = true\n" + SERVER_ACCESS, encoding="utf-8")
     os.utime(access, (time.time() + 5, time.time() + 5))
     assert server(None, mote=token).title[0].value == "Møte: Vestland 2026"
+
+
+def test_a_database_that_cannot_be_opened_is_said_plainly(monkeypatch):
+    monkeypatch.setenv(store.DATABASE_ENV, "postgresql://bruker:hemmelig@127.0.0.1:1/scenarier")
+    at = open_app()
+    [message] = texts(at.error)
+    assert message.startswith("Databasen med lagrede scenarioer kan ikke åpnes (127.0.0.1:1/scenarier)")
+    assert "hemmelig" not in message and not at.selectbox

@@ -525,3 +525,11 @@ def test_one_name_in_two_counties_is_two_scenarios_each_labelled_with_its_county
     assert [s.label for s in store.list_scenarios(actor=actor("rediger", ["Vestland"])) if s.saved] == ["Plan (lagret)"]
     both = [s.label for s in store.list_scenarios(actor=actor("nasjonal")) if s.saved]
     assert sorted(both) == ["Plan (lagret, Rogaland)", "Plan (lagret, Vestland)"]
+
+
+def test_a_database_that_cannot_be_opened_says_where_in_norwegian_without_the_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALLOCATOR_SAVED_DIR", str(tmp_path / "saved"))
+    monkeypatch.setenv(store.DATABASE_ENV, "postgresql://bruker:hemmelig@127.0.0.1:1/scenarier")
+    with pytest.raises(store.StoreUnavailable, match=r"^Databasen med lagrede scenarioer kan ikke åpnes \(127.0.0.1:1/scenarier\)") as failed:
+        store.list_scenarios(actor=ADMIN)
+    assert "hemmelig" not in str(failed.value)

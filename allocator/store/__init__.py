@@ -23,6 +23,8 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..scenario import SETTINGS_FILE, Scenario, load_scenario
 from .access import (ACCESS_ENV, NATIONAL_OWNER, NOBODY, AccessDenied, AccessFileError, AccessRules, Actor, Grant,
                      local_actor, read_rules)
@@ -33,7 +35,7 @@ from .repository import (NOT_FOUND, Conflict, LogEntry, NameTaken, Store, Stored
 
 __all__ = [
     "ACCESS_ENV", "DATABASE_ENV", "NATIONAL_OWNER", "AccessDenied", "AccessFileError", "AccessRules", "Actor", "Change",
-    "Conflict", "Grant", "LogEntry", "NameTaken", "NOT_FOUND", "Store", "StoredScenario", "VersionInfo", "clock",
+    "Conflict", "Grant", "StoreUnavailable", "LogEntry", "NameTaken", "NOT_FOUND", "Store", "StoredScenario", "VersionInfo", "clock",
     "current_actor", "delete", "diff", "export_folder", "find_saved", "head", "history", "import_folder",
     "list_scenarios", "load_stored", "local_actor", "owner_label", "owner_of", "read_log", "record", "restore",
     "rules", "save_named", "set_actor_provider", "slugify",
@@ -99,13 +101,22 @@ def current_actor(actor: Actor | None = None) -> Actor:
 _stores: dict[str, Store] = {}
 
 
+class StoreUnavailable(RuntimeError):
+    """The database of saved scenarios cannot be opened; the message says where and why."""
+
+
 def store() -> Store:
     """The store of the configured database (opened, and migrated, once per process)."""
     folder = saved_dir()
-    url = database_url(folder)
-    found = _stores.get(url)
-    if found is None:
-        found = _stores[url] = Store(url, legacy_folder=folder)
+    try:
+        url = database_url(folder)
+        found = _stores.get(url)
+        if found is None:
+            found = _stores[url] = Store(url, legacy_folder=folder)
+    except (OSError, SQLAlchemyError) as exc:
+        where = os.environ.get(DATABASE_ENV, "").split("@")[-1] or str(folder)  # never the password
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreUnavailable(f"Databasen med lagrede scenarioer kan ikke åpnes ({where}): {reason}") from None
     return found
 
 
