@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from .scenario import Scenario, fingerprint
 from .store.access import AccessRules, Actor
+from .store.repository import owner_of
 
 #: A meeting nobody has published to for this long is closed (the adviser's tab was closed).
 IDLE_SECONDS = 12 * 3600
@@ -39,24 +40,29 @@ class Meetings:
         self._lock = threading.Lock()
         self._open: dict[str, Meeting] = {}
 
-    def open(self, host: Actor, owner: str, scenario: Scenario) -> str:
+    def open(self, host: Actor, scenario: Scenario) -> str:
         token = secrets.token_urlsafe(16)
         with self._lock:
             self._forget_idle()
-            self._open[token] = Meeting(token, host.email, owner, scenario, fingerprint(scenario), time.time())
+            self._open[token] = Meeting(token, host.email, owner_of(scenario), scenario, fingerprint(scenario), time.time())
         return token
 
     def publish(self, token: str, scenario: Scenario) -> bool:
-        """The adviser's scenario now; True when it changed."""
+        """The adviser's scenario now; True when it changed. The meeting's county follows the
+        scenario: if she opens another county's scenario, that county's readers may see it, and
+        the first county's no longer."""
         digest = fingerprint(scenario)
+        with self._lock:
+            meeting = self._open.get(token)
+            if meeting is None or meeting.fingerprint == digest:
+                return False
+        owner = owner_of(scenario)
         with self._lock:
             meeting = self._open.get(token)
             if meeting is None:
                 return False
-            if meeting.fingerprint == digest:
-                return False
-            self._open[token] = replace(meeting, scenario=scenario, fingerprint=digest, updated_at=time.time(),
-                                        changes=meeting.changes + 1)
+            self._open[token] = replace(meeting, scenario=scenario, fingerprint=digest, owner=owner,
+                                        updated_at=time.time(), changes=meeting.changes + 1)
             return True
 
     def get(self, token: str) -> Meeting | None:

@@ -241,7 +241,7 @@ def history_panel() -> None:
 
 def _start_meeting() -> None:
     session = st.session_state
-    session.meeting_token = MEETINGS.open(store.current_actor(), store.owner_of(session.scenario), session.scenario)
+    session.meeting_token = MEETINGS.open(store.current_actor(), session.scenario)
 
 
 def _end_meeting() -> None:
