@@ -274,12 +274,23 @@ def test_a_meeting_link_shows_the_plan_only_to_those_who_may_read_the_county(ser
     click(adviser, "Start møtevisning")
     token = adviser.session_state.meeting_token
 
-    assert server("leser@ks.no", mote=token).title[0].value == "Møte: Vestland 2026"
+    reader = server("leser@ks.no", mote=token)
+    assert reader.title[0].value == "Møte: Vestland 2026"
     other = server("rogaland@ks.no", mote=token)
     assert other.info[0].value == "Denne møtelenken er ikke i bruk. Be rådgiveren om en ny lenke."
     assert not other.metric and not other.dataframe
     nobody = server(None, mote=token)
     assert [b.label for b in nobody.button] == ["Logg inn"] and not nobody.metric
+
+    # the adviser opens a Rogaland scenario: the Vestland reader's next refresh shows nothing of it
+    from allocator.meeting import MEETINGS
+    from store_helpers import county_scenario
+
+    MEETINGS.publish(token, county_scenario("Rogaland", 5, name="Rogaland-plan"))
+    reader.run()
+    assert reader.info[0].value.startswith("Denne møtelenken er ikke i bruk") and not reader.metric
+    assert "Rogaland" not in str([e.value for e in reader.title])
+    MEETINGS.publish(token, adviser.session_state.scenario)
 
     access = tmp_path / "tilgang.toml"  # the access file allows meetings without sign-in
     access.write_text("mote_uten_innlogging = true\n" + SERVER_ACCESS, encoding="utf-8")
