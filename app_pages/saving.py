@@ -38,7 +38,7 @@ def remember_opened(stored: store.StoredScenario | None) -> None:
 
 def _based_on() -> str:
     opened = st.session_state.get(OPENED)
-    return f"{opened[2]} (lagret), versjon {opened[1]}" if opened else st.session_state.base.name
+    return f"{opened[2]} (lagret), versjon {opened[1]}" if opened else getattr(st.session_state.get("base"), "name", "")
 
 
 def free_name(name: str) -> str:
