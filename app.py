@@ -4,14 +4,15 @@ Thin by design: session state → allocator (edits, solve, views) → render. Ev
 comes from `allocator/`; the views in `app_pages/` decide where things go on the screen. Only the
 view a user looks at is built, each view is a fragment (an edit reruns that view, not the page),
 plans are shared between sessions by fingerprint, and files are made only when downloaded. Each
-browser session has its own working scenario in `st.session_state`; saved scenarios are shared.
+browser session has its own working scenario in `st.session_state`; saved scenarios are shared
+(with the users the access file allows, on the shared server: see app_pages/signin.py).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import compare, explain, export, mapview, negotiation, plan, quarters, sidebar, state, whatif
+from app_pages import compare, explain, export, mapview, meeting, negotiation, plan, quarters, sidebar, signin, state, whatif
 
 VIEWS = {
     "Forhandling": negotiation.view,
@@ -27,6 +28,13 @@ VIEWS = {
 
 def main() -> None:
     st.set_page_config(page_title="Bosetting i fylket", page_icon="🏠", layout="wide")
+    signin.register()
+    token = meeting.requested()
+    if token:  # the read-only meeting link: only the live plan
+        meeting.page(token)
+        return
+    if not signin.gate():  # the shared server before sign-in shows only «Logg inn»
+        return
     state.init()
     sidebar.render()
     scenario = st.session_state.scenario

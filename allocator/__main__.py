@@ -1,4 +1,4 @@
-"""Command line: `python -m allocator solve|validate|explain|diagnose|calibrate|new|sweep|consistency …`.
+"""Command line: `python -m allocator solve|validate|explain|diagnose|calibrate|new|sweep|consistency|saved …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--write", action="store_true",
                            help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes; den gamle blir scenario.toml.bak)")
     calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    from .saved_cli import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -408,7 +411,13 @@ def _unknown_columns(scenario, names: list[str]) -> list[str]:
     return lines
 
 
-COMMANDS = {"calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
+def _saved(args: argparse.Namespace) -> int:
+    from .saved_cli import run
+
+    return run(args)
+
+
+COMMANDS = {"saved": _saved, "calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
 
 
 class Interrupted(Exception):

@@ -1,4 +1,4 @@
-"""The sidebar: choose, make, upload, reset and save scenarios."""
+"""The sidebar: choose, make, upload, reset and save scenarios (saving, history and meetings: saving.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from allocator.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scena
 from allocator.problems import ScenarioError
 from allocator.upload import scenario_from_uploads
 
-from . import state
+from . import saving, signin, state
 
 
 def _find_stored(label: str) -> store.StoredScenario | None:
@@ -24,6 +24,7 @@ def on_choose() -> None:
         return
     try:
         state.load(store.load_stored(chosen), f"Lastet inn «{chosen.name}».")
+        saving.remember_opened(chosen)
     except ScenarioError as exc:
         st.session_state.edit_error = f"Kunne ikke laste «{chosen.name}»:\n\n" + state.bullets(exc.lines())
 
@@ -40,6 +41,7 @@ def on_upload() -> None:
         scenario = scenario.with_changes(name=f"{scenario.name} (opplastet)")
     notes = "".join(f"\n\n{note}" for note in scenario.notes)
     state.load(scenario, f"Lastet inn «{scenario.name}» fra opplastede filer.{notes}")
+    saving.remember_opened(None)
 
 
 def on_new_county() -> None:
@@ -51,31 +53,18 @@ def on_new_county() -> None:
         st.session_state.edit_error = f"Kunne ikke lage scenario for {fylke} {year}: {exc}"
         return
     state.load(scenario, f"Laget «{scenario.name}» fra offentlige tall (IMDi, SSB); boliger og plasser er illustrative.")
+    saving.remember_opened(None)
 
 
 def on_reset() -> None:
     state.load(st.session_state.base, "Tilbakestilt til scenarioet slik det ble lastet inn.")
 
 
-def on_save(replace: bool = False) -> None:
-    session = st.session_state
-    name = (session.get("save_name") or "").strip()
-    session.confirm_replace = None
-    try:
-        saved = store.save_named(session.scenario, name, replace=replace)
-    except store.NameTaken:
-        session.confirm_replace = name
-        return
-    except ValueError as exc:
-        session.edit_error = f"Ikke lagret: {exc}"
-        return
-    session.notice = f"Lagret som «{saved.name}». Alle brukere av denne serveren ser det under Scenario."
-
-
 def render() -> None:
     session = st.session_state
     with st.sidebar:
         st.header("Scenario")
+        signin.who_am_i()
         labels = [s.label for s in store.list_scenarios()]
         if session.choice not in labels:
             labels.append(session.choice)
@@ -91,11 +80,8 @@ def render() -> None:
             st.file_uploader("scenario.toml og municipalities.csv, eller én Excel-arbeidsbok",
                              type=["toml", "csv", "xlsx"], accept_multiple_files=True, key="upload")
             st.button("Last inn filene", on_click=on_upload, width="stretch")
-        with st.expander("Lagre scenario", expanded=bool(session.get("confirm_replace"))):
-            st.text_input("Navn", key="save_name", placeholder="f.eks. Vestland – forslag etter møte 1")
-            st.button("Lagre for alle brukere", on_click=on_save, width="stretch")
-            if session.get("confirm_replace"):
-                st.warning(f"Det finnes allerede et lagret scenario som heter «{session.confirm_replace}». "
-                           "Vil du erstatte det? Alle brukere ser endringen.")
-                st.button("Ja, erstatt det", on_click=on_save, kwargs={"replace": True}, width="stretch")
+        saving.save_panel()
+        saving.watch()
+        saving.history_panel()
+        saving.meeting_panel()
         st.caption("Kilde: IMDi, SSB. Boliger og plasser i eksemplene er illustrative.")

@@ -209,20 +209,25 @@ def browser_cpu_seconds(server_pid: int) -> float:
 
 
 class AppServer:
-    """`streamlit run app.py` on a free port with its own saved-scenario folder; stopped on exit."""
+    """`streamlit run app.py` on a free port with its own saved-scenario folder; stopped on exit.
+    `env` and `args` add to the server's environment and command line (the sign-in test gives it
+    its secrets file and access file); `port` fixes the port (a redirect URI must name it)."""
+
+    def __init__(self, env: dict[str, str] | None = None, args: tuple[str, ...] = (), port: int | None = None):
+        self._env, self._args, self._port = dict(env or {}), tuple(args), port
 
     def __enter__(self) -> "AppServer":
         self._tmp = tempfile.TemporaryDirectory(prefix="app-speed-")
         tmp = Path(self._tmp.name)
-        self.port = free_port()
+        self.port = self._port or free_port()
         self.url = f"http://localhost:{self.port}"
         self.log_path = tmp / "streamlit.log"
-        env = {**os.environ, "ALLOCATOR_SAVED_DIR": str(tmp / "saved")}
+        env = {**os.environ, "ALLOCATOR_SAVED_DIR": str(tmp / "saved"), **self._env}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                  "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-                 "--server.fileWatcherType", "none"],
+                 "--server.fileWatcherType", "none", *self._args],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         try:

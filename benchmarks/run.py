@@ -40,7 +40,7 @@ from allocator.lp import LinearProgram, new_highs
 from allocator.scenario import Counties
 from allocator.validate import validate_scenario
 
-from . import app_speed
+from . import app_speed, store_speed
 from .synthetic import synthetic_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,6 +255,10 @@ TARGETS = [
     ("validate <= 0.4 s", "cli validate vestland", "wall", 400.0),
     ("county solve from the command line <= 0.8 s", "cli solve trondelag", "wall", 800.0),
 ]
+
+# The store of saved scenarios (benchmarks/store_speed.py; `--only store` runs just these).
+CASES += store_speed.CASES
+TARGETS += store_speed.TARGETS
 
 # The app in a browser, as users meet it (benchmarks/app_speed.py; `--only app` runs just these).
 CASES += app_speed.CASES
