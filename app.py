@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import compare, explain, export, mapview, negotiation, plan, quarters, sidebar, state, whatif
+from app_pages import compare, explain, export, mapview, negotiation, plan, quarters, sidebar, state, whatif, year
 
 VIEWS = {
     "Forhandling": negotiation.view,
@@ -22,6 +22,7 @@ VIEWS = {
     "Sammenlign": compare.view,
     "Hva om": whatif.view,
     "Eksport": export.view,
+    "Året": year.view,
 }
 
 

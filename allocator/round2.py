@@ -26,7 +26,7 @@ without an offer is asked while an offer is unused), which a sequence states exa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class Round2:
     eligible: np.ndarray  # may be asked at all
     flows: list[dict[str, Any]] = field(default_factory=list)
     unplaced_by_county: dict[str, int] = field(default_factory=dict)
+    by_hand: np.ndarray | None = None  # extra set by hand (the app's table)
 
     @property
     def placed(self) -> int:
@@ -65,7 +66,8 @@ class Round2:
                  "extra": int(self.extra[k]), "extra_minors": int(self.extra_minors[k]),
                  "offered": None if np.isnan(d.kan_ta_flere[k]) else int(d.kan_ta_flere[k]),
                  "vedtak": None if np.isnan(d.vedtak[k]) else int(d.vedtak[k]),
-                 "after": int(d.agreed[k] + self.extra[k])} for k in rows]
+                 "after": int(d.agreed[k] + self.extra[k]),
+                 "by_hand": bool(self.by_hand is not None and self.by_hand[k])} for k in rows]
 
     def to_dict(self) -> dict[str, Any]:
         return {"gap": self.gap, "gap_minors": self.gap_minors, "placed": self.placed,
@@ -171,28 +173,40 @@ def _transport(remaining: dict[str, int], capacity: dict[str, int], sendable: di
     return {pair: int(n) for pair, n in zip(pairs, flows) if n > 0}
 
 
-def round2(scenario) -> Round2:
-    """The additional request that covers the year's gap (see the module docstring)."""
+def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
+    """The additional request that covers the year's gap (see the module docstring).
+
+    `fixed`: extra persons set by hand for some municipalities (kommunenummer → persons), as in
+    the app's editable table: they are kept as given (counted as persons other than minors) and
+    the rest of their county's gap is placed over the others by the same rules."""
     data = require_year(scenario)
     n = len(data.numbers)
     w = weights(scenario)
     eligible, offered, offer_cap = eligibility(data)
     total_room, minor_room, other_room = rooms(scenario, data)
     total_room = np.where(eligible, np.minimum(total_room, offer_cap), 0.0)
-    tiers = [offered, eligible & ~offered]
+    by_hand = np.zeros(n, dtype=bool)
+    preset = np.zeros(n)
+    position = {number: k for k, number in enumerate(data.numbers)}
+    for number, persons in (fixed or {}).items():
+        if number in position:
+            by_hand[position[number]] = True
+            preset[position[number]] = max(0, int(persons))
+    tiers = [offered & ~by_hand, eligible & ~offered & ~by_hand]
     unit = int(scenario.key_rules.round_to or 1)
     positions = county_positions(data) if scenario.counties is not None else {"": np.arange(n)}
     gaps = {c: sums(data, rows) for c, rows in positions.items()}
     gap_of = {c: max(0, g["gap"]) for c, g in gaps.items()}
     minors_of = {c: min(max(0, g["gap_minors"]), gap_of[c]) for c, g in gaps.items()}
-    minors, others = np.zeros(n), np.zeros(n)
+    minors, others = np.zeros(n), preset.copy()
     left: dict[str, dict[str, int]] = {"minors": {}, "other": {}}
     for c, rows in positions.items():  # minors first: their places are the scarcer
-        placed = _place(minors_of[c], rows, tiers, w, minors, np.minimum(minor_room, total_room), unit)
-        left["minors"][c] = int(minors_of[c] - (placed - minors).sum())
+        want = min(minors_of[c], max(0, gap_of[c] - int(preset[rows].sum())))
+        placed = _place(want, rows, tiers, w, minors, np.minimum(minor_room, total_room), unit)
+        left["minors"][c] = int(want - (placed - minors).sum())
         minors = placed
     for c, rows in positions.items():
-        want = gap_of[c] - minors_of[c]
+        want = max(0, gap_of[c] - int(preset[rows].sum()) - int(minors[rows].sum()) - left["minors"][c])
         placed = _place(want, rows, tiers, w, others, np.minimum(other_room, total_room - minors), unit)
         left["other"][c] = int(want - (placed - others).sum())
         others = placed
@@ -218,6 +232,6 @@ def round2(scenario) -> Round2:
             else:
                 others = mine
     extra = minors + others
-    result = Round2(data, int(sum(gap_of.values())), int(sum(minors_of.values())), extra, minors, eligible, flows)
+    result = Round2(data, int(sum(gap_of.values())), int(sum(minors_of.values())), extra, minors, eligible, flows, by_hand=by_hand)
     result.unplaced_by_county = {c: max(0, left["minors"][c] + left["other"][c]) for c in positions}
     return result
