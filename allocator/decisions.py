@@ -124,7 +124,9 @@ def read_decisions(scenario, path: str | Path, force: bool = False) -> Decisions
     if missing:
         raise ScenarioError(problems + [Problem(file, column=c, message=(
             f"kolonnen mangler; ventet Fylke, Kommune, Anmodet, Vedtatt, Bosatte (fant: {', '.join(raw.header)})")) for c in missing])
-    header = {code: raw.header[j] for code, j in columns.items()}
+    # the readers write known headers by their code (kommune, fylke); messages use IMDi's words
+    shown = {"kommune": "Kommune", "fylke": "Fylke", "kommunenummer": "Kommunenummer"}
+    header = {code: shown.get(raw.header[j], raw.header[j]) for code, j in columns.items()}
     table = scenario.table
     numbers = list(table.numbers)
     counties = list(table.text("fylke"))

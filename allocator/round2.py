@@ -11,7 +11,8 @@ Rules, in order:
    `kan_ta_flere`; `extra ≤ kan_ta_flere` wherever it is stated;
 3. stated offers are used before anyone who stated none is asked;
 4. within each of those two tiers the gap is split by the key's fair shares (`apportion`: whole
-   persons, in multiples of the key's `round_to` where they fit);
+   persons, in multiples of the key's `round_to` where they fit, and no ask under the key's
+   `min_persons` where the others can take those persons; minors, a few at a time, are exempt);
 5. with `[counties] cross_border = true`, only what no municipality in its own county can take
    crosses a border: the most persons possible, found by a transport LP solved by HiGHS, and
    within `max_share` of the county's request.
@@ -131,9 +132,10 @@ def eligibility(data: YearData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _place(amount: int, rows: np.ndarray, tiers: list[np.ndarray], w: np.ndarray, start: np.ndarray,
-           cap: np.ndarray, unit: int) -> np.ndarray:
+           cap: np.ndarray, unit: int, least: int = 0) -> np.ndarray:
     """`start` with up to `amount` more persons over `rows`, tier by tier (each by fair shares),
-    nobody above `cap`. Returns the whole array."""
+    nobody above `cap`. Returns the whole array. `least` (the key's `min_persons`): a municipality
+    asked is asked for at least that many, where leaving out the smallest asks loses no one."""
     result = start.copy()
     left = amount
     for tier in tiers:
@@ -141,10 +143,35 @@ def _place(amount: int, rows: np.ndarray, tiers: list[np.ndarray], w: np.ndarray
         if left <= 0 or not len(members):
             continue
         before = result[members].sum()
-        upper = np.maximum(cap[members], result[members])
-        result[members] = apportion_in_units(w[members], result[members], upper, int(before + left), unit)
-        left -= int(result[members].sum() - before)
+        added = _split(w[members], result[members], np.maximum(cap[members], result[members]), int(left), unit, least)
+        result[members] = added
+        left -= int(added.sum() - before)
     return result
+
+
+def _split(w: np.ndarray, start: np.ndarray, upper: np.ndarray, amount: int, unit: int, least: int) -> np.ndarray:
+    """`amount` more over one tier by fair shares; with `least`, asks under it are dropped one at a
+    time (the smallest first) while the others can take them."""
+    open_ = np.ones(len(w), dtype=bool)
+    best = apportion_in_units(w, start, upper, int(start.sum() + amount), unit)
+    placed = best.sum()
+    if least <= 1:
+        return best
+    for _ in range(len(w)):
+        extra = best - start
+        small = np.flatnonzero(open_ & (extra > 0) & (extra < least))
+        if not len(small):
+            break
+        drop = small[np.argmin(extra[small])]
+        trial_open = open_.copy()
+        trial_open[drop] = False
+        trial = start.copy()
+        trial[trial_open] = apportion_in_units(w[trial_open], start[trial_open], upper[trial_open],
+                                               int(start[trial_open].sum() + amount), unit)
+        if trial.sum() < placed:
+            break
+        open_, best = trial_open, trial
+    return best
 
 
 def _transport(remaining: dict[str, int], capacity: dict[str, int], sendable: dict[str, int]) -> dict[tuple[str, str], int]:
@@ -194,6 +221,7 @@ def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
             preset[position[number]] = max(0, int(persons))
     tiers = [offered & ~by_hand, eligible & ~offered & ~by_hand]
     unit = int(scenario.key_rules.round_to or 1)
+    least = int(scenario.key_rules.min_persons or 0)
     positions = county_positions(data) if scenario.counties is not None else {"": np.arange(n)}
     gaps = {c: sums(data, rows) for c, rows in positions.items()}
     gap_of = {c: max(0, g["gap"]) for c, g in gaps.items()}
@@ -207,7 +235,7 @@ def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
         minors = placed
     for c, rows in positions.items():
         want = max(0, gap_of[c] - int(preset[rows].sum()) - int(minors[rows].sum()) - left["minors"][c])
-        placed = _place(want, rows, tiers, w, others, np.minimum(other_room, total_room - minors), unit)
+        placed = _place(want, rows, tiers, w, others, np.minimum(other_room, total_room - minors), unit, least)
         left["other"][c] = int(want - (placed - others).sum())
         others = placed
     flows: list[dict[str, Any]] = []
@@ -226,7 +254,7 @@ def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
                 left[group][c] -= persons
                 sendable[c] -= persons
             for d, persons in sorted(received.items()):
-                mine = _place(persons, positions[d], tiers, w, mine, cap, unit)
+                mine = _place(persons, positions[d], tiers, w, mine, cap, unit, least if group == "other" else 0)
             if group == "minors":
                 minors = mine
             else:

@@ -221,3 +221,59 @@ def test_norwegian_headers_and_imdi_words_in_the_table(scenario_dir):
         load_scenario(folder)
     [problem] = raised.value.problems
     assert problem.column == "Vedtak" and "«tre»" in problem.message and problem.row.startswith("linje 4")
+
+
+# --------------------------------------------------------------------------- counties and shape rules
+
+
+def _two_counties(folder, cross_border: bool, extra_key: str = ""):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scenario.toml").write_text(f"""name = "To fylker"
+[request.counties."Agder"]
+adults = 60
+[request.counties."Rogaland"]
+adults = 60
+[counties]
+cross_border = {str(cross_border).lower()}
+[key]
+population = 1.0
+{extra_key}
+""", encoding="utf-8")
+    (folder / "municipalities.csv").write_text(
+        "kommunenummer,kommune,fylke,population,max_total,anmodning,vedtak,kan_ta_flere\n"
+        "4201,Risør,Agder,6800,20,30,20,\n"          # decided 20 of 30: the gap of Agder is 10 + 20
+        "4202,Grimstad,Agder,24000,10,30,10,\n"
+        "1101,Eigersund,Rogaland,15000,,30,30,\n"     # decided the request, no limit: can be asked
+        "1103,Stavanger,Rogaland,145000,,30,30,4\n"   # offered 4 more
+        + ("1108,Sandnes,Rogaland,83000,,30,30,\n1144,Kvitsøy,Rogaland,2500,,5,5,\n" if extra_key else ""),
+        encoding="utf-8")
+    return load_scenario(folder)
+
+
+def test_only_what_no_municipality_at_home_can_take_crosses_a_border(tmp_path):
+    home = round2(_two_counties(tmp_path / "a", cross_border=False))
+    assert home.placed == 0 and home.unplaced == 30 and home.unplaced_by_county == {"Agder": 30, "Rogaland": 0}
+    across = round2(_two_counties(tmp_path / "b", cross_border=True))
+    assert across.flows == [{"from": "Agder", "to": "Rogaland", "group": "other", "persons": 30}]
+    asks = {a["kommunenummer"]: a["extra"] for a in across.asks()}
+    assert asks["1103"] == 4 and asks["1101"] == 26  # the offer first, the rest to those who stated none
+
+
+def test_round_to_and_min_persons_shape_the_asks(tmp_path):
+    result = round2(_two_counties(tmp_path / "c", cross_border=True, extra_key="round_to = 5\nmin_persons = 5"))
+    assert result.placed == 30
+    others = [a["extra"] for a in result.asks() if a["offered"] is None]
+    assert [a["extra"] for a in result.asks() if a["offered"] is not None] == [4]  # the offer, used whole
+    assert len(others) >= 2 and min(others) >= 5  # no ask under min_persons (Kvitsøy's share would be 0–1)
+    assert sum(1 for e in others if e % 5) <= 1  # multiples of 5; the 26 − 25 = 1 left over goes singly
+
+
+def test_no_ask_under_min_persons_where_the_others_can_take_it():
+    from allocator.round2 import _split
+
+    free = _split(np.array([10.0, 10.0, 1.0]), np.zeros(3), np.full(3, np.inf), 21, 1, 0)
+    assert free.tolist() == [10, 10, 1]
+    shaped = _split(np.array([10.0, 10.0, 1.0]), np.zeros(3), np.full(3, np.inf), 21, 1, 5)
+    assert shaped.sum() == 21 and shaped[2] == 0
+    held = _split(np.array([10.0, 10.0, 1.0]), np.zeros(3), np.array([10.0, 10.0, 5.0]), 21, 1, 5)
+    assert held.tolist() == [10, 10, 1]  # the others are full: the one person is still placed (rule 1 first)
