@@ -20,11 +20,12 @@ are blank, no bonus or deduction is counted and the projection is the figure its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from .scenario import GROUPS, split_by_shares
+from .scenario import GROUPS
 from .year import county_positions, require_year
 from .yeardata import YearData
 
@@ -53,14 +54,15 @@ class Followup:
     projected: np.ndarray
     has_schedule: bool
 
-    @property
+    @cached_property
     def settled_total(self) -> np.ndarray:
         return np.where(self.reached > 0, np.nansum(self.settled, axis=1), self.data.settled)
 
-    @property
+    @cached_property
     def behind(self) -> np.ndarray:
         """Settled to date minus the schedule to the last quarter reached (negative = behind)."""
-        due = np.array([self.schedule[k, : int(self.reached[k])].sum() for k in range(len(self.agreed))])
+        cumulative = np.concatenate([np.zeros((len(self.agreed), 1)), np.cumsum(self.schedule, axis=1)], axis=1)
+        due = cumulative[np.arange(len(self.agreed)), self.reached.astype(int)]
         return np.where(self.reached > 0, self.settled_total - due, 0.0)
 
     def _sum(self, rows: np.ndarray) -> dict[str, Any]:
@@ -108,13 +110,26 @@ class Followup:
         return lines
 
 
+def whole_schedule(agreed: np.ndarray, shares) -> np.ndarray:
+    """Each agreement split over the quarters by `shares` in whole persons, largest remainders
+    first (the earlier quarter on ties), as `split_by_shares` does for one number, for all at once."""
+    shares = np.asarray(shares, dtype=float) / float(np.sum(shares))
+    raw = agreed[:, None] * shares[None, :]
+    whole = np.floor(raw + 1e-9)
+    left = (agreed - whole.sum(axis=1)).astype(int)
+    order = np.argsort(-(raw - whole) + 1e-12 * np.arange(len(shares))[None, :], axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(len(shares))[None, :].repeat(len(agreed), axis=0), axis=1)
+    return whole + (rank < left[:, None])
+
+
 def followup(scenario) -> Followup:
     """The follow-up of the year's agreements (see the module docstring)."""
     data = require_year(scenario)
     n = len(data.numbers)
     agreed = data.agreed.astype(float)
     shares = schedule_shares(scenario)
-    schedule = np.array([split_by_shares(int(a), shares) for a in agreed], dtype=float).reshape(n, 4)
+    schedule = whole_schedule(agreed, shares)
     settled = data.bosatt_q.astype(float)
     given = ~np.isnan(settled)
     reached = np.where(given.any(axis=1), given.shape[1] - np.argmax(given[:, ::-1], axis=1), 0)

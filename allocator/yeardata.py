@@ -195,7 +195,14 @@ def parse_year(table, labels: Sequence[str] | None = None, file: str = "municipa
     values: dict[str, np.ndarray] = {}
     for code in YEAR_COLUMNS:
         array = np.full(n, np.nan)
-        if code in columns:
+        if code in columns and table.is_numeric(columns[code]):  # the common case, at once
+            name = columns[code]
+            array = np.array(table.numeric(name), dtype=float)
+            bad = ~np.isnan(array) & ((array != np.floor(array)) | (array < 0) | (array > MAX_PERSONS))
+            for k in np.flatnonzero(bad):
+                problems.append(Problem(file, labels[k], name, _cell_value(code, repr(float(array[k])))[1]))
+                array[k] = np.nan
+        elif code in columns:
             name = columns[code]
             suppressed = 0
             for k, text in enumerate(_cells(table, name)):
@@ -208,7 +215,9 @@ def parse_year(table, labels: Sequence[str] | None = None, file: str = "municipa
                 notes.append(f"{file}: {suppressed} tall i kolonnen {name} er skjult («:», under 5) og regnes som 0.")
         values[code] = array
     quarters = np.column_stack([values[c] for c in QUARTER_COLUMNS])
-    for k in range(n):
+    check = np.flatnonzero(~np.isnan(quarters).all(axis=1) | (values["anmodning_em"] > values["anmodning"])
+                           | (values["vedtak_em"] > values["vedtak"]))
+    for k in check:
         given = ~np.isnan(quarters[k])
         if given.any() and not given[: int(np.flatnonzero(given).max()) + 1].all():
             missing = [q + 1 for q in range(int(np.flatnonzero(given).max())) if not given[q]]

@@ -277,3 +277,17 @@ def test_no_ask_under_min_persons_where_the_others_can_take_it():
     assert shaped.sum() == 21 and shaped[2] == 0
     held = _split(np.array([10.0, 10.0, 1.0]), np.zeros(3), np.array([10.0, 10.0, 5.0]), 21, 1, 5)
     assert held.tolist() == [10, 10, 1]  # the others are full: the one person is still placed (rule 1 first)
+
+
+def test_a_fraction_or_a_negative_in_a_year_column_is_refused(scenario_dir):
+    from helpers import municipalities_csv, scenario_toml
+
+    csv = municipalities_csv(columns=("kommunenummer", "kommune", "population", "anmodning", "bosatt"))
+    rows = csv.splitlines()
+    rows[1] = rows[1].rsplit(",", 2)[0] + ",40,2.5"
+    rows[2] = rows[2].rsplit(",", 2)[0] + ",-3,1"
+    folder = scenario_dir(toml=scenario_toml(), csv="\n".join(rows) + "\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(folder)
+    found = {(p.row.split(" ")[1], p.column) for p in raised.value.problems}
+    assert found == {("2", "bosatt"), ("3", "anmodning")}
