@@ -78,6 +78,10 @@ DATA_COLUMN_LABELS = {
     "vedtak_em_2024": "Vedtak EM 2024",
 }
 COLUMN_LABELS.update(DATA_COLUMN_LABELS)
+#: The settlement year's columns (allocator/yeardata.py): «Anmodning», «Vedtak», «Kan ta flere» …
+from .yeardata import YEAR_LABELS  # noqa: E402  (yeardata imports no labels)
+
+COLUMN_LABELS.update(YEAR_LABELS)
 #: Columns of the plan exports that are not input columns.
 COLUMN_LABELS.update({
     "limited_by": "Begrenset av",  # as in the app: the limits that hold the municipality back

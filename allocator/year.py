@@ -38,7 +38,8 @@ def require_year(scenario) -> YearData:
         from .scenario import MUNICIPALITIES_FILE
 
         raise ScenarioError([Problem(MUNICIPALITIES_FILE, column="anmodning", message=(
-            "scenariet har ingen kolonner for året (anmodning, vedtak); lag et scenario med "
+            "scenariet har ingen anmodninger eller vedtak for året ennå (kolonnene anmodning og vedtak mangler "
+            "eller er tomme); lag et scenario med "
             "«new MAPPE --fylke NAVN --year 2024» eller les inn IMDis liste med «decisions»"))])
     return data
 

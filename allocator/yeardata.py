@@ -112,8 +112,9 @@ class YearData:
 
     @property
     def present(self) -> bool:
-        """Whether the table has any request or decision at all."""
-        return "anmodning" in self.columns or "vedtak" in self.columns
+        """Whether the table has any request or decision at all (columns left blank, as `new`
+        writes them for a coming year, are not a year yet)."""
+        return bool((~np.isnan(self.anmodning)).any() or (~np.isnan(self.vedtak)).any())
 
     @property
     def quarters_given(self) -> bool:

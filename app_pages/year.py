@@ -46,9 +46,12 @@ def _upload(scenario: Scenario) -> None:
 
 
 def _has_year(scenario: Scenario) -> bool:
-    from allocator.yeardata import year_columns
+    from allocator.yeardata import year_data
 
-    return bool({"anmodning", "vedtak"} & set(year_columns(scenario.table.columns)))
+    try:
+        return year_data(scenario).present
+    except ScenarioError:
+        return True  # the view shows what is wrong
 
 
 def _status(year, fylke: str | None) -> None:

@@ -55,3 +55,23 @@ def test_every_part_of_the_year_renders(year_2024, part):
     at.button_group(key="year_part").set_value(part).run()
     assert not at.exception, at.exception
     assert not at.error
+
+
+def test_imdis_list_uploaded_in_the_year_view():
+    at = open_app()
+    at.sidebar.selectbox(key="new_county").set_value("Troms")
+    at.sidebar.selectbox(key="new_year").set_value(2026)
+    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
+    button.click().run()
+    show(at, "Året")
+    assert any("ingen tall for året" in i.value for i in at.info)
+    listing = "Fylke;Kommune;Anmodet;Vedtatt;Bosatte\nTroms;Tromsø;300;250;40\nTroms;Hárstták;100;avventer vedtak;:\n"
+    at.file_uploader(key="year_upload").set_value([("liste.csv", listing.encode(), "text/csv")])
+    at.run()
+    [read] = [b for b in at.button if b.key == "year_read"]
+    read.click().run()
+    assert not at.exception, at.exception
+    table = at.session_state.scenario.table
+    assert table.numeric("vedtak")[table.position["5501"]] == 250
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Anmodet"] == "400" and metrics["Vedtatt"] == "250" and metrics["Venter på vedtak"] == "100"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from allocator import KeyTerm
@@ -98,6 +98,9 @@ def years(draw, offers: bool = True):
 @settings(max_examples=examples(60))
 @given(years())
 def test_round2_never_breaks_a_rule(scenario):
+    from allocator.yeardata import year_data
+
+    assume(year_data(scenario).present)  # a year with no request or decision at all is refused (tested below)
     result = round2(scenario)
     data = result.data
     extra = result.extra

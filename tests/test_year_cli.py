@@ -127,3 +127,11 @@ def test_the_year_commands_answer_in_their_json_shapes(tmp_path):
 def test_year_without_year_columns_is_a_clear_error(bundled):
     result = run_cli("year", str(bundled("demo-shortfall")))
     assert result.returncode == 2 and "decisions" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_coming_year_with_blank_columns_is_not_a_year_yet(tmp_path):
+    folder = tmp_path / "vestland"
+    write_new_scenario(folder, "Vestland", 2026)
+    year, revised = run_cli_many([("year", str(folder)), ("revise", str(folder), "--total", "1000", "--json")])
+    assert year.returncode == 2 and "ingen anmodninger eller vedtak" in year.stderr
+    assert revised.returncode == 0 and json.loads(revised.stdout)["source"] == "plan"  # revises the yearly plan
