@@ -91,10 +91,12 @@ class Followup:
         from .labels import number
 
         t = self._sum(np.arange(len(self.agreed)))
-        pace = "etter beredskapen i [quarters]" if self.has_schedule else "jevnt over året (scenariet har ingen [quarters])"
-        lines = [f"Oppfølging: avtalt {number(t['agreed'])}, bosatt {number(t['settled'])} "
-                 f"(K1–K4: {', '.join(number(v) for v in t['settled_by_quarter'])}), fremskrevet til {number(t['projected'])} "
-                 f"ved årets slutt.",
+        pace = ("etter når personene blir klare i scenariets kvartaler" if self.has_schedule
+                else "jevnt over året; scenariet har ingen kvartalsplan")
+        by_quarter = (f" (K1–K4: {', '.join(number(v) for v in t['settled_by_quarter'])})" if (self.reached > 0).any()
+                      else " (ingen tall per kvartal ennå: bonus, trekk og fremskriving trenger bosatt per kvartal)")
+        lines = [f"Oppfølging: avtalt {number(t['agreed'])}, bosatt {number(t['settled'])}{by_quarter}, fremskrevet til "
+                 f"{number(t['projected'])} ved årets slutt.",
                  f"Bonus {number(t['bonus'])} kr, trekk {number(t['deduction'])} kr. {t['municipalities_behind']} kommuner "
                  f"ligger bak planen ({pace}).", "",
                  f"{'Kommune':<32}{'Avtalt':>8}{'K1':>6}{'K2':>6}{'K3':>6}{'K4':>6}{'Bak/foran':>11}{'Bonus':>12}{'Trekk':>10}{'Frem':>7}"]

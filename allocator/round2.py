@@ -51,6 +51,8 @@ class Round2:
     flows: list[dict[str, Any]] = field(default_factory=list)
     unplaced_by_county: dict[str, int] = field(default_factory=dict)
     by_hand: np.ndarray | None = None  # extra set by hand (the app's table)
+    room_left: np.ndarray | None = None  # persons more each municipality could still take
+    unplaced_minors: int = 0
 
     @property
     def placed(self) -> int:
@@ -59,6 +61,26 @@ class Round2:
     @property
     def unplaced(self) -> int:
         return max(0, self.gap - self.placed)
+
+    def why_unplaced(self) -> str:
+        """Why part of the gap found no place, in plain words: who may not be asked, who is full."""
+        from .labels import number
+
+        d = self.data
+        under = d.decided & (d.vedtak < np.nan_to_num(d.anmodning)) & np.isnan(d.kan_ta_flere)
+        full = self.eligible & (self.room_left <= 0) if self.room_left is not None else np.zeros(len(d.numbers), dtype=bool)
+        parts = [f"{number(self.unplaced)} personer fant ingen plass"
+                 + (f", {number(self.unplaced_minors)} av dem enslige mindreårige: kommunene som kan spørres, har ikke "
+                    "flere plasser for enslige mindreårige." if self.unplaced_minors else ".")]
+        if d.pending.any():
+            parts.append(f"{int(d.pending.sum())} kommuner venter på vedtak og spørres ikke.")
+        if under.any():
+            parts.append(f"{int(under.sum())} kommuner vedtok mindre enn anmodningen uten å oppgi at de kan ta flere, "
+                         "og spørres ikke igjen.")
+        if full.any():
+            parts.append(f"{int(full.sum())} kommuner som kan spørres, er ved grensene sine (maks totalt, boliger og "
+                         "plasser, oppgitt «kan ta flere»).")
+        return " ".join(parts)
 
     def asks(self) -> list[dict[str, Any]]:
         d = self.data
@@ -73,6 +95,7 @@ class Round2:
     def to_dict(self) -> dict[str, Any]:
         return {"gap": self.gap, "gap_minors": self.gap_minors, "placed": self.placed,
                 "placed_minors": int(self.extra_minors.sum()), "unplaced": self.unplaced,
+                "unplaced_minors": self.unplaced_minors,
                 "unplaced_by_county": self.unplaced_by_county, "asks": self.asks(), "flows": self.flows}
 
     def lines(self) -> list[str]:
@@ -83,8 +106,7 @@ class Round2:
                  f"({number(self.extra_minors.sum())} enslige mindreårige)."]
         if self.unplaced:
             where = ", ".join(f"{c or 'scenarioet'} {number(n)}" for c, n in self.unplaced_by_county.items() if n)
-            lines.append(f"Ikke plassert: {number(self.unplaced)} personer ({where}): ingen kommune som kan spørres "
-                         "har plass innen grensene og tilbudene.")
+            lines.append(f"Ikke plassert ({where}): {self.why_unplaced()}")
         for flow in self.flows:
             lines.append(f"Over fylkesgrensen: {number(flow['persons'])} "
                          f"{'enslige mindreårige' if flow['group'] == 'minors' else 'personer'} fra {flow['from']} til {flow['to']}.")
@@ -262,4 +284,6 @@ def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
     extra = minors + others
     result = Round2(data, int(sum(gap_of.values())), int(sum(minors_of.values())), extra, minors, eligible, flows, by_hand=by_hand)
     result.unplaced_by_county = {c: max(0, left["minors"][c] + left["other"][c]) for c in positions}
+    result.room_left = np.maximum(total_room - extra, 0.0)
+    result.unplaced_minors = int(sum(max(0, v) for v in left["minors"].values()))
     return result

@@ -60,7 +60,9 @@ def followup_frame(result, fylke: str | None = None) -> pd.DataFrame:
 
 def range_frame(result, fylke: str | None = None) -> pd.DataFrame:
     """Each municipality's number at the low, planning and high figure."""
-    low, plan, high = result.figures
+    from .labels import number
+
+    low, plan, high = (number(v) for v in result.figures)
     rows = [{"Kommunenr.": result.kommunenummer[k], "Kommune": result.names[k], "Fylke": result.counties[k],
              f"Lav ({low})": int(result.numbers[k, 0]), f"Plan ({plan})": int(result.numbers[k, 1]),
              f"Høy ({high})": int(result.numbers[k, 2])} for k in _rows(result.kommunenummer, result.counties, fylke)]

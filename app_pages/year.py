@@ -26,6 +26,9 @@ def _upload(scenario: Scenario) -> None:
     with st.expander("Les inn IMDis liste over anmodninger, vedtak og bosatte", expanded=not _has_year(scenario)):
         st.caption("CSV eller Excel med kolonnene Fylke, Kommune, Anmodet, Vedtatt, Bosatte (og gjerne Kommunenummer). "
                    "«:» = skjult (under 5), «-» = ingen, «avventer vedtak» = venter.")
+        changes = st.session_state.get("year_changes")
+        if changes:
+            st.markdown("**Endret ved siste innlesing**\n\n" + "\n".join(f"- {line}" for line in changes))
         upload = st.file_uploader("IMDis liste", type=["csv", "xlsx"], key="year_upload", label_visibility="collapsed")
         force = st.checkbox("Erstatt vedtak scenariet alt har", key="year_force")
         if upload is not None and st.button("Les inn listen", key="year_read"):
@@ -41,8 +44,18 @@ def _upload(scenario: Scenario) -> None:
                     return result[-1].scenario
 
                 if state.try_edit(change, "Innlesingen av listen"):
-                    st.session_state.notice = "\n\n".join(result[-1].lines()[:40])
+                    lines = result[-1].lines()
+                    notes = [line for line in lines[1:] if line.startswith("Merk:")]
+                    st.session_state.notice = "\n\n".join([lines[0], *notes])
+                    st.session_state.year_changes = [line for line in lines[1:] if not line.startswith("Merk:")]
             st.rerun()  # the whole page: every view follows the new figures
+
+
+def _without_blank_county(frame):
+    """A scenario without counties has no «Fylke» to show."""
+    if "Fylke" in frame.columns and not frame["Fylke"].astype(str).str.strip().any():
+        return frame.drop(columns=["Fylke"])
+    return frame
 
 
 def _has_year(scenario: Scenario) -> bool:
@@ -67,12 +80,14 @@ def _status(year, fylke: str | None) -> None:
     columns[4].metric("Bosatt så langt", number(t["bosatt"]))
     st.markdown("**Gapet per fylke**")
     table(county_frame(year, fylke))
-    frame = status_frame(year, fylke)
+    frame = _without_blank_county(status_frame(year, fylke))
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Vedtakene**")
-        styled = frame.style.map(lambda s: f"background-color: {STATUS_COLOURS.get(s, '')}; color: white", subset=["Status"])
-        st.dataframe(styled, width="stretch", hide_index=True, height=420)
+        numbers = [c for c in ("Anmodet", "Vedtatt", "Bosatt", "Kan ta flere") if c in frame.columns]
+        styled = (frame.style.map(lambda s: f"background-color: {STATUS_COLOURS.get(s, '')}; color: white", subset=["Status"])
+                  .format(lambda v: "" if v is None or v != v else number(v), subset=numbers))
+        st.dataframe(styled, width="stretch", hide_index=True, height=420, placeholder="")
     with right:
         statuses = dict(zip(frame["Kommunenr."], frame["Status"]))
         figure = status_map(statuses)
@@ -116,9 +131,14 @@ def _round2(scenario: Scenario, fylke: str | None) -> None:
     st.markdown(f"Gap {number(result.gap)} (av dem {number(result.gap_minors)} enslige mindreårige): "
                 f"**{number(result.placed)} spurt**, {number(result.unplaced)} ikke plassert."
                 + (f" {len(fixed)} tall er satt for hånd." if fixed else ""))
+    if result.unplaced:
+        st.warning(result.why_unplaced())
     frame = round2_frame(result)
     if fylke:
         frame = frame[frame["Fylke"] == fylke].reset_index(drop=True)
+    if not len(frame) and not fixed:
+        st.info("Ingen kommune får en tilleggsanmodning.")
+        return
     st.session_state.year_round2_rows = list(frame["Kommunenr."])
     st.data_editor(frame, key=f"year_round2_{st.session_state.get('year_round2_version', 0)}", hide_index=True, width="stretch",
                    disabled=[c for c in frame.columns if c != "Tilleggsanmodning"],
@@ -142,7 +162,7 @@ def _revise(scenario: Scenario, fylke: str | None) -> None:
     total = st.number_input("Nytt nasjonalt behov (personer)", min_value=0, value=current, step=100, key="year_revise_total")
     revision = revise(scenario, int(total), fylke=fylke)
     st.markdown("\n".join(f"- {line}" for line in revision.lines()[:1] + revision.reasons))
-    table(revise_frame(revision), height=360)
+    table(_without_blank_county(revise_frame(revision)), height=360)
 
 
 def _followup(scenario: Scenario, fylke: str | None) -> None:
@@ -156,9 +176,9 @@ def _followup(scenario: Scenario, fylke: str | None) -> None:
     st.markdown("\n".join(f"- {line}" for line in result.lines()[:2]))
     if len(behind):
         st.markdown(f"**{len(behind)} kommuner ligger bak planen**")
-        table(behind.sort_values("Bak (−) / foran").head(30))
+        table(_without_blank_county(behind.sort_values("Bak (−) / foran").head(30)))
     with st.expander("Alle kommuner"):
-        table(frame)
+        table(_without_blank_county(frame))
 
 
 def _range(scenario: Scenario, fylke: str | None) -> None:
@@ -180,7 +200,7 @@ def _range(scenario: Scenario, fylke: str | None) -> None:
     except ScenarioError as exc:
         st.error("\n".join(exc.lines(5)))
         return
-    table(range_frame(result, fylke), height=360)
+    table(_without_blank_county(range_frame(result, fylke)), height=360)
 
 
 @st.fragment
