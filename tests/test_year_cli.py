@@ -135,3 +135,15 @@ def test_a_coming_year_with_blank_columns_is_not_a_year_yet(tmp_path):
     year, revised = run_cli_many([("year", str(folder)), ("revise", str(folder), "--total", "1000", "--json")])
     assert year.returncode == 2 and "ingen anmodninger eller vedtak" in year.stderr
     assert revised.returncode == 0 and json.loads(revised.stdout)["source"] == "plan"  # revises the yearly plan
+
+
+def test_a_national_list_read_into_a_county_without_a_fylke_column(tmp_path, bundled):
+    import shutil
+
+    folder = tmp_path / "vestland"
+    shutil.copytree(bundled("vestland-2026"), folder)
+    listing = _list(tmp_path / "liste.csv", "Fylke;Kommune;Anmodet;Vedtatt;Bosatte\nVestland;Kinn;60;50;10\n"
+                                           "Trøndelag;Trondheim;500;500;300\n")
+    result = read_decisions(load_scenario(folder), listing)
+    assert [c.kommunenummer for c in result.changes] == ["4602"]
+    assert any("Trøndelag" in note for note in result.notes)
