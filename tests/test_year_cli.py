@@ -147,3 +147,32 @@ def test_a_national_list_read_into_a_county_without_a_fylke_column(tmp_path, bun
     result = read_decisions(load_scenario(folder), listing)
     assert [c.kommunenummer for c in result.changes] == ["4602"]
     assert any("Trøndelag" in note for note in result.notes)
+
+
+def test_a_decision_above_the_stated_limit_is_refused(troms, tmp_path):
+    before = (troms / MUNICIPALITIES_FILE).read_bytes()
+    table = load_scenario(troms).table
+    cap = int(table.numeric("max_total")[table.position["5536"]])  # Lyngen's max_total
+    listing = _list(tmp_path / "over.csv", f"Fylke;Kommune;Anmodet;Vedtatt;Bosatte\nTroms;Lyngen;{cap + 10};{cap + 5};0\n")
+    result = run_cli("decisions", str(troms), str(listing))
+    assert result.returncode == 2 and "over.csv, linje 2, kolonne Vedtatt" in result.stderr
+    assert f"over grensen max_total ({cap})" in result.stderr
+    assert (troms / MUNICIPALITIES_FILE).read_bytes() == before
+
+
+def test_followup_schedules_by_the_scenarios_readiness(tmp_path, bundled):
+    """Vestland 2026 has [quarters] with 30/30/20/20 % ready per quarter: the agreement follows it."""
+    import numpy as np
+
+    from allocator.followup import followup
+
+    scenario = load_scenario(bundled("vestland-2026"))
+    n = len(scenario.table)
+    columns = {"vedtak": np.full(n, 100.0), "bosatt_q1": np.full(n, 20.0), "bosatt_q2": np.full(n, 40.0),
+               "bosatt_q3": np.full(n, np.nan), "bosatt_q4": np.full(n, np.nan)}
+    result = followup(scenario.with_changes(table=scenario.table.with_columns(columns))).to_dict()
+    row = result["municipalities"][0]
+    assert result["schedule"] == "quarters" and row["schedule"] == [30, 30, 20, 20]
+    assert row["behind"] == 60 - 60 and row["projected"] == 120
+    bonus = scenario.incentives.bonus
+    assert row["bonus"] == 20 * bonus[0] + 40 * bonus[1] and row["deduction"] == 0
