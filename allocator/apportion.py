@@ -12,11 +12,18 @@ monotone (Balinski and Young, *Fair Representation*, 1982): here Sainte-Laguë/W
     a_i = clip(round(λ · w_i), lower_i, upper_i),   λ chosen so that Σ a_i = total,
 
 which is the same as handing out one person at a time, from the lower bounds, to the municipality
-with the highest w_i / (a_i + ½) that still has room (ties to the earlier row). Raising the total
-only adds persons, so no number falls. Every municipality not held by a bound is within half a
-person of λ · w_i: the change is spread in proportion to the fair shares, and a municipality whose
-part would be under half a person is left unchanged (the fewest municipalities changed for the
-same fairness).
+with the highest w_i / (a_i + ½) that still has room. Raising the total only adds persons, so no
+number falls. Every municipality not held by a bound is within half a person of λ · w_i: the
+change is spread in proportion to the fair shares, and a municipality whose part would be under
+half a person is left unchanged.
+
+It is also the fairest split in whole persons by the yearly plan's own measure (targets.py):
+with f_i = total · w_i / Σw, Σ (a_i − f_i)² / f_i is separable and convex, the cost of a
+municipality's k-th person is (2k − 1)/f_i, and handing out the cheapest person first is optimal
+for a separable convex cost under one sum and box bounds. So no LP is needed here, and the answer
+is exact rather than rounded. Among equally fair answers (equal claims on the last persons) the
+persons go to municipalities already changed, then to the earlier row: the fewest municipalities
+changed.
 
 Municipalities with weight 0 (no fair share, e.g. under the key's `min_population`) get persons
 only when every one with a share is full, then evenly; falling, they go to their lower bound first.
@@ -47,14 +54,14 @@ def _webster(weights: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: i
             high = middle
     result = count(low * (1.0 - 1e-12))
     left = int(round(total - result.sum()))
-    if left > 0:
-        heap = [((result[k] + 0.5) / weights[k], k) for k in np.flatnonzero(result < upper)]
+    if left > 0:  # the last persons one by one; among equal claims, to one already changed first
+        heap = [((result[k] + 0.5) / weights[k], 0 if result[k] > lower[k] else 1, k) for k in np.flatnonzero(result < upper)]
         heapq.heapify(heap)
         for _ in range(left):
-            _, k = heapq.heappop(heap)
+            _, _, k = heapq.heappop(heap)
             result[k] += 1
             if result[k] < upper[k]:
-                heapq.heappush(heap, ((result[k] + 0.5) / weights[k], k))
+                heapq.heappush(heap, ((result[k] + 0.5) / weights[k], 0, k))
     return result
 
 
