@@ -176,3 +176,20 @@ def test_followup_schedules_by_the_scenarios_readiness(tmp_path, bundled):
     assert row["behind"] == 60 - 60 and row["projected"] == 120
     bonus = scenario.incentives.bonus
     assert row["bonus"] == 20 * bonus[0] + 40 * bonus[1] and row["deduction"] == 0
+
+
+def test_mistakes_on_the_year_command_lines_are_told_in_norwegian(troms, tmp_path):
+    results = run_cli_many([
+        ("sweep", str(troms), "--range", "900:800:1000"),
+        ("sweep", str(troms), "--range", "800:900"),
+        ("revise", str(troms), "--total", "-5"),
+        ("decisions", str(troms), str(tmp_path / "finnes-ikke.csv")),
+        ("round2", str(troms), "--out", str(tmp_path / "tillegg.csv")),
+        ("revise", str(troms), "--total", "900", "--fylke", "Tromsø"),
+    ])
+    for result in results:
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert "LAV ≤ PLAN ≤ HØY" in results[0].stderr and "LAV:PLAN:HØY" in results[1].stderr
+    assert "finnes-ikke.csv" in results[3].stderr and ".xlsx" in results[4].stderr
+    assert "fant ikke fylket «Tromsø»" in results[5].stderr and "Troms" in results[5].stderr
