@@ -329,9 +329,15 @@ def _decisions(args: argparse.Namespace) -> int:
     from .decisions import read_decisions, write_decisions
     from .scenario import load_scenario
 
+    from .problems import ScenarioError
+
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
-    result = read_decisions(scenario, args.file, force=args.force)
+    try:
+        result = read_decisions(scenario, args.file, force=args.force)
+    except ScenarioError as exc:  # the list is what is wrong, not the scenario
+        _print_problems("Listen ble ikke lest inn, og ingenting er skrevet", exc)
+        return EXIT_INVALID
     if result.changes:
         path = write_decisions(result, args.scenario)
     print("\n".join(result.lines()))
