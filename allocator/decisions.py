@@ -208,9 +208,11 @@ def _apply(scenario, found, force, skipped_counties, skipped_sums, suppressed, f
     current = {"anmodning": old.anmodning, "vedtak": old.vedtak, "bosatt": old.bosatt}
     new = {code: current[code].copy() for code in WRITTEN}
     changes, refused = [], []
+    quarterly = old.quarters_given  # settled per quarter is kept; the list's one figure would contradict it
     for k, (where, values) in sorted(found.items(), key=lambda item: table.numbers[item[0]]):
         for code, value in values.items():
-            new[code][k] = value
+            if not (quarterly and code == "bosatt"):
+                new[code][k] = value
         if "vedtak" in values and not np.isnan(old.vedtak[k]) and not _same(old.vedtak[k], values["vedtak"]):
             refused.append(Problem(file, where, "Vedtatt", (
                 f"{table.numbers[k]} {table.text('kommune')[k]} har allerede vedtaket {old.vedtak[k]:.0f} i scenariet; "
@@ -225,6 +227,8 @@ def _apply(scenario, found, force, skipped_counties, skipped_sums, suppressed, f
     updated = table.with_columns({names_of.get(code, code): new[code] for code in WRITTEN})
     result_scenario = validate_scenario(scenario.with_changes(table=updated))
     notes = []
+    if quarterly and any("bosatt" in values for _, values in found.values()):
+        notes.append("scenariet har bosatte per kvartal (bosatt_q1–q4); listens Bosatte er ikke skrevet inn.")
     if skipped_counties:
         notes.append(f"{sum(skipped_counties.values())} rader for fylker som ikke er i scenariet er hoppet over "
                      f"({', '.join(sorted(skipped_counties))}).")

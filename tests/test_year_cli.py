@@ -193,3 +193,16 @@ def test_mistakes_on_the_year_command_lines_are_told_in_norwegian(troms, tmp_pat
     assert "LAV ≤ PLAN ≤ HØY" in results[0].stderr and "LAV:PLAN:HØY" in results[1].stderr
     assert "finnes-ikke.csv" in results[3].stderr and ".xlsx" in results[4].stderr
     assert "fant ikke fylket «Tromsø»" in results[5].stderr and "Troms" in results[5].stderr
+
+
+def test_settled_per_quarter_is_kept_when_a_list_is_read(troms, tmp_path):
+    import numpy as np
+
+    scenario = load_scenario(troms)
+    n = len(scenario.table)
+    quarterly = scenario.with_changes(table=scenario.table.with_columns(
+        {"bosatt_q1": np.full(n, 3.0), **{f"bosatt_q{q}": np.full(n, np.nan) for q in (2, 3, 4)}}))
+    listing = _list(tmp_path / "liste.csv", "Fylke;Kommune;Anmodet;Vedtatt;Bosatte\nTroms;Tromsø;300;250;40\n")
+    result = read_decisions(quarterly, listing)
+    data_settled = result.scenario.table.numeric("bosatt_q1")[result.scenario.table.position["5501"]]
+    assert data_settled == 3 and any("per kvartal" in note for note in result.notes)
