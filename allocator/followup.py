@@ -128,7 +128,6 @@ def whole_schedule(agreed: np.ndarray, shares) -> np.ndarray:
 def followup(scenario) -> Followup:
     """The follow-up of the year's agreements (see the module docstring)."""
     data = require_year(scenario)
-    n = len(data.numbers)
     agreed = data.agreed.astype(float)
     shares = schedule_shares(scenario)
     schedule = whole_schedule(agreed, shares)

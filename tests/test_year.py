@@ -128,6 +128,21 @@ def test_revise_keeps_settled_direction_and_the_total(scenario, a, b):
     low, high = sorted((a, b))
     first, second = revise(scenario, low), revise(scenario, high)
     before = first.before
+    # what the rules allow, computed here from the columns: up to max_total, a stated offer, and not
+    # at all for a council that decided less than asked without one; down to what is settled
+    from allocator.yeardata import year_data
+
+    data = year_data(scenario)
+    cap = np.where(np.isnan(scenario.table.numeric("max_total")), np.inf, scenario.table.numeric("max_total"))
+    under = data.decided & (data.vedtak < np.nan_to_num(data.anmodning))
+    offered = ~np.isnan(data.kan_ta_flere)
+    ceiling = np.where(offered, np.minimum(cap, before + data.kan_ta_flere), np.where(under, before, cap))
+    ceiling = np.where(data.pending, cap, ceiling)
+    ceiling = np.maximum(ceiling, before)
+    floor = np.minimum(data.settled, before)
+    for r, n in ((first, low), (second, high)):
+        if floor.sum() <= n <= ceiling.sum():
+            assert r.after.sum() == n  # sums to N wherever the rules allow it
     for r, n in ((first, low), (second, high)):
         assert (r.after >= np.minimum(r.settled, before)).all()  # nobody below what it has settled
         if n >= before.sum():
