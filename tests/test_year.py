@@ -326,3 +326,33 @@ def test_apportion_is_the_fairest_split_in_whole_persons(weights, data):
     cost = lambda a: float(np.sum((np.array(a) - f) ** 2 / f))  # noqa: E731
     best = min(cost(a) for a in itertools.product(*(range(lo, hi + 1) for lo, hi in zip(lower, upper))) if sum(a) == total)
     assert cost(apportion(weights, lower, upper, total)) <= best + 1e-9
+
+
+@st.composite
+def years_with_minors(draw):
+    scenario = draw(years())
+    n = len(scenario.table)
+    asked, decided = scenario.table.numeric("anmodning"), scenario.table.numeric("vedtak")
+    asked_em = [NAN if np.isnan(a) else float(draw(st.integers(0, int(min(a, 10))))) for a in asked]
+    decided_em = [NAN if np.isnan(v) else float(draw(st.integers(0, int(min(v, 10))))) for v in decided]
+    places = [NAN if draw(st.booleans()) else float(draw(st.integers(0, 15))) for _ in range(n)]
+    table = scenario.table.with_columns({"anmodning_em": np.array(asked_em), "vedtak_em": np.array(decided_em),
+                                         "minor_places": np.array(places)})
+    return scenario.with_changes(table=table)
+
+
+@settings(max_examples=examples(60))
+@given(years_with_minors())
+def test_round2_places_minors_only_in_minor_places(scenario):
+    from allocator.yeardata import year_data
+
+    assume(year_data(scenario).present)
+    result = round2(scenario)
+    data = result.data
+    places = scenario.table.numeric("minor_places")
+    assert (result.extra_minors >= 0).all() and (result.extra_minors <= result.extra).all()
+    # minors only where there are places (a decision already above them gets none more)
+    limit = np.where(np.isnan(places), np.inf, np.fmax(places, data.agreed_minors))  # blank = no limit
+    assert not ((data.agreed_minors + result.extra_minors) > limit).any()
+    assert result.extra_minors.sum() <= result.gap_minors
+    assert result.placed + result.unplaced == result.gap
