@@ -75,7 +75,7 @@ def apportion(weights, lower, upper, total: int) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     total = int(max(lower.sum(), min(float(total), upper.sum())))
-    positive = weights > 0
+    positive = weights > 1e-300  # a share below that is none (its claims would overflow to infinity)
     result = lower.copy()
     if positive.any():
         share = min(total - lower[~positive].sum(), float(upper[positive].sum()))
