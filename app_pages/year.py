@@ -67,8 +67,16 @@ def _has_year(scenario: Scenario) -> bool:
         return True  # the view shows what is wrong
 
 
+@st.cache_resource(max_entries=20, show_spinner=False)
+def _status_figure(statuses: tuple):
+    """The statuses on the map, kept between reruns and sessions (the map is the slowest part)."""
+    from allocator.yearmap import status_map
+
+    return status_map(dict(statuses))
+
+
 def _status(year, fylke: str | None) -> None:
-    from allocator.yearmap import STATUS_COLOURS, status_map
+    from allocator.yearmap import STATUS_COLOURS
     from allocator.yearviews import county_frame, status_frame
 
     t = next((c for c in year.counties if c["fylke"] == fylke), year.total) if fylke else year.total
@@ -89,8 +97,7 @@ def _status(year, fylke: str | None) -> None:
                   .format(lambda v: "" if v is None or v != v else number(v), subset=numbers))
         st.dataframe(styled, width="stretch", hide_index=True, height=420, placeholder="")
     with right:
-        statuses = dict(zip(frame["Kommunenr."], frame["Status"]))
-        figure = status_map(statuses)
+        figure = _status_figure(tuple(zip(frame["Kommunenr."], frame["Status"])))
         if figure is not None:
             chart(figure)
 
