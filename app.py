@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import compare, explain, export, mapview, meeting, negotiation, plan, quarters, sidebar, signin, state, whatif
+from app_pages import compare, explain, export, mapview, meeting, negotiation, plan, quarters, sidebar, signin, state, whatif, year
 
 VIEWS = {
     "Forhandling": negotiation.view,
@@ -23,6 +23,7 @@ VIEWS = {
     "Sammenlign": compare.view,
     "Hva om": whatif.view,
     "Eksport": export.view,
+    "Året": year.view,
 }
 
 

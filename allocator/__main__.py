@@ -1,4 +1,5 @@
-"""Command line: `python -m allocator solve|validate|explain|diagnose|calibrate|new|sweep|consistency|saved …`.
+"""Command line: `python -m allocator solve|validate|explain|diagnose|calibrate|new|sweep|consistency|
+decisions|year|round2|revise|followup|saved …`.
 
 Exit codes (a contract): 0 a plan was made (also with a shortfall) or the input is valid;
 2 the input is invalid (message on stderr naming file, row and column); 1 anything else.
@@ -59,8 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="skriv over scenariofiler som finnes i mappen fra før")
     sweep = commands.add_parser("sweep", help="planlegg for en rekke totaler: hva skjer om behovet endres?")
     sweep.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    sweep.add_argument("--totals", required=True, metavar="FRA:TIL:STEG",
-                       help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000; høyst 500 punkter")
+    sweep_points = sweep.add_mutually_exclusive_group(required=True)
+    sweep_points.add_argument("--totals", metavar="FRA:TIL:STEG",
+                              help="totaler å planlegge for, f.eks. 5000:40000:2500 (til og med TIL) eller 8000,13000,40000; høyst 500 punkter")
+    sweep_points.add_argument("--range", metavar="LAV:PLAN:HØY",
+                              help="planleggingsspenn: hver kommunes tall ved lavt, planlagt og høyt behov, f.eks. 8000:13000:18000")
     sweep.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     sweep.add_argument("--out", metavar="FIL", help="skriv resultatet til FIL.xlsx")
     sweep.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
@@ -84,10 +88,37 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--write", action="store_true",
                            help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes; den gamle blir scenario.toml.bak)")
     calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    _year_parsers(commands)
     from .saved_cli import add_parser
 
     add_parser(commands)
     return parser
+
+
+def _year_parsers(commands) -> None:
+    """The settlement year's commands: decisions, year, round2, revise, followup."""
+    decisions = commands.add_parser("decisions", help="les IMDis liste over anmodninger, vedtak og bosatte inn i scenariet")
+    decisions.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    decisions.add_argument("file", metavar="FIL", help="listen fra IMDi (CSV eller .xlsx med Fylke, Kommune, Anmodet, Vedtatt, Bosatte)")
+    decisions.add_argument("--force", action="store_true", help="erstatt vedtak som scenariet alt har")
+    year = commands.add_parser("year", help="årets status: anmodning, vedtak, gap per fylke og i alt")
+    year.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    year.add_argument("--pending", choices=("request", "zero"), default="request", metavar="VENTER",
+                      help="et vedtak som venter regnes som anmodningen (standard) eller som 0")
+    year.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    round2 = commands.add_parser("round2", help="tilleggsanmodningen som dekker gapet mellom anmodning og vedtak")
+    round2.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    round2.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    round2.add_argument("--out", metavar="FIL", help="skriv tilleggsanmodningene til FIL.xlsx")
+    round2.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
+    revise = commands.add_parser("revise", help="endret behov midt i året: nye tall uten å ta tilbake det som er bosatt")
+    revise.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    revise.add_argument("--total", required=True, type=int, metavar="N", help="det nye nasjonale behovet (personer)")
+    revise.add_argument("--fylke", metavar="FYLKE", help="bare dette fylket, med sin del av N")
+    revise.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
+    followup = commands.add_parser("followup", help="oppfølging per kvartal: bosatt mot avtalen, bonus og trekk")
+    followup.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
+    followup.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
 
 
 def _print_problems(title: str, exc) -> None:
@@ -249,6 +280,9 @@ def _new(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from .sweep import parse_totals, sweep, sweep_dict
+
+    if args.range:
+        return _range(args)
 
     try:
         totals = parse_totals(args.totals)
@@ -417,7 +451,102 @@ def _saved(args: argparse.Namespace) -> int:
     return run(args)
 
 
-COMMANDS = {"saved": _saved, "calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency}
+def _range(args: argparse.Namespace) -> int:
+    from .planrange import parse_range, plan_range
+
+    try:
+        figures = parse_range(args.range)
+    except ValueError as exc:
+        print(f"feil: --range: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.out:
+        print("feil: --out gjelder bare sammen med --totals", file=sys.stderr)
+        return EXIT_INVALID
+    scenario = _load(args.scenario)
+    _print_notes(scenario)
+    _write_result(plan_range(scenario, *figures), args.json)
+    return EXIT_OK
+
+
+def _decisions(args: argparse.Namespace) -> int:
+    from .decisions import read_decisions, write_decisions
+    from .scenario import load_scenario
+
+    from .problems import ScenarioError
+
+    scenario = load_scenario(args.scenario)
+    _print_notes(scenario)
+    try:
+        result = read_decisions(scenario, args.file, force=args.force)
+    except ScenarioError as exc:  # the list is what is wrong, not the scenario
+        _print_problems("Listen ble ikke lest inn, og ingenting er skrevet", exc)
+        return EXIT_INVALID
+    if result.changes:
+        path = write_decisions(result, args.scenario)
+    print("\n".join(result.lines()))
+    if result.changes:
+        print(f"Skrev {path}")
+    return EXIT_OK
+
+
+def _year(args: argparse.Namespace) -> int:
+    from .year import year_state
+
+    scenario = _load(args.scenario)
+    _print_notes(scenario)
+    _write_result(year_state(scenario, args.pending), args.json)
+    return EXIT_OK
+
+
+def _round2(args: argparse.Namespace) -> int:
+    from .round2 import round2
+
+    if args.out and not args.out.lower().endswith(".xlsx"):
+        print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
+        return EXIT_INVALID
+    if args.out and not _out_allowed(args):
+        return EXIT_INVALID
+    scenario = _load(args.scenario)
+    _print_notes(scenario)
+    result = round2(scenario)
+    if args.out:
+        from .export import OutputExists, WriteError
+        from .year_export import write_round2
+
+        try:
+            write_round2(result, args.out, overwrite=args.force)
+        except OutputExists as exc:
+            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+            return EXIT_INVALID
+        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
+            print(f"feil: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    _write_result(result, args.json)
+    if args.out and not args.json:
+        print(f"Skrev {args.out}")
+    return EXIT_OK
+
+
+def _revise(args: argparse.Namespace) -> int:
+    from .revise import revise
+
+    scenario = _load(args.scenario)
+    _print_notes(scenario)
+    _write_result(revise(scenario, args.total, args.fylke), args.json)
+    return EXIT_OK
+
+
+def _followup(args: argparse.Namespace) -> int:
+    from .followup import followup
+
+    scenario = _load(args.scenario)
+    _print_notes(scenario)
+    _write_result(followup(scenario), args.json)
+    return EXIT_OK
+
+
+COMMANDS = {"calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency,
+            "decisions": _decisions, "year": _year, "round2": _round2, "revise": _revise, "followup": _followup, "saved": _saved}
 
 
 class Interrupted(Exception):

@@ -68,8 +68,11 @@ REAL_COLUMNS: tuple[str, ...] = NATIONAL_COLUMNS[4:]
 CAPACITY_COLUMNS: tuple[str, ...] = (
     "max_total", "small_dwellings", "family_dwellings", "minor_places", "special_places",
 )
+#: The settlement year's columns (allocator/yeardata.py): filled from the real figures for 2024,
+#: so the real year can be replayed (year, round2, revise, followup); blank for later years.
+YEAR_COLUMNS: tuple[str, ...] = ("anmodning", "anmodning_em", "vedtak", "vedtak_em", "kan_ta_flere", "bosatt")
 SCENARIO_COLUMNS: tuple[str, ...] = (
-    "kommunenummer", "kommune", "fylke", "population", *CAPACITY_COLUMNS, *REAL_COLUMNS,
+    "kommunenummer", "kommune", "fylke", "population", *CAPACITY_COLUMNS, *REAL_COLUMNS, *YEAR_COLUMNS,
 )
 COUNTY_FILE_COLUMNS: tuple[str, ...] = ("fylke", "year", "total", "minors", "minors_source")
 
@@ -224,9 +227,11 @@ def max_text(year: int) -> str:
         return MAX_TEXT
     if year == 2025:
         return MAX_TEXT.replace("mot 13 000 i 2026", "mot 12 640 i 2025 etter justeringen midt i året")
-    return ("- `max_total` = kommunestyrets vedtak om bosetting for 2024 (IMDi), altså kommunens eget svar "
-            "på anmodningen i dette scenarioet; der vedtaket er lavere enn anmodningen, kan ikke hele "
-            "anmodningen bosettes. Tom celle = ingen anmodning eller vedtak i 2024 = ingen grense.")
+    return ("- Året 2024 (ekte tall, IMDi): `anmodning` og `vedtak` = anmodningen og kommunestyrets vedtak for "
+            "2024 (`anmodning_em`, `vedtak_em` = av dem enslige mindreårige; tomt vedtak = venter på vedtak), "
+            "`bosatt` = bosatt i 2024 til og med 13. november (tom celle = skjult, under 5). `kan_ta_flere` er tom: "
+            "ingen offentlige tall. `max_total` står tom: vedtaket står i `vedtak`, og det samme tallet som "
+            "grense ville gjort andre runde meningsløs.")
 
 
 def minors_text(info: dict, minors: int) -> str:
@@ -462,7 +467,25 @@ def _county_build(county: str, year: int) -> tuple[list[dict], dict, dict[str, i
     req = split_request(figures["total"], figures["minors"])
     rows = [r for r in _national_rows() if r["fylke"] == county]
     table, info = build_table(rows, req)
-    return table, info, req
+    return [_with_year_columns(row, year) for row in table], info, req
+
+
+def _with_year_columns(row: dict, year: int) -> dict:
+    """The year's columns of a scenario row: the real 2024 request, decision (and minors) and
+    settled to 13 November for 2024, blank for other years. In 2024 `max_total` is left blank:
+    the decision is in `vedtak`, and the same decision as a stand-in capacity would make a replay
+    of the year circular (the second round could ask nobody for more)."""
+    out = dict(row)
+    real = year == 2024
+    out["anmodning"] = row["anmodning_2024"] if real else None
+    out["anmodning_em"] = row["anmodning_em_2024"] if real else None
+    out["vedtak"] = row["vedtak_2024"] if real else None
+    out["vedtak_em"] = (row["vedtak_em_2024"] if row["vedtak_em_2024"] is not None or row["vedtak_2024"] is None else 0) if real else None
+    out["kan_ta_flere"] = None
+    out["bosatt"] = row["bosatt_2024"] if real else None
+    if real:
+        out["max_total"] = None
+    return out
 
 
 def _county_files(county: str, year: int) -> tuple[str, str]:

@@ -53,14 +53,15 @@ COLUMNS: tuple[KnownColumn, ...] = (
     KnownColumn("vedtak_2024", "Vedtak 2024", read_as_code=False),
     KnownColumn("anmodning_em_2024", "Anmodning EM 2024", read_as_code=False),
     KnownColumn("vedtak_em_2024", "Vedtak EM 2024", read_as_code=False),
-    # This year's request, decision and settlement per municipality (recognised; not yet used by the plan).
+    # This year's request, decision and settlement per municipality: read by the settlement year's
+    # commands (yeardata.py), not by the plan; «Bosatt 2021» beside «Bosatt» is another column.
     KnownColumn("anmodning", "Anmodning", used=False),
     KnownColumn("anmodning_em", "Anmodning EM", used=False),
     KnownColumn("vedtak", "Vedtak", used=False),
     KnownColumn("vedtak_em", "Vedtak EM", used=False),
     KnownColumn("kan_ta_flere", "Kan ta flere", used=False),
     KnownColumn("bosatt", "Bosatt", used=False),
-    *(KnownColumn(f"bosatt_q{q}", f"Bosatt K{q}", used=False) for q in QUARTERS),
+    *(KnownColumn(f"bosatt_q{q}", f"Bosatt {q}. kv.", used=False) for q in QUARTERS),
 )
 
 BY_CODE: dict[str, KnownColumn] = {c.code: c for c in COLUMNS}

@@ -906,6 +906,9 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         if column not in columns and column != "kommunenummer":
             columns[column] = key_values[column] if column in key_values else _extra_column(rows.cells(column))
     table = MunicipalityTable(numbers, columns)
+    from .yeardata import check_year_columns  # the settlement year's optional columns (own module)
+
+    check_year_columns(table, rows.labels, raw.file, problems, notes)
 
     counties = None
     if county_settings is not None:

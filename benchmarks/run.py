@@ -200,6 +200,44 @@ def national_table_2024() -> Scenario:
     return scenario_from_uploads({"scenario.toml": settings.encode(), "municipalities.csv": rows.encode()})
 
 
+def _year(scenario: Scenario) -> object:
+    from allocator.year import year_state
+
+    return year_state(scenario).to_dict()
+
+
+def _round2(scenario: Scenario) -> object:
+    from allocator.round2 import round2
+
+    return round2(scenario).to_dict()
+
+
+def _revise(scenario: Scenario) -> object:
+    from allocator.revise import revise
+
+    return revise(scenario, 30_000).to_dict()  # the need rises from the 28 436 agreed
+
+
+def _followup(scenario: Scenario) -> object:
+    from allocator.followup import followup
+
+    return followup(scenario).to_dict()
+
+
+def national_2024_quarters() -> Scenario:
+    """The national 2024 year with settled figures per quarter (Q1–Q3 reached; the year's settled
+    figure spread 30/35/35 %), so follow-up computes bonus, schedule and projection."""
+    from allocator.scenario import split_by_shares
+
+    scenario = national_table_2024()
+    settled = np.nan_to_num(scenario.table.numeric("bosatt"))
+    quarters = np.array([split_by_shares(int(v), [0.3, 0.35, 0.35]) for v in settled], dtype=float).reshape(-1, 3)
+    columns = {f"bosatt_q{q + 1}": quarters[:, q] for q in range(3)}
+    columns["bosatt_q4"] = np.full(len(settled), np.nan)
+    columns["bosatt"] = np.full(len(settled), np.nan)
+    return scenario.with_changes(table=scenario.table.with_columns(columns))
+
+
 def scale_cases() -> list[tuple[str, Callable[[int], Samples], int]]:
     return [(f"synthetic-{n}", scenario_case(lambda n=n: synthetic_scenario(n, check=False)), 3) for n in (357, 1000, 2000, 5000)]
 
@@ -230,6 +268,10 @@ CASES: list[tuple[str, Callable[[int], Samples], int]] = [
     ("diagnose, norge per county 22 000 across borders", call_case(national_counties(22_000), _diagnose), 3),
     ("diagnose, norge-2026 as one pool of 30 000", call_case(lambda: national_pool(30_000), _diagnose), 3),
     ("calibrate on the national table", call_case(national_table_2024, _calibrate), 3),
+    ("settlement year: year, national 2024", call_case(national_table_2024, _year), 9),
+    ("settlement year: round2, national 2024", call_case(national_table_2024, _round2), 9),
+    ("settlement year: revise, national 2024", call_case(national_table_2024, _revise), 9),
+    ("settlement year: followup, national 2024 by quarter", call_case(national_2024_quarters, _followup), 9),
     ("cli --help", command_case("--help"), 7),
     ("cli validate vestland", command_case("validate", "scenarios/vestland-2026"), 7),
     ("cli solve trondelag", command_case("solve", "scenarios/trondelag-2026"), 7),
@@ -251,6 +293,10 @@ TARGETS = [
     ("explain one municipality, national <= 0.3 s", "explain one municipality, norge-2026", "e2e", 300.0),
     ("diagnose national <= 1 s", "diagnose, norge per county 22 000", "e2e", 1000.0),
     ("calibrate on the national table <= 10 s", "calibrate on the national table", "e2e", 10000.0),
+    ("year, national 2024 <= 150 ms", "settlement year: year, national 2024", "e2e", 150.0),
+    ("round2, national 2024 <= 150 ms", "settlement year: round2, national 2024", "e2e", 150.0),
+    ("revise, national 2024 <= 150 ms", "settlement year: revise, national 2024", "e2e", 150.0),
+    ("followup, national 2024 <= 50 ms", "settlement year: followup, national 2024 by quarter", "e2e", 50.0),
     ("--help <= 0.4 s", "cli --help", "wall", 400.0),
     ("validate <= 0.4 s", "cli validate vestland", "wall", 400.0),
     ("county solve from the command line <= 0.8 s", "cli solve trondelag", "wall", 800.0),

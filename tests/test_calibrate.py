@@ -27,13 +27,13 @@ def synthetic(rules: KeyRules = KeyRules(), seed: int = 7):
     raw = sum(t.weight * values[t.column] ** t.exponent / (values[t.column] ** t.exponent).sum() for t in key)
     real = shaped_totals(raw / raw.sum(), 3000, population, rules)
     scenario = make_scenario(population.astype(int), {"adults": 3000},
-                             extra_columns={"bosatt": settled, "anmodning": real, "sentralitet": rng.integers(1, 7, 60)})
+                             extra_columns={"bosatt": settled, "anmodning_tidligere": real, "sentralitet": rng.integers(1, 7, 60)})
     return scenario, key
 
 
 def test_calibration_recovers_the_key_that_made_the_requests():
     scenario, key = synthetic()
-    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    calibration = calibrate(scenario, "anmodning_tidligere", ["population", "bosatt"])
     assert calibration.rel_l1 < 0.002
     fitted = {t.column: t for t in calibration.key}
     assert fitted["population"].weight == pytest.approx(0.7, abs=0.03)
@@ -44,7 +44,7 @@ def test_calibration_recovers_the_key_that_made_the_requests():
 
 def test_calibration_finds_the_shape_rules_of_real_requests():
     scenario, _ = synthetic(KeyRules(min_population=3000, min_persons=5, round_to=5))
-    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    calibration = calibrate(scenario, "anmodning_tidligere", ["population", "bosatt"])
     assert calibration.rules.min_population == 3000 and calibration.rules.round_to == 5
     assert calibration.rel_l1 < 0.03
     assert (calibration.fitted[scenario.table.numeric("population") < 3000] == 0).all()
@@ -52,16 +52,16 @@ def test_calibration_finds_the_shape_rules_of_real_requests():
 
 def test_the_target_column_is_never_a_key_column():
     scenario, _ = synthetic()
-    calibration = calibrate(scenario, "anmodning")
-    assert "anmodning" not in calibration.columns and "anmodning" not in {t.column for t in calibration.key}
+    calibration = calibrate(scenario, "anmodning_tidligere")
+    assert "anmodning_tidligere" not in calibration.columns and "anmodning_tidligere" not in {t.column for t in calibration.key}
     with pytest.raises(ScenarioError) as raised:
-        calibrate(scenario, "anmodning", ["population", "anmodning"])
-    assert any(p.column == "anmodning" for p in raised.value.problems)
+        calibrate(scenario, "anmodning_tidligere", ["population", "anmodning_tidligere"])
+    assert any(p.column == "anmodning_tidligere" for p in raised.value.problems)
 
 
 def test_the_fitted_key_is_what_the_plan_then_follows():
     scenario, _ = synthetic()
-    calibration = calibrate(scenario, "anmodning", ["population", "bosatt"])
+    calibration = calibrate(scenario, "anmodning_tidligere", ["population", "bosatt"])
     fitted = apply_calibration(scenario, calibration)
     shares = fair_shares(fitted)["adults"].to_numpy()
     assert shares == pytest.approx(calibration.fitted, abs=1e-6)
@@ -75,7 +75,7 @@ def test_write_replaces_only_the_key(tmp_path):
     text = settings.read_text(encoding="utf-8")
     settings.write_text("# Laget av fylkeskommunen\n" + text.replace("[key]", "# nøkkelen under\n[key]") + "\n[incentives]\nq4_deduction = 20000\n",
                         encoding="utf-8")
-    calibration = calibrate(load_scenario(folder), "anmodning", ["population", "bosatt"])
+    calibration = calibrate(load_scenario(folder), "anmodning_tidligere", ["population", "bosatt"])
     write_key(settings, calibration)
     written = settings.read_text(encoding="utf-8")
     assert written.startswith("# Laget av fylkeskommunen") and "# nøkkelen under" in written

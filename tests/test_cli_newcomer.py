@@ -55,7 +55,7 @@ def test_every_help_is_norwegian_with_norwegian_metavars():
         assert not re.search(r"usage:|show this help|positional arguments|\noptions:", text), text
         metavars = set(re.findall(r"\b[A-ZÆØÅ_]{3,}\b", text.split("\n\n")[0]))
         assert metavars <= {"SCENARIO", "MAPPE", "FIL", "FORM", "LØSER", "SEKUNDER", "FYLKE", "ÅR", "FRA", "TIL", "STEG",
-                            "ANTALL", "GRUPPERING", "KOMMUNENUMMER", "KOLONNE", "KOMMANDO"}, metavars
+                            "ANTALL", "GRUPPERING", "KOMMUNENUMMER", "KOLONNE", "KOMMANDO", "LAV", "PLAN", "HØY", "VENTER"}, metavars
 
 
 # --------------------------------------------------------------------------- what is where
