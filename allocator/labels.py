@@ -136,6 +136,14 @@ def number(value: float, decimals: int = 0) -> str:
     return text.replace(",", " ").replace(".", ",")
 
 
+def signed(value: float, decimals: int = 0) -> str:
+    """A change with its sign, the Norwegian minus (−) for a decrease: «+3», «−42», «0»."""
+    text = number(abs(value), decimals)
+    if text.strip("0,") == "":
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
 def binding_reasons(plan: "Plan") -> dict[str, str]:
     """Per municipality, why it gets no more (or no less), in plain Norwegian.
 

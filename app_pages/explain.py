@@ -12,7 +12,7 @@ from allocator.problems import ScenarioError
 from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError
 
-from . import state
+from . import keys, state
 from .common import chart, summary_strip, table
 
 
@@ -29,11 +29,11 @@ def _diagnosis(scenario_fingerprint: str, _scenario: Scenario):
 
 
 def on_apply_diagnosis() -> None:
-    scenario = st.session_state.scenario
+    scenario = state.scenario()
     diagnosis = _diagnosis(fingerprint(scenario), scenario)
-    if state.try_edit(lambda s: apply_diagnosis(s, diagnosis), "Endringene"):
-        st.session_state.notice = "Den minste endringen er lagt inn; alle kan nå bosettes. «Tilbakestill endringer» tar den bort."
-        st.session_state.editor_version += 1
+    if state.try_edit(lambda s: apply_diagnosis(s, diagnosis), "Endringene", "Den minste endringen lagt inn"):
+        st.session_state[keys.NOTICE] = "Den minste endringen er lagt inn; alle kan nå bosettes. «Angre» tar den bort."
+        state.new_editors()
 
 
 def _diagnose_panel(scenario: Scenario) -> None:
@@ -99,11 +99,10 @@ def on_use_calibration() -> None:
     from allocator.calibrate import apply_calibration
 
     session = st.session_state
-    scenario = session.scenario
+    scenario = state.scenario()
     calibration = _calibration(fingerprint(scenario), session.calibrate_against, scenario)
-    if state.try_edit(lambda s: apply_calibration(s, calibration), "Den tilpassede nøkkelen"):
-        state.widget_values_from(session.scenario)
-        session.notice = "Den tilpassede nøkkelen er i bruk; se «Fordelingsnøkkel» under «Forhandling»."
+    if state.try_edit(lambda s: apply_calibration(s, calibration), "Den tilpassede nøkkelen", "Nøkkelen tilpasset faktiske anmodninger"):
+        session[keys.NOTICE] = "Den tilpassede nøkkelen er i bruk; se «Fordelingsnøkkel» under «Forhandling»."
 
 
 def _calibrate_panel(scenario: Scenario) -> None:
@@ -143,7 +142,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
 def view() -> None:
     plan = state.current_plan()
     state.show_messages()
-    scenario = st.session_state.scenario
+    scenario = state.scenario()
     if plan is not None:
         summary_strip(plan)
     if plan is None or st.session_state.get("solve_error") or plan.status == "shortfall":

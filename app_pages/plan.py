@@ -8,7 +8,7 @@ from allocator.charts import allocation_chart
 from allocator.labels import column_label, number
 from allocator.views import HOLDING_HELP, county_view, flow_view, plan_view, summary_view
 
-from . import state
+from . import keys, state
 from .common import chart, localized, summary_strip, table
 
 
@@ -19,7 +19,7 @@ def view() -> None:
     if plan is None:
         return
     summary_strip(plan)
-    frame = plan_view(plan, st.session_state.previous_plan, state.base_plan())
+    frame = plan_view(plan, st.session_state[keys.PREVIOUS_PLAN], state.base_plan())
     st.caption("Klikk på en rad for å se hvorfor kommunen får sitt tall.")
     config = {**localized(frame), "Endring": st.column_config.NumberColumn(format="%+d"),
               "Endring fra start": st.column_config.NumberColumn(format="%+d"),
@@ -33,7 +33,7 @@ def view() -> None:
         number_ = str(frame.iloc[rows[0]][column_label("kommunenummer")])
         st.session_state.explain_number = number_
         with st.container(border=True):
-            explanation_panel(st.session_state.scenario, number_)
+            explanation_panel(state.scenario(), number_)
     chart(allocation_chart(plan, top=60))
     table(summary_view(plan).reset_index(names="Gruppe"))
     if plan.has_counties:

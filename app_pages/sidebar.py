@@ -1,4 +1,7 @@
-"""The sidebar: choose, make, upload, reset and save scenarios."""
+"""The sidebar: choose, make, upload, reset and save scenarios; undo and redo.
+
+Replacing the working scenario while it has unsaved edits asks first (`state.request_load`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from allocator.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scena
 from allocator.problems import ScenarioError
 from allocator.upload import scenario_from_uploads
 
-from . import state
+from . import keys, state
 
 
 def _find_stored(label: str) -> store.StoredScenario | None:
@@ -18,58 +21,73 @@ def _find_stored(label: str) -> store.StoredScenario | None:
 
 
 def on_choose() -> None:
-    chosen = _find_stored(st.session_state.choice)
+    session = st.session_state
+    label = session[keys.CHOICE]
+    if label == session[keys.LOADED_LABEL]:
+        return
+    chosen = _find_stored(label)
     if chosen is None:
-        st.session_state.edit_error = f"Fant ikke «{st.session_state.choice}» lenger; velg et annet scenario."
+        session[keys.EDIT_ERROR] = f"Fant ikke «{label}» lenger; velg et annet scenario."
+        session[keys.CHOICE] = session[keys.LOADED_LABEL]
         return
     try:
-        state.load(store.load_stored(chosen), f"Lastet inn «{chosen.name}».")
+        scenario = store.load_stored(chosen)
     except ScenarioError as exc:
-        st.session_state.edit_error = f"Kunne ikke laste «{chosen.name}»:\n\n" + state.bullets(exc.lines())
+        session[keys.EDIT_ERROR] = f"Kunne ikke laste «{chosen.name}»:\n\n" + state.bullets(exc.lines())
+        session[keys.CHOICE] = session[keys.LOADED_LABEL]
+        return
+    state.request_load(scenario, f"Lastet inn «{chosen.name}».", chosen.label)
 
 
 def on_upload() -> None:
-    files = st.session_state.get("upload") or []
+    session = st.session_state
+    files = session.get(keys.UPLOAD) or []
     try:
         scenario = scenario_from_uploads({f.name: f.getvalue() for f in files})
     except ScenarioError as exc:
-        st.session_state.edit_error = "Opplastingen ble ikke lastet inn; det du hadde er beholdt.\n\n" + state.bullets(exc.lines())
+        session[keys.EDIT_ERROR] = "Opplastingen ble ikke lastet inn; det du hadde er beholdt.\n\n" + state.bullets(exc.lines())
         return
     taken = {s.name for s in store.list_scenarios()}
     if scenario.name in taken:  # never two scenarios with one name in the list
         scenario = scenario.with_changes(name=f"{scenario.name} (opplastet)")
     notes = "".join(f"\n\n{note}" for note in scenario.notes)
-    state.load(scenario, f"Lastet inn «{scenario.name}» fra opplastede filer.{notes}")
+    state.request_load(scenario, f"Lastet inn «{scenario.name}» fra opplastede filer.{notes}")
 
 
 def on_new_county() -> None:
-    fylke, year = st.session_state.new_county, int(st.session_state.new_year)
+    session = st.session_state
+    fylke, year = session[keys.NEW_COUNTY], int(session[keys.NEW_YEAR])
     try:
         settings, rows = scenario_files(fylke, year)
         scenario = scenario_from_uploads({"scenario.toml": settings.encode("utf-8"), "municipalities.csv": rows.encode("utf-8")})
     except (CatalogError, ScenarioError) as exc:
-        st.session_state.edit_error = f"Kunne ikke lage scenario for {fylke} {year}: {exc}"
+        session[keys.EDIT_ERROR] = f"Kunne ikke lage scenario for {fylke} {year}: {exc}"
         return
-    state.load(scenario, f"Laget «{scenario.name}» fra offentlige tall (IMDi, SSB); boliger og plasser er illustrative.")
+    state.request_load(scenario, f"Laget «{scenario.name}» fra offentlige tall (IMDi, SSB); boliger og plasser er illustrative.")
 
 
 def on_reset() -> None:
-    state.load(st.session_state.base, "Tilbakestilt til scenarioet slik det ble lastet inn.")
+    count = len(state.steps())
+    state.request_load(state.base(), "Tilbakestilt til scenarioet slik det ble lastet inn.", st.session_state[keys.LOADED_LABEL],
+                       question=f"Tilbakestille? Endringene som ikke er lagret ({'1 endring' if count == 1 else f'{count} endringer'}) "
+                                "forsvinner.",
+                       yes="Ja, tilbakestill endringene")
 
 
 def on_save(replace: bool = False) -> None:
     session = st.session_state
-    name = (session.get("save_name") or "").strip()
-    session.confirm_replace = None
+    name = (session.get(keys.SAVE_NAME) or "").strip()
+    session[keys.CONFIRM_REPLACE] = None
     try:
-        saved = store.save_named(session.scenario, name, replace=replace)
+        saved = store.save_named(state.scenario(), name, replace=replace)
     except store.NameTaken:
-        session.confirm_replace = name
+        session[keys.CONFIRM_REPLACE] = name
         return
     except ValueError as exc:
-        session.edit_error = f"Ikke lagret: {exc}"
+        session[keys.EDIT_ERROR] = f"Ikke lagret: {exc}"
         return
-    session.notice = f"Lagret som «{saved.name}». Alle brukere av denne serveren ser det under Scenario."
+    state.after_save(saved)
+    session[keys.NOTICE] = f"Lagret som «{saved.name}». Alle brukere av denne serveren ser det under Scenario."
 
 
 def render() -> None:
@@ -77,25 +95,34 @@ def render() -> None:
     with st.sidebar:
         st.header("Scenario")
         labels = [s.label for s in store.list_scenarios()]
-        if session.choice not in labels:
-            labels.append(session.choice)
-        st.selectbox("Velg scenario", labels, key="choice", on_change=on_choose)
+        if session[keys.CHOICE] not in labels:
+            labels.append(session[keys.CHOICE])
+        st.selectbox("Velg scenario", labels, key=keys.CHOICE, on_change=on_choose)
+        pending: state.Pending | None = session.get(keys.PENDING)
+        if pending is not None:
+            st.warning(pending.question)
+            yes, no = st.columns(2)
+            yes.button(pending.yes, on_click=state.confirm, type="primary", width="stretch")
+            no.button("Avbryt", on_click=state.cancel, width="stretch")
+        undo, redo = st.columns(2)
+        undo.button("↶ Angre", on_click=state.undo, width="stretch", help="Angrer den siste endringen.")
+        redo.button("↷ Gjør om", on_click=state.redo, width="stretch", help="Gjør om det som sist ble angret.")
         st.button("Tilbakestill endringer", on_click=on_reset, width="stretch",
-                  help="Går tilbake til scenarioet slik det ble lastet inn.")
+                  help="Går tilbake til scenarioet slik det ble lastet inn (eller sist lagret).")
         with st.expander("Nytt scenario for fylke …"):
-            st.selectbox("Fylke", [*COUNTY_NAMES, NATIONAL], key="new_county",
+            st.selectbox("Fylke", [*COUNTY_NAMES, NATIONAL], key=keys.NEW_COUNTY,
                          help="Norge = alle 357 kommuner med hvert fylkes anmodning.")
-            st.selectbox("År", YEARS, index=len(YEARS) - 1, key="new_year")
+            st.selectbox("År", YEARS, index=len(YEARS) - 1, key=keys.NEW_YEAR)
             st.button("Lag scenario", on_click=on_new_county, width="stretch")
         with st.expander("Last opp scenario"):
-            st.file_uploader("scenario.toml og municipalities.csv, eller én Excel-arbeidsbok",
-                             type=["toml", "csv", "xlsx"], accept_multiple_files=True, key="upload")
+            st.file_uploader("scenario.toml og municipalities.csv, eller én Excel-arbeidsbok (høyst 5 MB per fil)",
+                             type=["toml", "csv", "xlsx"], accept_multiple_files=True, key=keys.UPLOAD)
             st.button("Last inn filene", on_click=on_upload, width="stretch")
-        with st.expander("Lagre scenario", expanded=bool(session.get("confirm_replace"))):
-            st.text_input("Navn", key="save_name", placeholder="f.eks. Vestland – forslag etter møte 1")
+        with st.expander("Lagre scenario", expanded=bool(session.get(keys.CONFIRM_REPLACE))):
+            st.text_input("Navn", key=keys.SAVE_NAME, placeholder="f.eks. Vestland – forslag etter møte 1")
             st.button("Lagre for alle brukere", on_click=on_save, width="stretch")
-            if session.get("confirm_replace"):
-                st.warning(f"Det finnes allerede et lagret scenario som heter «{session.confirm_replace}». "
+            if session.get(keys.CONFIRM_REPLACE):
+                st.warning(f"Det finnes allerede et lagret scenario som heter «{session[keys.CONFIRM_REPLACE]}». "
                            "Vil du erstatte det? Alle brukere ser endringen.")
                 st.button("Ja, erstatt det", on_click=on_save, kwargs={"replace": True}, width="stretch")
         st.caption("Kilde: IMDi, SSB. Boliger og plasser i eksemplene er illustrative.")

@@ -9,8 +9,11 @@ from allocator.labels import number
 from allocator.plan import Plan
 from allocator.scenario import Scenario, fingerprint
 
+from allocator import fields
+
 from . import state
 from .common import chart, table
+from .inputs import field_input
 
 MAX_POINTS = 60
 
@@ -84,37 +87,14 @@ def _consistency(plan: Plan) -> None:
         st.success("Ingen kommuner ligger over dobbelt eller under halvparten av medianen i gruppen sin.")
 
 
-GRANT_MILLIONS = list(range(0, 201, 5))
-
-
-def on_grant() -> None:
-    from allocator.scenario import HousingGrant
-
-    session = st.session_state
-    millions, price = int(session.grant_budget), float(session.grant_price)
-
-    def change(s: Scenario) -> Scenario:
-        from allocator.validate import validate_scenario
-
-        grant = HousingGrant(millions * 1_000_000.0, price) if millions else None
-        return validate_scenario(s.with_changes(housing_grant=grant))
-
-    state.try_edit(change, "Boligtilskuddet")
-
-
 def _grant(scenario: Scenario, plan: Plan) -> None:
     """The housing grant for single adults: a budget, where it buys dwellings, and what it settles."""
     st.subheader("Boligtilskudd for enslige voksne")
     st.caption("Tilskuddet kjøper småboliger der de bosetter flest, eller ellers gjør planen mest rettferdig.")
-    grant = scenario.housing_grant
-    session = st.session_state
-    session.setdefault("grant_budget", int(grant.budget // 1_000_000) if grant else 0)
-    session.setdefault("grant_price", float(grant.per_dwelling) if grant else 1_500_000.0)
-    left, right = st.columns([3, 1])
-    left.select_slider("Tilskudd (millioner kroner)", GRANT_MILLIONS, key="grant_budget", on_change=on_grant,
-                       format_func=lambda v: f"{v} mill. kr")
-    right.number_input("Kroner per småbolig", min_value=100_000.0, step=100_000.0, key="grant_price", on_change=on_grant,
-                       format="%.0f")
+    budget, price, most = st.columns(3)
+    field_input(budget, fields.GRANT_BUDGET)
+    field_input(price, fields.GRANT_PRICE)
+    field_input(most, fields.GRANT_MAX)
     if plan.grant is not None:
         names = dict(zip(plan.scenario.table.numbers, plan.scenario.table.text("kommune")))
         bought = ", ".join(f"{names[k]} {v}" for k, v in sorted(plan.grant.bought.items(), key=lambda kv: -kv[1])) or "ingen"
@@ -125,7 +105,7 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
         from allocator.grant import settled_by_budget
         import plotly.graph_objects as go
 
-        millions = list(range(0, max(GRANT_MILLIONS[-1], 1) + 1, 10))
+        millions = list(range(0, 201, 10))
         settled = settled_by_budget(scenario, [m * 1_000_000.0 for m in millions])
         figure = go.Figure(go.Scatter(x=millions, y=settled, mode="lines+markers", line={"color": "#1f4e79"},
                                       hovertemplate="%{x} mill. kr: %{y} bosatt<extra></extra>"))
@@ -140,6 +120,6 @@ def view() -> None:
     state.show_messages()
     if plan is None:
         return
-    _sweep(st.session_state.scenario)
-    _grant(st.session_state.scenario, plan)
+    _sweep(state.scenario())
+    _grant(state.scenario(), plan)
     _consistency(plan)
