@@ -179,8 +179,10 @@ def _request(scenario: Scenario) -> None:
     per_county = counties is not None and counties.split is None
     groups = fields.request_fields(scenario)
     for column, field in zip(st.columns(len(groups)), groups):
-        field_input(column, field, disabled=per_county,
-                    help="Summen av fylkenes anmodninger; endre dem i «Anmodning per fylke»." if per_county else None)
+        field_input(column, field, help="Summen av fylkenes anmodninger; endre dem i «Anmodning per fylke»." if per_county else None)
+    if per_county:
+        st.caption("Anmodningen er gitt per fylke: tallene over er summen. Endre et fylke i tabellen under, eller slå på "
+                   "«Del anmodningen på fylkene etter nøkkelen» for å gi én anmodning for hele landet.")
     if counties is not None:
         _counties(scenario)
 

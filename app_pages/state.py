@@ -161,7 +161,7 @@ def init() -> None:
     if keys.SCENARIO in s:
         return
     s[keys.NOTICE] = s[keys.EDIT_ERROR] = s[keys.SOLVE_ERROR] = None
-    s[keys.REFUSALS] = 0
+    s[keys.REFUSALS] = s[keys.COUNTY_EDITOR_VERSION] = 0
     default = store.list_scenarios()[0]
     load(store.load_stored(default), label=default.label)  # before the draft id: this load keeps no draft
     wanted = st.query_params.get(keys.DRAFT_QUERY)
