@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from allocator.labels import plain_text
+
 from app_pages import compare, explain, export, keys, mapview, meeting, negotiation, plan, quarters, sidebar, state, whatif
 
 VIEWS = {
@@ -30,6 +32,7 @@ DEFAULT_VIEW = "Forhandling"
 CSS = """<style>
 [data-testid="stMetricDelta"] div, [data-testid="stMetricValue"] div { white-space: normal !important; overflow: visible !important; }
 [data-testid="stMetricDelta"] { height: auto !important; }
+[data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important; }
 </style>"""
 
 
@@ -63,7 +66,7 @@ def main() -> None:
     draft_offer()
     if state.scenario().description:
         with st.expander("Om scenarioet"):
-            st.markdown(state.scenario().description)
+            st.markdown(plain_text(state.scenario().description))
     st.session_state.setdefault(keys.VIEW, DEFAULT_VIEW)
     chosen = st.segmented_control("Visning", list(VIEWS), key=keys.VIEW, on_change=on_view, label_visibility="collapsed")
     VIEWS[chosen or DEFAULT_VIEW]()

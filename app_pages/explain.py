@@ -45,7 +45,7 @@ def _diagnose_panel(scenario: Scenario) -> None:
         return
     st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
     if diagnosis.additions or diagnosis.relax:
-        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med `[costs]` i scenarioet: "
+        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller, der scenarioet har kostnader per enhet: "
                    "billigst); ved likhet der kommunen ligger lengst under sin rimelige andel.")
         st.button("Legg inn endringene", on_click=on_apply_diagnosis)
 
@@ -108,6 +108,8 @@ def on_use_calibration() -> None:
 def _calibrate_panel(scenario: Scenario) -> None:
     import plotly.graph_objects as go
 
+    from allocator.charts import norwegian
+
     from allocator.calibrate import LEFT_OUT
 
     st.subheader("Tilpass nøkkelen til faktiske anmodninger")
@@ -132,9 +134,9 @@ def _calibrate_panel(scenario: Scenario) -> None:
                        hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": "#1f4e79"})
     top = float(max(calibration.real.max(), calibration.fitted.max()))
     figure.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
-    figure.update_layout(height=420, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)})",
-                         yaxis_title="Med den tilpassede nøkkelen", separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    chart(figure)
+    figure.update_layout(height=440, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)}), personer",
+                         yaxis_title="Med den tilpassede nøkkelen, personer")
+    chart(norwegian(figure, "Faktisk anmodning mot tilpasset nøkkel per kommune (personer)"))
     st.button("Bruk den tilpassede nøkkelen", on_click=on_use_calibration)
 
 

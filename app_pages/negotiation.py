@@ -24,6 +24,12 @@ from .common import summary_strip
 from .inputs import field_input
 
 
+#: Widths (px) and short headings so that at 1366 px (sidebar open) every negotiated column is in view.
+WIDTHS = {"max_total": 98, "min_total": 95, "small_dwellings": 100, "family_dwellings": 122, "minor_places": 98,
+          "special_places": 138, "minor_care_places": 125, "minor_other_places": 115}
+SHORT_LABELS = {"special_places": "Plasser særskilte"}
+
+
 def editor_key() -> str:
     """The negotiation table's key: the same across edits, new when the scenario is replaced (a
     load, a reset, a refused edit), which gives a fresh editor without the old edits."""
@@ -132,17 +138,17 @@ def _table(scenario: Scenario, plan: Plan) -> None:
                "f.eks. etter «Endring fra start» for å se hvem som tok imot. Mer om hver kommune under tabellen.")
     frame = editor_frame(scenario, plan, st.session_state[keys.PREVIOUS_PLAN], state.base_plan())
     inputs = editor_inputs(scenario)
-    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, max_value=MAX_PERSONS, step=1,
-                                               format="localized", width=95)
+    config = {c: st.column_config.NumberColumn(SHORT_LABELS.get(c, column_label(c)), min_value=0, max_value=MAX_PERSONS, step=1,
+                                               format="localized", width=WIDTHS.get(c, 100), help=column_label(c))
               for c in inputs if c not in ("locked", "lock_reason")}
     config.update(
         kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width=90),
-        kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True, width=130),
-        locked=st.column_config.CheckboxColumn("Låst", help="Hold kommunens nåværende tall fast", width=55),
+        kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True, width=108),
+        locked=st.column_config.CheckboxColumn("Låst", help="Hold kommunens nåværende tall fast", width=62),
         lock_reason=st.column_config.TextColumn(column_label("lock_reason"), max_chars=200, width="medium"),
-        total=st.column_config.NumberColumn("Plan: totalt", disabled=True, format="localized", pinned=True, width=85),
+        total=st.column_config.NumberColumn("Plan: totalt", disabled=True, format="localized", pinned=True, width=88),
         change=st.column_config.NumberColumn("Endring", disabled=True, format="%+d", help="Endring fra forrige plan",
-                                             pinned=True, width=75),
+                                             pinned=True, width=72),
         change_start=st.column_config.NumberColumn("Endring fra start", disabled=True, format="%+d",
                                                    help="Endring fra planen slik scenarioet ble lastet inn"),
         fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="localized", step=0.1),
@@ -202,8 +208,9 @@ def _counties(scenario: Scenario) -> None:
               for g in GROUPS}
     config["Sum"] = st.column_config.NumberColumn("Sum", format="localized", disabled=True)
     config["Fylke"] = st.column_config.TextColumn("Fylke", disabled=True, pinned=True)
-    st.caption("Anmodning per fylke" + (" (delt etter nøkkelen; slå av bryteren over for å endre et fylke)."
-                                        if counties.split == "key" else ". Endre en celle, så regnes planen ut på nytt."))
+    st.markdown("**Anmodning per fylke**")
+    st.caption("Delt etter nøkkelen; slå av bryteren over for å endre et fylke." if counties.split == "key"
+               else "Endre en celle, så regnes planen ut på nytt.")
     st.data_editor(frame, key=keys.editor("counties", st.session_state.get(keys.COUNTY_EDITOR_VERSION, 0)),
                    column_config=config, hide_index=True, num_rows="fixed", width="stretch",
                    disabled=counties.split == "key")
@@ -240,7 +247,7 @@ def _key(scenario: Scenario) -> None:
     names = scenario.table.text("kommune")
     top = int(shares.to_numpy().argmax())
     if scenario.counties is None:
-        st.caption(f"Største nøkkelandel: {names[top]} ({number(100 * shares.max(), 1)} % av fylket).")
+        st.caption(f"Største nøkkelandel: {names[top]} ({number(100 * shares.max(), 1)} % av anmodningen).")
     with st.expander("Detaljer"):
         st.caption("Andel = vekt × (verdi^eksponent / sum over kommunene), normert så andelene summerer til 1; "
                    "med fradrag trekkes leddet fra." + (" Med fylker brukes nøkkelen innenfor hvert fylke." if scenario.counties else ""))

@@ -45,4 +45,6 @@ def view() -> None:
         elif plan.placeable_across_borders:
             st.info(f"Med bosetting på tvers av fylkesgrenser kunne {number(plan.placeable_across_borders)} flere "
                     "personer blitt bosatt.")
-    st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms.")
+    with st.expander("Detaljer"):
+        st.caption(f"Løst med {plan.solver} på {number(plan.solve_seconds * 1000)} ms. Avstanden fra rimelig fordeling "
+                   "måles som Σ (personer − rimelig andel)² / rimelig andel.")

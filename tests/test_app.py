@@ -530,9 +530,9 @@ def test_the_national_scenario_shows_counties_a_sweep_and_the_consistency_view()
     assert not at.exception, at.exception
     assert at.session_state.plan.has_counties
     show(at, "Hva om")
-    at.number_input(key="sweep_from").set_value(10000)
-    at.number_input(key="sweep_to").set_value(30000)
-    at.number_input(key="sweep_step").set_value(10000).run()
+    field(at, "Fra (personer)").input("10 000")
+    field(at, "Til (personer)").input("30 000")
+    field(at, "Steg").input("10 000").run()
     [run] = [b for b in at.button if b.key == "sweep_run"]
     run.click().run()
     assert not at.exception, at.exception
