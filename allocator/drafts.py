@@ -11,10 +11,12 @@ the address (not listed anywhere); ones not touched for `KEEP_DAYS` days are rem
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario, atomic_write
 from .validate import build_scenario
 
 KEEP_DAYS = 14
+log = logging.getLogger(__name__)
 _ID = re.compile(r"[A-Za-z0-9_-]{8,40}")
 
 
@@ -74,10 +77,31 @@ def save(draft_id: str, base: Scenario, scenario: Scenario, steps: list[str], la
     _prune(folder)
 
 
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="utkast")
+
+
+def save_later(draft_id: str, base: Scenario, scenario: Scenario, steps: list[str], label: str) -> None:
+    """`save` on one background thread, in the order asked (scenarios are immutable): an edit does
+    not wait for the disk, and a later draft is never overwritten by an earlier one."""
+    def write() -> None:
+        try:
+            save(draft_id, base, scenario, steps, label)
+        except (OSError, ValueError) as exc:
+            log.warning("draft %s not kept: %s", draft_id, exc)
+
+    _writer.submit(write)
+
+
+def discard_later(draft_id: str) -> None:
+    _writer.submit(discard, draft_id)
+
+
 def load(draft_id: str) -> Draft | None:
-    """The draft of an address, or None (none, unreadable, or no longer a valid scenario)."""
+    """The draft of an address, or None (none, unreadable, or no longer a valid scenario).
+    Waits for the drafts being written first (a reload right after an edit finds it)."""
     if not valid_id(draft_id):
         return None
+    _writer.submit(lambda: None).result()
     path = drafts_dir() / f"{draft_id}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

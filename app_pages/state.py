@@ -10,7 +10,6 @@ waits for the user's yes (`request_load`).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,7 +26,6 @@ from . import keys
 
 APP_TIME_LIMIT = 10.0
 MAX_UNDO = 200
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,7 +186,7 @@ def restore_draft() -> None:
 def discard_draft() -> None:
     s = st.session_state
     s[keys.DRAFT_OFFER] = None
-    drafts.discard(s[keys.DRAFT_ID])
+    drafts.discard_later(s[keys.DRAFT_ID])
 
 
 def after_save(saved: store.StoredScenario) -> None:
@@ -258,18 +256,15 @@ def redo() -> None:
 
 
 def _keep_draft() -> None:
-    """The unsaved edits on the server (or no draft when there are none); a failing disk never
-    stops the editing (it is logged)."""
+    """The unsaved edits on the server (or no draft when there are none), written in the
+    background; a failing disk never stops the editing (it is logged)."""
     s = st.session_state
     if keys.DRAFT_ID not in s:
         return
-    try:
-        if dirty():
-            drafts.save(s[keys.DRAFT_ID], s[keys.BASE], s[keys.SCENARIO], [t.what for t in s[keys.UNDO]], s[keys.LOADED_LABEL])
-        else:
-            drafts.discard(s[keys.DRAFT_ID])
-    except OSError as exc:
-        log.warning("draft not kept: %s", exc)
+    if dirty():
+        drafts.save_later(s[keys.DRAFT_ID], s[keys.BASE], s[keys.SCENARIO], [t.what for t in s[keys.UNDO]], s[keys.LOADED_LABEL])
+    else:
+        drafts.discard_later(s[keys.DRAFT_ID])
 
 
 def bullets(lines: list[str]) -> str:
