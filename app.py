@@ -32,6 +32,12 @@ DEFAULT_VIEW = "Forhandling"
 CSS = """<style>
 [data-testid="stMetricDelta"] div, [data-testid="stMetricValue"] div { white-space: normal !important; overflow: visible !important; }
 [data-testid="stMetricDelta"] { height: auto !important; }
+/* Streamlit's uploader speaks English («Drag and drop files here», «Limit 5MB per file», «Browse
+   files»): its instructions are hidden (the label says what to upload and the limit) and the
+   button is labelled in Norwegian. */
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Velg filer"; font-size: 0.875rem; }
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important; }
 </style>"""
 
