@@ -21,8 +21,8 @@ def view() -> None:
     summary_strip(plan)
     frame = plan_view(plan, st.session_state[keys.PREVIOUS_PLAN], state.base_plan())
     st.caption("Klikk på en rad for å se hvorfor kommunen får sitt tall.")
-    config = {**localized(frame), "Endring": st.column_config.NumberColumn(format="%+d"),
-              "Endring fra start": st.column_config.NumberColumn(format="%+d"),
+    config = {**localized(frame), "Endring": st.column_config.NumberColumn(format="localized"),
+              "Endring fra start": st.column_config.NumberColumn(format="localized"),
               "Begrenset av": st.column_config.TextColumn(width="large", help=HOLDING_HELP)}
     picked = st.dataframe(frame, width="stretch", hide_index=True, placeholder="", column_config=config,
                           height=min(36 * len(frame) + 40, 720), on_select="rerun", selection_mode="single-row", key="plan_rows")

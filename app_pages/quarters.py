@@ -8,7 +8,7 @@ import streamlit as st
 
 from allocator import edits, fields
 from allocator.charts import quarter_chart
-from allocator.labels import column_label, number
+from allocator.labels import column_label, number, signed
 from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
 from allocator.views import (
     DATED_INPUTS,
@@ -88,12 +88,14 @@ def _settings(scenario: Scenario) -> None:
     field_input(deduction, fields.Q4_DEDUCTION)
 
 
-def _delta(value: float, unit: str = "") -> dict:
-    """A metric delta "+3 mot vanlig mønster", without an arrow when nothing changed."""
+def _delta(value: float, unit: str = "", more_is_better: bool = True) -> dict:
+    """A metric delta «+3 mot vanlig mønster» / «−3 …» (the Norwegian minus), its arrow and colour
+    set explicitly; no arrow when nothing changed."""
     if round(value) == 0:
         return {"delta": f"0{unit} mot vanlig mønster", "delta_color": "off", "delta_arrow": "off"}
-    sign = "+" if value > 0 else "-"  # an ASCII sign: Streamlit draws the arrow by it (and shows the text as given)
-    return {"delta": f"{sign}{number(abs(value))}{unit} mot vanlig mønster"}
+    good = (value > 0) == more_is_better
+    return {"delta": f"{signed(value)}{unit} mot vanlig mønster", "delta_arrow": "up" if value > 0 else "down",
+            "delta_color": "green" if good else "red"}
 
 
 @st.fragment
@@ -114,8 +116,8 @@ def view() -> None:
     net = value["bonus_optimised"] - value["deduction_optimised"]
     left, middle, right = st.columns(3)
     left.metric("Ventetid spart mot vanlig mønster", f"{number(value['waiting_person_months_saved'])} personmåneder")
-    middle.metric("Bosatt etter fristen", number(value["late_optimised"]), delta_color="inverse",
-                  **{k: v for k, v in _delta(value["late_optimised"] - value["late_baseline"]).items() if k != "delta_color"})
+    middle.metric("Bosatt etter fristen", number(value["late_optimised"]),
+                  **_delta(value["late_optimised"] - value["late_baseline"], more_is_better=False))
     right.metric("Bonus − trekk (fylket)", f"{number(net)} kr",
                  **_delta(net - value["bonus_baseline"] + value["deduction_baseline"], " kr"))
     chart(quarter_chart(plan))
