@@ -254,9 +254,24 @@ def sweep_tables(points: Sequence[SweepPoint]):
          "Underskudd": sum(c["shortfall"].values()), "Mottatt": sum(c["received"].values()), "Sendt": sum(c["sent"].values())}
         for p in points for c in p.counties
     ]
+    lowest = min((p.total for p in points if not p.error), default=None)
     first = [{"Fylke": f["fylke"] or "Hele scenarioet", "Går først tom": LIMIT_LABELS[f["limit"]], "Ved total": f["total"],
-              "Kommuner": f["municipalities"]} for f in first_limits(points)]
+              "Kommuner": f["municipalities"], "Merknad": _already_note(f, lowest)} for f in first_limits(points)]
     return pd.DataFrame(rows), pd.DataFrame(county_rows), pd.DataFrame(first)
+
+
+def _already_note(first: dict, lowest: int | None) -> str:
+    """A limit that holds at the lowest total planned did not run out along the way (e.g. a
+    municipality with no places for minors): say so, and name the first limit that did."""
+    from .labels import LIMIT_LABELS, number
+
+    if lowest is None or first["total"] > lowest:
+        return ""
+    later = sorted((total, code) for code, total in first["by_limit"].items() if total > lowest)
+    note = f"holder allerede ved den laveste totalen ({number(lowest)})"
+    if later:
+        note += f"; først tom etter den: {LIMIT_LABELS[later[0][1]]} ved {number(later[0][0])}"
+    return note
 
 
 __all__ = ["Counties", "SweepPoint", "first_limits", "parse_totals", "plan_point", "scaled", "sweep", "sweep_dict", "sweep_tables"]
