@@ -82,7 +82,8 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
             "Én til av": UNIT_WORDS[r], "Flere bosatt i fylket": v["persons"],
             "Nærmere rimelig fordeling (fall i avstand)": v["fairness"],
         } for r, v in explanation.marginal.items()])
-        table(worth)
+        with st.expander("Detaljer: hva én bolig eller plass til er verdt"):
+            table(worth)
     if explanation.without_limit:
         table(pd.DataFrame([{"Uten": LIMIT_LABELS[code], "Kommunens tall": total, "Nå": explanation.total}
                             for code, total in explanation.without_limit.items()]))
@@ -128,7 +129,15 @@ def _calibrate_panel(scenario: Scenario) -> None:
     if not done or done[0] != fingerprint(scenario):
         return
     calibration = _calibration(done[0], done[1], scenario)
-    st.markdown("\n".join(f"- {line}" for line in calibration.lines()))
+    import re
+
+    formula = re.compile(r" \((Σ[^()]*)\)")  # the error's formula goes under «Detaljer», not in the sentence
+    lines = calibration.lines()
+    formulas = [m.group(1) for line in lines for m in formula.finditer(line)]
+    st.markdown("\n".join(f"- {formula.sub('', line)}" for line in lines))
+    if formulas:
+        with st.expander("Detaljer"):
+            st.caption("Avviket måles som " + "; ".join(formulas) + ", over alle kommunene.")
     figure = go.Figure()
     figure.add_scatter(x=calibration.real, y=calibration.fitted, mode="markers", text=list(calibration.names),
                        hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": "#1f4e79"})

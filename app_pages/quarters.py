@@ -9,6 +9,7 @@ import streamlit as st
 from allocator import edits, fields
 from allocator.charts import quarter_chart
 from allocator.labels import column_label, number, signed
+from allocator.validate import MAX_PERSONS
 from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
 from allocator.views import (
     DATED_INPUTS,
@@ -146,7 +147,8 @@ def view() -> None:
     st.data_editor(readiness_frame(scenario), key=keys.editor("ready", version), disabled=["Sum"],
                    num_rows="fixed", column_config={"_index": st.column_config.TextColumn("Gruppe")})
     st.caption("Boliger og plasser som kommer til i K2–K4 (det som ikke er datert, finnes fra K1).")
-    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized") for c in DATED_INPUTS}
+    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, max_value=MAX_PERSONS, step=1, format="localized")
+              for c in DATED_INPUTS}
     config["kommune"] = st.column_config.TextColumn("Kommune")
     config["_index"] = st.column_config.TextColumn(column_label("kommunenummer"))
     st.data_editor(dated_frame(scenario), key=keys.editor("dated", version), disabled=["kommune"],
