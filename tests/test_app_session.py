@@ -220,3 +220,21 @@ def test_national_controls_per_county_request_split_cross_border_and_max_share()
     assert at.session_state.scenario.request == at.session_state.scenario.request  # totals carried over
     type_into(at, GROUP_LABELS["adults"], "7000")
     assert at.session_state.scenario.request["adults"] == 7000 and errors(at) == []
+
+
+def test_a_notice_goes_with_the_next_edit_and_the_quarterly_pattern_is_chosen_alone():
+    at = open_app()
+    at.selectbox(key="choice").set_value("Trøndelag 2026").run()
+    assert [s.value for s in at.success] == ["Lastet inn «Trøndelag 2026»."]
+    type_into(at, "Enslige voksne", "700")
+    assert [s.value for s in at.success] == []  # shown with the load, gone with the next edit
+
+    at.selectbox(key="choice").set_value("Vestland 2026").run()
+    click(at, "Ja, bytt til «Vestland 2026»")
+    quarters = at.session_state.scenario.quarters
+    show(at, "Kvartaler")
+    [pattern] = [s for s in at.selectbox if s.label == "Sammenlign med"]
+    pattern.set_value("even").run()
+    after = at.session_state.scenario.quarters
+    assert after.baseline == "even" and after.ready == quarters.ready and after.deadline == quarters.deadline
+    assert after.timeliness_weight == quarters.timeliness_weight
