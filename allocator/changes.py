@@ -19,8 +19,8 @@ from .scenario import Scenario, settings_dict
 SECTION_LABELS = {
     "request": "Anmodning",
     "counties": "Fylkene",
-    "housing": "Boliger",
     "key": "Fordelingsnøkkel",
+    "housing": "Boliger",
     "quarters": "Kvartalsplan",
     "incentives": "Insentiver",
     "costs": "Kostnader",
@@ -119,7 +119,8 @@ def _normal(flat: dict[tuple, Any]) -> dict[tuple, Any]:
 def setting_changes(before: Scenario, after: Scenario) -> list[Change]:
     old, new = _normal(_flatten(settings_dict(before))), _normal(_flatten(settings_dict(after)))
     changes = []
-    for path in sorted(set(old) | set(new), key=lambda p: [str(x) for x in p]):
+    order = list(SECTION_LABELS)  # the request first, then the counties, the key …; derived values (readiness) after
+    for path in sorted(set(old) | set(new), key=lambda p: (order.index(p[0]) if p[0] in order else len(order), [str(x) for x in p])):
         if path[0] in SKIPPED or old.get(path) == new.get(path):
             continue
         if path[:2] == ("counties", "split"):

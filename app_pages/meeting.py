@@ -12,7 +12,6 @@ from allocator.problems import ScenarioError
 from allocator.solve import SolveError
 
 from . import state
-from .common import table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,7 +42,7 @@ def view() -> None:
         return
     st.caption("Hver endring i rekkefølge: hva som ble endret, fra → til, og virkningen på planen (hvem som fikk flere "
                "eller færre, og begrunnelsen der en kommune er låst). Angrede endringer er ikke med.")
-    table(meeting.frame(entries))
+    st.table(meeting.frame(entries).set_index("Nr."))  # a static table: long cells wrap, nothing is cut
     stem = store.slugify(scenario.name) or "plan"
     left, right = st.columns(2)
     left.download_button("Last ned møtereferat (Excel)", lambda: meeting.workbook_bytes(title, entries, plan),

@@ -175,8 +175,10 @@ def test_the_meeting_record_lists_each_change_with_old_new_and_who_absorbed_it()
     edit_table(at, {BERGEN: {"max_total": 200}})
     type_into(at, "Enslige voksne", "710")
     show(at, "Møtereferat")
-    [record] = [d.value for d in at.dataframe if "Virkning på planen" in d.value.columns]
+    [record] = [t.value for t in at.table if "Virkning på planen" in t.value.columns]
+    record = record.reset_index()
     assert list(record["Nr."]) == [1, 2]
+    assert record.loc[1, "Fra → til"].startswith("Anmodning, enslige voksne: 700 → 710")  # what was typed first
     assert "Bergen, Maks totalt: 1 000 → 200" in record.loc[0, "Fra → til"]
     assert record.loc[0, "Virkning på planen"].startswith("Bosatt 1 474 → 1 474. Bergen −")
     assert "Enslige voksne: 700 → 710" in record.loc[1, "Endring"]
