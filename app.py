@@ -38,6 +38,7 @@ CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
 [data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] button::after { content: "Velg filer"; font-size: 0.875rem; }
+[data-testid="stFileChipName"] + * { display: none !important; }  /* «64.0B» */
 [data-testid="stMainBlockContainer"] { padding-left: 1.5rem !important; padding-right: 1.5rem !important; }
 </style>"""
 

@@ -358,7 +358,7 @@ def test_save_two_scenarios_and_compare_them():
     first, second = "Forslag A (lagret)", "Forslag B – Bergen med tak (lagret)"
     assert {first, second} <= set(at.selectbox(key="choice").options)
     show(at, "Sammenlign")
-    at.multiselect(key="compare_choice").set_value([first, second]).run()
+    at.button_group(key="compare_choice").set_value([first, second]).run()
     assert not at.exception and errors(at) == []
 
     fairness = dataframe_with(at, "Største avvik (totalt)").set_index("Scenario").loc[[first, second]]
@@ -439,7 +439,7 @@ def test_two_sessions_do_not_see_each_others_unsaved_edits_but_share_saved_ones(
     bob.run()
     assert "Alices forslag (lagret)" in bob.selectbox(key="choice").options
     show(bob, "Sammenlign")
-    assert "Alices forslag (lagret)" in bob.multiselect(key="compare_choice").options
+    assert "Alices forslag (lagret)" in bob.button_group(key="compare_choice").options
     pd.testing.assert_series_equal(totals(bob), bob_plan)
 
 
