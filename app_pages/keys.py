@@ -2,8 +2,9 @@
 
 Two kinds, kept apart on purpose:
 
-- The session's own state (the scenario and what goes with it), written only by `state.py`. These
-  are plain attributes Streamlit never touches.
+- The session's own state (the scenario and what goes with it). The scenario, the loaded one and
+  the steps change only through `state.py` (`try_edit`, `load`, `undo` …); the views write only
+  their messages and the table editors' bookkeeping. Streamlit never removes these keys.
 - Widget keys. Streamlit deletes a widget's key from the session whenever a run does not draw the
   widget (another view is on screen), so a widget key must never hold anything the session needs
   later: an input is given its value from the scenario each time it is drawn, and its key contains
