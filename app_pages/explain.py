@@ -117,7 +117,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
     table_ = scenario.table
     targets = [c for c in table_.columns if table_.is_numeric(c) and LEFT_OUT.search(c) and "em" not in c.split("_")]
     if not targets:
-        st.caption("Scenarioet har ingen kolonne med tidligere anmodninger (f.eks. anmodning_2024 i scenarioer laget med "
+        st.caption("Scenarioet har ingen kolonne med tidligere anmodninger (f.eks. «Anmodning 2024» i scenarioer laget med "
                    "«Nytt scenario for fylke …»).")
         return
     st.selectbox("Faktiske anmodninger", targets, key="calibrate_against", format_func=column_label)
