@@ -430,7 +430,7 @@ def test_national_controls_and_the_national_sweep(page, report):
 
     _view(page, "Hva om").click()
     run = page.get_by_role("button", name=re.compile(r"^Planlegg for 15 totaler$"))
-    page.wait_for_timeout(3000)  # the user reads the view while the workers start
+    page.wait_for_timeout(6000)  # the user reads the view while the workers start (once per server)
     started = time.monotonic()
     run.click()
     page.get_by_text("Hva går først tom").wait_for(timeout=60_000)
