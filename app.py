@@ -13,7 +13,7 @@ import streamlit as st
 
 from allocator.labels import plain_text
 
-from app_pages import compare, explain, export, keys, mapview, meeting, negotiation, plan, quarters, sidebar, state, whatif
+from app_pages import compare, explain, export, keys, mapview, negotiation, plan, quarters, record, sidebar, state, whatif
 
 VIEWS = {
     "Forhandling": negotiation.view,
@@ -23,7 +23,7 @@ VIEWS = {
     "Kart": mapview.view,
     "Sammenlign": compare.view,
     "Hva om": whatif.view,
-    "Møtereferat": meeting.view,
+    "Møtereferat": record.view,
     "Eksport": export.view,
 }
 DEFAULT_VIEW = "Forhandling"

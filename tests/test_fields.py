@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import drafts, edits, fields, load_scenario, meeting, solve
+from allocator import drafts, edits, fields, load_scenario, record as meeting_record, solve
 from allocator.changes import _flatten, _normal, scenario_changes
 from allocator.problems import ScenarioError
 from allocator.scenario import fingerprint, settings_dict
@@ -141,18 +141,18 @@ def test_the_meeting_record_names_who_absorbed_a_cap_and_a_locks_reason():
     capped = edits.set_municipality_values(VESTLAND, {"4601": {"max_total": 200}})
     locked = edits.lock(capped, "4602", int(solve(capped).allocation.sum(axis=1)["4602"]) - 5, "vedtak i kommunestyret")
     plans = [solve(s) for s in (VESTLAND, capped, locked)]
-    record = meeting.entries([("tak", VESTLAND, capped, plans[0], plans[1]), ("lås", capped, locked, plans[1], plans[2])])
+    record = meeting_record.entries([("tak", VESTLAND, capped, plans[0], plans[1]), ("lås", capped, locked, plans[1], plans[2])])
     assert record[0].effect.startswith("Bosatt 1 474 → 1 474. Bergen −")
     assert "Kinn −5 (låst: vedtak i kommunestyret)" in record[1].effect
-    frame = meeting.frame(record)
+    frame = meeting_record.frame(record)
     assert list(frame.columns) == ["Nr.", "Endring", "Fra → til", "Virkning på planen"]
-    page = meeting.printable_html("Møtereferat", record, plans[2])
+    page = meeting_record.printable_html("Møtereferat", record, plans[2])
     assert "Kinn −5 (låst: vedtak i kommunestyret)" in page and "<table>" in page
     import io
 
     import pandas as pd
 
-    sheet = pd.read_excel(io.BytesIO(meeting.workbook_bytes("Møtereferat", record, plans[2])), sheet_name="Møtereferat", skiprows=2)
+    sheet = pd.read_excel(io.BytesIO(meeting_record.workbook_bytes("Møtereferat", record, plans[2])), sheet_name="Møtereferat", skiprows=2)
     assert sheet["Endring"].tolist() == ["tak", "lås"]
 
 

@@ -7,7 +7,7 @@ import datetime
 
 import streamlit as st
 
-from allocator import meeting, store
+from allocator import record as meeting_record, store
 from allocator.problems import ScenarioError
 from allocator.solve import SolveError
 
@@ -23,8 +23,8 @@ def _plan(scenario):
         return None
 
 
-def record() -> list[meeting.Entry]:
-    return meeting.entries([(step.what, step.before, step.after, _plan(step.before), _plan(step.after))
+def entries_so_far() -> list[meeting_record.Entry]:
+    return meeting_record.entries([(step.what, step.before, step.after, _plan(step.before), _plan(step.after))
                             for step in state.steps()])
 
 
@@ -32,7 +32,7 @@ def record() -> list[meeting.Entry]:
 def view() -> None:
     plan = state.current_plan()
     state.show_messages()
-    entries = record()
+    entries = entries_so_far()
     scenario = state.scenario()
     title = f"Møtereferat: {scenario.name}, {datetime.date.today().strftime('%d.%m.%Y')}"
     st.subheader("Endringer i dette møtet")
@@ -42,11 +42,11 @@ def view() -> None:
         return
     st.caption("Hver endring i rekkefølge: hva som ble endret, fra → til, og virkningen på planen (hvem som fikk flere "
                "eller færre, og begrunnelsen der en kommune er låst). Angrede endringer er ikke med.")
-    st.table(meeting.frame(entries).set_index("Nr."))  # a static table: long cells wrap, nothing is cut
+    st.table(meeting_record.frame(entries).set_index("Nr."))  # a static table: long cells wrap, nothing is cut
     stem = store.slugify(scenario.name) or "plan"
     left, right = st.columns(2)
-    left.download_button("Last ned møtereferat (Excel)", lambda: meeting.workbook_bytes(title, entries, plan),
+    left.download_button("Last ned møtereferat (Excel)", lambda: meeting_record.workbook_bytes(title, entries, plan),
                          file_name=f"{stem}-motereferat.xlsx", mime=XLSX, width="stretch", on_click="ignore")
-    right.download_button("Last ned utskriftsvennlig side", meeting.printable_html(title, entries, plan).encode("utf-8"),
+    right.download_button("Last ned utskriftsvennlig side", meeting_record.printable_html(title, entries, plan).encode("utf-8"),
                           file_name=f"{stem}-motereferat.html", mime="text/html", width="stretch", on_click="ignore",
                           help="Åpne filen i nettleseren og skriv ut (eller lagre som PDF).")
