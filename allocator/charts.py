@@ -10,10 +10,21 @@ from .plan import Plan
 COLOURS = {"allocation": "#1f4e79", "fair": "#e07b39", "up": "#2e7d32", "down": "#c62828"}
 
 
+def norwegian(figure: go.Figure, title: str) -> go.Figure:
+    """A title with its unit, and axis ticks in whole Norwegian numbers («5 000», never «5k»)."""
+    figure.update_layout(title={"text": title, "font": {"size": 15}}, separators=", ",
+                         margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    figure.update_xaxes(tickformat=",~r", hoverformat=",~r")
+    figure.update_yaxes(tickformat=",~r", hoverformat=",~r")
+    return figure
+
+
 def allocation_chart(plan: Plan, top: int | None = None) -> go.Figure:
     """Each municipality's total as a bar, its fair share as a marker: gaps are what limits do."""
     table = plan.municipality_table().sort_values("fair_total", ascending=False)
-    if top:
+    title = "Fordelt og rimelig andel per kommune (personer)"
+    if top and len(table) > top:
+        title += f"<br><sup>De {top} kommunene med størst rimelig andel, av {len(table)}</sup>"
         table = table.head(top)
     figure = go.Figure()
     figure.add_bar(
@@ -26,10 +37,10 @@ def allocation_chart(plan: Plan, top: int | None = None) -> go.Figure:
         hovertemplate="%{x}: rimelig andel %{y:.1f}<extra></extra>",
     )
     figure.update_layout(
-        height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.08},
-        yaxis_title="Personer", xaxis_tickangle=-60, separators=", ",
+        height=440, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        yaxis_title="Personer", xaxis_tickangle=-60,
     )
-    return figure
+    return norwegian(figure, title)
 
 
 def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
@@ -41,10 +52,9 @@ def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
         hovertemplate="%{y}: %{x:+d}<extra></extra>",
     ))
     figure.update_layout(
-        height=max(250, 22 * len(data) + 80), margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title="Endring i personer", separators=", ", title=column,
+        height=max(250, 22 * len(data) + 100), xaxis_title="Endring i personer",
     )
-    return figure
+    return norwegian(figure, f"{column} (personer per kommune)")
 
 
 GROUP_COLOURS = {"adults": "#1f4e79", "families": "#4f8fc0", "minors": "#e07b39", "special_needs": "#8e6c8a"}
@@ -68,9 +78,9 @@ def quarter_chart(plan: Plan) -> go.Figure:
                        line={"color": "#333", "dash": "dot"})
     figure.add_scatter(x=labels, y=baseline, name="Sammenligning (vanlig mønster)", mode="lines+markers",
                        line={"color": "#c62828"})
-    figure.update_layout(barmode="stack", height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         yaxis_title="Personer", legend={"orientation": "h", "y": 1.12}, separators=", ")
-    return figure
+    figure.update_layout(barmode="stack", height=400, yaxis_title="Personer",
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    return norwegian(figure, "Bosatt per kvartal i fylket (personer)")
 
 
 def sweep_chart(points, current_total: int | None = None) -> go.Figure:
@@ -81,14 +91,14 @@ def sweep_chart(points, current_total: int | None = None) -> go.Figure:
     shortfall = [sum(p.shortfall.values()) for p in valid]
     figure = go.Figure()
     figure.add_scatter(x=totals, y=settled, name="Bosatt", mode="lines+markers", line={"color": COLOURS["allocation"]},
-                       hovertemplate="Anmodning %{x:,}: %{y:,} bosatt<extra></extra>")
+                       hovertemplate="Anmodning %{x}: %{y} bosatt<extra></extra>")
     figure.add_bar(x=totals, y=shortfall, name="Kan ikke bosettes", marker_color=COLOURS["down"],
-                   hovertemplate="Anmodning %{x:,}: %{y:,} kan ikke bosettes<extra></extra>")
+                   hovertemplate="Anmodning %{x}: %{y} kan ikke bosettes<extra></extra>")
     figure.add_scatter(x=totals, y=totals, name="Anmodning", mode="lines", line={"color": "#999", "dash": "dot"},
                        hoverinfo="skip")
     if current_total is not None:
         figure.add_vline(x=current_total, line={"color": COLOURS["fair"], "dash": "dash"},
                          annotation_text="dagens anmodning", annotation_position="top left")
-    figure.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend={"orientation": "h", "y": 1.1},
-                         xaxis_title="Anmodning (personer)", yaxis_title="Personer", separators=", ")
-    return figure
+    figure.update_layout(height=440, legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+                         xaxis_title="Anmodning (personer)", yaxis_title="Personer")
+    return norwegian(figure, "Bosatt og ikke bosatt for hver anmodning (personer)")

@@ -50,7 +50,8 @@ class Flag:
     @property
     def text(self) -> str:
         """E.g. "Bergen (Vestland) får 2,40 per 1 000 innbyggere, 2,1 ganger medianen 1,14 i gruppen (…; 12 kommuner)"."""
-        where = f" ({self.fylke})" if self.fylke else ""
+        # a name that already says its county («Våler (Innlandet)») does not get it twice
+        where = f" ({self.fylke})" if self.fylke and not self.kommune.endswith(f"({self.fylke})") else ""
         median = number(self.peer_median, 2)
         if self.per_1000 == 0:
             compared = f"ingen personer, mot medianen {median}"

@@ -87,13 +87,14 @@ def lock(scenario: Scenario, number: str, total: int, reason: str = "") -> Scena
 
 
 def unlock(scenario: Scenario, number: str, base: Scenario) -> Scenario:
-    """Release a lock: min_total and max_total go back to the loaded scenario's values."""
+    """Release a lock: min_total and max_total go back to the loaded scenario's values. The lock's
+    reason stays (ticking «Låst» again brings it back; it is shown only with a lock)."""
     original = base.municipalities.loc[number] if number in base.municipalities.index else None
     low = np.nan if original is None else original["min_total"]
     high = np.nan if original is None else original["max_total"]
     if not math.isnan(low) and low == high:  # the loaded file itself had a lock: release it fully
         low, high = np.nan, np.nan
-    return set_municipality_values(scenario, {number: {"min_total": low, "max_total": high, "lock_reason": ""}})
+    return set_municipality_values(scenario, {number: {"min_total": low, "max_total": high}})
 
 
 def lock_schedule(scenario: Scenario, plan: Plan, number: str) -> Scenario:

@@ -145,6 +145,33 @@ def count(n: float, one: str, many: str) -> str:
     return f"{number(n)} {one if n == 1 else many}"
 
 
+SETTINGS_SECTION_LABELS = {
+    "request": "anmodningen", "counties": "fylkene", "housing": "boliger", "key": "fordelingsnøkkelen",
+    "quarters": "kvartalsplanen", "incentives": "insentivene", "costs": "kostnadene", "housing_grant": "boligtilskuddet",
+}
+
+
+def plain_text(text: str) -> str:
+    """A scenario's description for the screen: every `code` in backticks in the words of the
+    screen (`population` → «Innbyggere», `[incentives]` → «insentivene»); unknown codes keep
+    their name, without backticks."""
+    def readable(match: re.Match) -> str:
+        code = match.group(1).strip()
+        section = code.strip("[]")
+        if code.startswith("[") and section.split(".")[0] in SETTINGS_SECTION_LABELS:
+            return f"«{SETTINGS_SECTION_LABELS[section.split('.')[0]]}»"
+        return f"«{column_label(code)}»"
+    return re.sub(r"`([^`\n]+)`", readable, text)
+
+
+def signed(value: float, decimals: int = 0) -> str:
+    """A change with its sign, the Norwegian minus (−) for a decrease: «+3», «−42», «0»."""
+    text = number(abs(value), decimals)
+    if text.strip("0,") == "":
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
 def binding_reasons(plan: "Plan") -> dict[str, str]:
     """Per municipality, why it gets no more (or no less), in plain Norwegian.
 

@@ -19,6 +19,9 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import sys
+import types
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -135,6 +138,11 @@ def plan_point(scenario: Scenario, total: int) -> SweepPoint:
     return _point(plan, total)
 
 
+def plan_as_point(plan: Plan) -> SweepPoint:
+    """The plan of today's request as a point of a sweep."""
+    return _point(plan, plan.scenario.total_request)
+
+
 def _point(plan: Plan, total: int) -> SweepPoint:
     of = plan.scenario.county_of() if plan.has_counties else ("",) * len(plan.scenario.table)
     holding = [[code for code, _ in held] for held in plan.holding]
@@ -180,8 +188,53 @@ def _work(total: int) -> SweepPoint:
     return plan_point(_WORKER_SCENARIO, total)
 
 
+def _ready() -> bool:
+    """A worker's first task: a tiny plan, so the solvers' lazy imports and first-call costs are
+    paid before a user waits."""
+    import pandas as pd
+
+    from .solve import solve
+
+    table = pd.DataFrame({"kommune": ["A", "B"], "population": [1000.0, 3000.0]},
+                         index=pd.Index(["0001", "0002"], name="kommunenummer"))
+    solve(Scenario("oppvarming", {"adults": 3, "families": 2, "minors": 1, "special_needs": 1}, municipalities=table))
+    return True
+
+
+def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """A pool of warm worker processes for a long-running program with threads of its own (the app).
+
+    Forking a threaded server is unsafe, and a fresh spawn per sweep imports the whole stack in
+    every worker (and, under `streamlit run`, Streamlit's entry module with it): seconds per sweep.
+    Here the workers come from a fork server that imported `allocator` once, are started at once
+    and kept, so a sweep costs what its solves cost. Pass the pool to `sweep(pool=…)`."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["allocator.sweep"])
+    count = max(1, workers or os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(count, mp_context=context)
+    with _no_main_script():
+        futures = [pool.submit(_ready) for _ in range(count)]  # start them now, not at the first sweep
+    for future in futures:
+        future.result()
+    return pool
+
+
+@contextmanager
+def _no_main_script():
+    """While workers start, hide the program's main script from multiprocessing, which would
+    otherwise run it again in every worker (under `streamlit run` that is the whole app: a scenario
+    loaded and solved per worker). The workers need only `allocator`."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def sweep(scenario: Scenario, totals: Sequence[int], workers: int | None = None,
-          progress: Callable[[int, int], None] | None = None, start_method: str | None = None) -> list[SweepPoint]:
+          progress: Callable[[int, int], None] | None = None, start_method: str | None = None,
+          pool: ProcessPoolExecutor | None = None) -> list[SweepPoint]:
     """Plan every total, in parallel over `workers` processes (default: the machine's cores).
 
     `progress(done, count)` is called as points finish. `start_method` "spawn" is for callers with
@@ -190,7 +243,13 @@ def sweep(scenario: Scenario, totals: Sequence[int], workers: int | None = None,
     totals = list(totals)
     workers = max(1, min(workers or os.cpu_count() or 1, len(totals)))
     points: dict[int, SweepPoint] = {}
-    if workers == 1:
+    if pool is not None:  # warm workers of `worker_pool`: the scenario goes with each total
+        futures = {pool.submit(plan_point, scenario, total): total for total in totals}
+        for done, future in enumerate(as_completed(futures), start=1):
+            points[futures[future]] = future.result()
+            if progress:
+                progress(done, len(totals))
+    elif workers == 1:
         for done, total in enumerate(totals, start=1):
             points[total] = plan_point(scenario, total)
             if progress:
@@ -231,9 +290,24 @@ def sweep_tables(points: Sequence[SweepPoint]):
          "Underskudd": sum(c["shortfall"].values()), "Mottatt": sum(c["received"].values()), "Sendt": sum(c["sent"].values())}
         for p in points for c in p.counties
     ]
+    lowest = min((p.total for p in points if not p.error), default=None)
     first = [{"Fylke": f["fylke"] or "Hele scenarioet", "Går først tom": LIMIT_LABELS[f["limit"]], "Ved total": f["total"],
-              "Kommuner": f["municipalities"]} for f in first_limits(points)]
+              "Kommuner": f["municipalities"], "Merknad": _already_note(f, lowest)} for f in first_limits(points)]
     return pd.DataFrame(rows), pd.DataFrame(county_rows), pd.DataFrame(first)
+
+
+def _already_note(first: dict, lowest: int | None) -> str:
+    """A limit that holds at the lowest total planned did not run out along the way (e.g. a
+    municipality with no places for minors): say so, and name the first limit that did."""
+    from .labels import LIMIT_LABELS, number
+
+    if lowest is None or first["total"] > lowest:
+        return ""
+    later = sorted((total, code) for code, total in first["by_limit"].items() if total > lowest)
+    note = f"holder allerede ved den laveste totalen ({number(lowest)})"
+    if later:
+        note += f"; først tom etter den: {LIMIT_LABELS[later[0][1]]} ved {number(later[0][0])}"
+    return note
 
 
 __all__ = ["Counties", "SweepPoint", "first_limits", "parse_totals", "plan_point", "scaled", "sweep", "sweep_dict", "sweep_tables"]

@@ -17,7 +17,7 @@ import pandas as pd
 import re
 
 from . import edits
-from .labels import GROUP_LABELS, column_label, number
+from .labels import GROUP_LABELS, SETTINGS_SECTION_LABELS, column_label, number
 from .plan import Plan
 from .report import holding_texts
 from .problems import Problem, ScenarioError
@@ -66,12 +66,21 @@ def plain_problem(problem: Problem) -> str:
     what = ""
     if problem.column:
         column = problem.column
+        parts = [p.strip('"') for p in re.split(r'\.(?=(?:[^"]*"[^"]*")*[^"]*$)', column)]  # dots outside quotes
         if column.startswith("key."):
-            what = f"vekt for {column_label(column.split('.', 1)[1].split('.')[0])}"
+            term = "eksponent" if parts[-1] == "exponent" else "vekt"
+            what = f"{term} for {column_label(parts[1])}"
+        elif column.startswith("request.counties.") and len(parts) >= 3:
+            group = GROUP_LABELS.get(parts[-1], "").lower()
+            what = f"anmodning for {parts[2]}" + (f", {group}" if group and len(parts) > 3 else "")
         elif column.startswith("request."):
-            what = f"anmodning, {GROUP_LABELS.get(column.rsplit('.', 1)[-1], column).lower()}"
+            what = f"anmodning, {GROUP_LABELS.get(parts[-1], parts[-1]).lower()}"
         elif column.startswith(("quarters.", "incentives.")):
-            what = {"quarters": "kvartalsplanen", "incentives": "insentivene"}[column.split(".")[0]]
+            what = {"quarters": "kvartalsplanen", "incentives": "insentivene"}[parts[0]]
+        elif parts[0] in SETTINGS_SECTION_LABELS and len(parts) > 1:
+            from .changes import SETTING_LABELS
+
+            what = f"{SETTINGS_SECTION_LABELS[parts[0]]}, {SETTING_LABELS.get(parts[-1], parts[-1])}"
         elif column.startswith("["):
             what = ""
         else:

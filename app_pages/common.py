@@ -55,9 +55,9 @@ def summary_strip(plan: Plan) -> None:
         requested = plan.scenario.total_request if g == "total" else plan.scenario.request[g]
         settled = sum(plan.settled.values()) if g == "total" else plan.settled[g]
         short = requested - settled
-        if short:  # an ASCII minus first: Streamlit then draws a red arrow pointing down
-            column.metric(GROUP_LABELS[g], number(settled), delta=f"-{number(short)} av {number(requested)} kan ikke bosettes",
-                          delta_color="normal")
+        if short:  # a red arrow down, and the words without a minus (no «↓ −42 … kan ikke»)
+            column.metric(GROUP_LABELS[g], number(settled), delta=f"{number(short)} av {number(requested)} kan ikke bosettes",
+                          delta_color="red", delta_arrow="down")
         else:
             column.metric(GROUP_LABELS[g], number(settled), delta=f"hele anmodningen på {number(requested)}",
                           delta_color="off", delta_arrow="off")

@@ -26,7 +26,9 @@ def view() -> None:
     current = state.current_plan()
     state.show_messages()
     options = [CURRENT] + [s.label for s in store.list_scenarios()]
-    chosen = st.multiselect("Scenarioer å sammenligne (det første er referansen)", options, default=[CURRENT], key="compare_choice")
+    # pills, not a multiselect: the multiselect's list says «Select all» in English
+    chosen = st.pills("Scenarioer å sammenligne (det første i listen er referansen)", options, selection_mode="multi",
+                      default=[CURRENT], key="compare_choice") or []
     plans: dict[str, Plan] = {}
     for label in chosen:
         try:

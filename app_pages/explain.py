@@ -12,7 +12,7 @@ from allocator.problems import ScenarioError
 from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError
 
-from . import state
+from . import keys, state
 from .common import chart, summary_strip, table
 
 
@@ -29,11 +29,11 @@ def _diagnosis(scenario_fingerprint: str, _scenario: Scenario):
 
 
 def on_apply_diagnosis() -> None:
-    scenario = st.session_state.scenario
+    scenario = state.scenario()
     diagnosis = _diagnosis(fingerprint(scenario), scenario)
-    if state.try_edit(lambda s: apply_diagnosis(s, diagnosis), "Endringene"):
-        st.session_state.notice = "Den minste endringen er lagt inn; alle kan nå bosettes. «Tilbakestill endringer» tar den bort."
-        st.session_state.editor_version += 1
+    if state.try_edit(lambda s: apply_diagnosis(s, diagnosis), "Endringene", "Den minste endringen lagt inn"):
+        st.session_state[keys.NOTICE] = "Den minste endringen er lagt inn; alle kan nå bosettes. «Angre» tar den bort."
+        state.new_editors()
 
 
 def _diagnose_panel(scenario: Scenario) -> None:
@@ -45,7 +45,7 @@ def _diagnose_panel(scenario: Scenario) -> None:
         return
     st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
     if diagnosis.additions or diagnosis.relax:
-        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med `[costs]` i scenarioet: "
+        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller, der scenarioet har kostnader per enhet: "
                    "billigst); ved likhet der kommunen ligger lengst under sin rimelige andel.")
         st.button("Legg inn endringene", on_click=on_apply_diagnosis)
 
@@ -82,7 +82,8 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
             "Én til av": UNIT_WORDS[r], "Flere bosatt i fylket": v["persons"],
             "Nærmere rimelig fordeling (fall i avstand)": v["fairness"],
         } for r, v in explanation.marginal.items()])
-        table(worth)
+        with st.expander("Detaljer: hva én bolig eller plass til er verdt"):
+            table(worth)
     if explanation.without_limit:
         table(pd.DataFrame([{"Uten": LIMIT_LABELS[code], "Kommunens tall": total, "Nå": explanation.total}
                             for code, total in explanation.without_limit.items()]))
@@ -99,15 +100,16 @@ def on_use_calibration() -> None:
     from allocator.calibrate import apply_calibration
 
     session = st.session_state
-    scenario = session.scenario
+    scenario = state.scenario()
     calibration = _calibration(fingerprint(scenario), session.calibrate_against, scenario)
-    if state.try_edit(lambda s: apply_calibration(s, calibration), "Den tilpassede nøkkelen"):
-        state.widget_values_from(session.scenario)
-        session.notice = "Den tilpassede nøkkelen er i bruk; se «Fordelingsnøkkel» under «Forhandling»."
+    if state.try_edit(lambda s: apply_calibration(s, calibration), "Den tilpassede nøkkelen", "Nøkkelen tilpasset faktiske anmodninger"):
+        session[keys.NOTICE] = "Den tilpassede nøkkelen er i bruk; se «Fordelingsnøkkel» under «Forhandling»."
 
 
 def _calibrate_panel(scenario: Scenario) -> None:
     import plotly.graph_objects as go
+
+    from allocator.charts import norwegian
 
     from allocator.calibrate import LEFT_OUT
 
@@ -115,7 +117,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
     table_ = scenario.table
     targets = [c for c in table_.columns if table_.is_numeric(c) and LEFT_OUT.search(c) and "em" not in c.split("_")]
     if not targets:
-        st.caption("Scenarioet har ingen kolonne med tidligere anmodninger (f.eks. anmodning_2024 i scenarioer laget med "
+        st.caption("Scenarioet har ingen kolonne med tidligere anmodninger (f.eks. «Anmodning 2024» i scenarioer laget med "
                    "«Nytt scenario for fylke …»).")
         return
     st.selectbox("Faktiske anmodninger", targets, key="calibrate_against", format_func=column_label)
@@ -127,15 +129,23 @@ def _calibrate_panel(scenario: Scenario) -> None:
     if not done or done[0] != fingerprint(scenario):
         return
     calibration = _calibration(done[0], done[1], scenario)
-    st.markdown("\n".join(f"- {line}" for line in calibration.lines()))
+    import re
+
+    formula = re.compile(r" \((Σ[^()]*)\)")  # the error's formula goes under «Detaljer», not in the sentence
+    lines = calibration.lines()
+    formulas = [m.group(1) for line in lines for m in formula.finditer(line)]
+    st.markdown("\n".join(f"- {formula.sub('', line)}" for line in lines))
+    if formulas:
+        with st.expander("Detaljer"):
+            st.caption("Avviket måles som " + "; ".join(formulas) + ", over alle kommunene.")
     figure = go.Figure()
     figure.add_scatter(x=calibration.real, y=calibration.fitted, mode="markers", text=list(calibration.names),
                        hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": "#1f4e79"})
     top = float(max(calibration.real.max(), calibration.fitted.max()))
     figure.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
-    figure.update_layout(height=420, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)})",
-                         yaxis_title="Med den tilpassede nøkkelen", separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
-    chart(figure)
+    figure.update_layout(height=440, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)}), personer",
+                         yaxis_title="Med den tilpassede nøkkelen, personer")
+    chart(norwegian(figure, "Faktisk anmodning mot tilpasset nøkkel per kommune (personer)"))
     st.button("Bruk den tilpassede nøkkelen", on_click=on_use_calibration)
 
 
@@ -143,7 +153,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
 def view() -> None:
     plan = state.current_plan()
     state.show_messages()
-    scenario = st.session_state.scenario
+    scenario = state.scenario()
     if plan is not None:
         summary_strip(plan)
     if plan is None or st.session_state.get("solve_error") or plan.status == "shortfall":

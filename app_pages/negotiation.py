@@ -8,29 +8,36 @@ of the plan on screen.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from allocator import edits
+from allocator import edits, fields
 from allocator.key import key_candidates, key_shares
-from allocator.labels import GROUP_LABELS, column_label, number
+from allocator.labels import GROUP_LABELS, column_label, number, signed
 from allocator.plan import Plan
-from allocator.scenario import GROUPS, MINOR_SUBGROUPS, KeyTerm, Scenario
+from allocator.scenario import GROUPS, KeyTerm, Scenario
+from allocator.validate import MAX_PERSONS
 from allocator.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
 
-from . import state
+from . import keys, state
 from .common import summary_strip
+from .inputs import field_input
 
-WEIGHTS = [round(0.01 * k, 2) for k in range(0, 301)]  # 0 … 3
-EXPONENTS = [round(0.01 * k, 2) for k in range(0, 151)]  # 0 … 1,5
+
+#: Widths (px) and short headings so that at 1366 px (sidebar open) every negotiated column is in view.
+WIDTHS = {"max_total": 98, "min_total": 95, "small_dwellings": 100, "family_dwellings": 122, "minor_places": 98,
+          "special_places": 138, "minor_care_places": 125, "minor_other_places": 115}
+SHORT_LABELS = {"special_places": "Plasser særskilte"}
 
 
 def editor_key() -> str:
     """The negotiation table's key: the same across edits, new when the scenario is replaced (a
     load, a reset, a refused edit), which gives a fresh editor without the old edits."""
     session = st.session_state
-    if session.get("editor_applied_version") != session.editor_version:
-        session.editor_applied, session.editor_applied_version = {}, session.editor_version
-    return f"editor_{session.editor_version}"
+    version = session[keys.EDITOR_VERSION]
+    if session.get(keys.EDITOR_APPLIED_VERSION) != version:
+        session[keys.EDITOR_APPLIED], session[keys.EDITOR_APPLIED_VERSION] = {}, version
+    return keys.editor("editor", version)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -48,26 +55,26 @@ def apply_table_edits() -> None:
     Streamlit's AppTest take the same path."""
     session = st.session_state
     edited = (session.get(editor_key()) or {}).get("edited_rows") or {}
-    applied = session.get("editor_applied") or {}
+    applied = session.get(keys.EDITOR_APPLIED) or {}
     fresh = {position: {column: value for column, value in row.items() if column not in applied.get(position, {})
                         or not _same(applied[position][column], value)}
              for position, row in edited.items()}
     fresh = {position: row for position, row in fresh.items() if row}
-    if not fresh or session.plan is None:
+    if not fresh or session[keys.PLAN] is None:
         # the browser also drops edits the new data already holds: forget them here too
-        session.editor_applied = {position: dict(row) for position, row in edited.items()}
+        session[keys.EDITOR_APPLIED] = {position: dict(row) for position, row in edited.items()}
         return
-    scenario, plan = session.scenario, session.plan
+    scenario, plan, base = state.scenario(), session[keys.PLAN], state.base()
     frame = editor_frame(scenario, plan)
     reasons_only = all(set(row) <= {"lock_reason"} for row in fresh.values())
-    if state.try_edit(lambda s: apply_editor_edits(s, plan, session.base, frame, fresh), "Endringen i tabellen"):
+    if state.try_edit(lambda s: apply_editor_edits(s, plan, base, frame, fresh), "Endringen i tabellen"):
         unlocked = [frame.at[frame.index[int(p)], "kommune"] for p, row in fresh.items()
                     if reasons_only and row.get("lock_reason") and not frame.iat[int(p), frame.columns.get_loc("locked")]]
         if unlocked:
-            session.notice = (f"Begrunnelsen for {', '.join(unlocked)} er lagret. Kryss av «Låst» for å holde tallet fast.")
-        session.editor_applied = {position: dict(row) for position, row in edited.items()}
+            session[keys.NOTICE] = (f"Begrunnelsen for {', '.join(unlocked)} er lagret. Kryss av «Låst» for å holde tallet fast.")
+        session[keys.EDITOR_APPLIED] = {position: dict(row) for position, row in edited.items()}
     else:
-        session.editor_version += 1  # a fresh editor shows the scenario as it is, without the refused cell
+        state.new_editors()  # a fresh editor shows the scenario as it is, without the refused cell
 
 
 def _same(a: object, b: object) -> bool:
@@ -77,41 +84,48 @@ def _same(a: object, b: object) -> bool:
     return (empty(a) and empty(b)) or a == b
 
 
-def on_request_change() -> None:
-    session = st.session_state
-    groups = request_groups(session.scenario)
-    request = {g: int(session.get(f"req_{g}") or 0) for g in groups}
-    state.try_edit(lambda s: edits.set_request(s, request), "Endringen av anmodningen")
-
-
-def request_groups(scenario: Scenario) -> tuple[str, ...]:
-    """The groups the request is given in: minors as two kinds when they are assessed one by one."""
-    if scenario.minors_split:
-        return tuple(g for group in GROUPS for g in ((*MINOR_SUBGROUPS,) if group == "minors" else (group,)))
-    return GROUPS
-
-
-def on_key_change() -> None:
-    session = st.session_state
-    key = tuple(
-        KeyTerm(t.column, float(session.get(f"key_{t.column}_weight", t.weight)),
-                float(session.get(f"key_{t.column}_exponent", t.exponent)), bool(session.get(f"key_{t.column}_credit", t.credit)))
-        for t in session.scenario.key
-    )
-    state.try_edit(lambda s: edits.set_key(s, key), "Endringen av nøkkelen")
-
-
 def on_add_key_column() -> None:
     column = st.session_state.get("key_new_column")
-    scenario = st.session_state.scenario
-    if column and column not in {t.column for t in scenario.key}:
-        if state.try_edit(lambda s: edits.set_key(s, (*s.key, KeyTerm(column, 0.0))), "Kolonnen"):
-            state.widget_values_from(st.session_state.scenario)
+    if column and column not in {t.column for t in state.scenario().key}:
+        state.try_edit(lambda s: edits.set_key(s, (*s.key, KeyTerm(column, 0.0))), "Kolonnen",
+                       f"Nøkkelen: {column_label(column)} lagt til (vekt 0)")
 
 
 def on_remove_key_column(column: str) -> None:
-    if state.try_edit(lambda s: edits.set_key(s, tuple(t for t in s.key if t.column != column)), "Fjerningen"):
-        state.widget_values_from(st.session_state.scenario)
+    state.try_edit(lambda s: edits.set_key(s, tuple(t for t in s.key if t.column != column)), "Fjerningen",
+                   f"Nøkkelen: {column_label(column)} fjernet")
+
+
+def on_county_split(key: str) -> None:
+    by_key = bool(st.session_state.get(key))
+    words = "delt på fylkene etter nøkkelen" if by_key else "gitt per fylke"
+    if not state.try_edit(lambda s: fields.set_county_split(s, by_key), "Endringen av anmodningen", f"Anmodningen {words}"):
+        state.refused()
+
+
+def apply_county_edits() -> None:
+    """Cells of «Anmodning per fylke» changed: each cell is one field of the scenario."""
+    session = st.session_state
+    scenario = state.scenario()
+    if scenario.counties is None:
+        return
+    key = keys.editor("counties", session.get(keys.COUNTY_EDITOR_VERSION, 0))
+    rows = (session.get(key) or {}).get("edited_rows") or {}
+    if not rows:
+        return
+    names = scenario.counties.names
+    changes = [(field, value) for position, row in rows.items() for g, value in row.items() if g in GROUPS
+               for field in [fields.county_request_fields(scenario, names[int(position)])[GROUPS.index(g)]]]
+
+    def change(s):
+        for field, value in changes:
+            s = fields.set_value(s, field, 0 if value is None else value)
+        return s
+
+    described = "; ".join(f"{field.path[2]}, {field.label.lower()}: {fields.describe(field, fields.get(scenario, field))} → "
+                          f"{fields.describe(field, value)}" for field, value in changes)
+    state.try_edit(change, "Endringen av anmodningen per fylke", f"Anmodning per fylke: {described}")
+    session[keys.COUNTY_EDITOR_VERSION] = session.get(keys.COUNTY_EDITOR_VERSION, 0) + 1
 
 
 # --------------------------------------------------------------------------- rendering
@@ -121,52 +135,106 @@ def _table(scenario: Scenario, plan: Plan) -> None:
     st.subheader("Kommunenes grenser og låser")
     st.caption("Endre en celle, så regnes planen ut på nytt. Kryss av «Låst» for å holde kommunens nåværende tall fast "
                "(skriv gjerne en begrunnelse). Tom celle = ingen grense. Klikk på en kolonneoverskrift for å sortere, "
-               "f.eks. etter «Endring fra start» for å se hvem som tok imot.")
-    frame = editor_frame(scenario, plan, st.session_state.previous_plan, state.base_plan())
+               "f.eks. etter «Endring fra start» for å se hvem som tok imot. Mer om hver kommune under tabellen.")
+    frame = editor_frame(scenario, plan, st.session_state[keys.PREVIOUS_PLAN], state.base_plan())
     inputs = editor_inputs(scenario)
-    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized")
+    config = {c: st.column_config.NumberColumn(SHORT_LABELS.get(c, column_label(c)), min_value=0, max_value=MAX_PERSONS, step=1,
+                                               format="localized", width=WIDTHS.get(c, 100), help=column_label(c))
               for c in inputs if c not in ("locked", "lock_reason")}
     config.update(
-        kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width=95),
-        kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True),
-        locked=st.column_config.CheckboxColumn("Låst", help="Hold kommunens nåværende tall fast"),
-        lock_reason=st.column_config.TextColumn(column_label("lock_reason"), max_chars=200),
-        total=st.column_config.NumberColumn("Plan: totalt", disabled=True, format="localized"),
-        change=st.column_config.NumberColumn("Endring", disabled=True, format="%+d", help="Endring fra forrige plan"),
-        change_start=st.column_config.NumberColumn("Endring fra start", disabled=True, format="%+d",
+        kommunenummer=st.column_config.TextColumn(column_label("kommunenummer"), disabled=True, width=90),
+        kommune=st.column_config.TextColumn(column_label("kommune"), disabled=True, pinned=True, width=108),
+        locked=st.column_config.CheckboxColumn("Låst", help="Hold kommunens nåværende tall fast", width=62),
+        lock_reason=st.column_config.TextColumn(column_label("lock_reason"), max_chars=200, width="medium"),
+        total=st.column_config.NumberColumn("Plan: totalt", disabled=True, format="localized", pinned=True, width=88),
+        change=st.column_config.NumberColumn("Endring", disabled=True, format="localized", help="Endring fra forrige plan",
+                                             pinned=True, width=72),
+        change_start=st.column_config.NumberColumn("Endring fra start", disabled=True, format="localized",
                                                    help="Endring fra planen slik scenarioet ble lastet inn"),
         fair_total=st.column_config.NumberColumn("Rimelig andel", disabled=True, format="localized", step=0.1),
         binding=st.column_config.TextColumn("Begrenset av", disabled=True, width="large", help=HOLDING_HELP),
     )
-    order = ["kommunenummer", "kommune", "total", "change", "change_start", "fair_total", "binding", *inputs]
+    # Identifying columns pinned on the left, then what is negotiated; secondary columns last (and in
+    # full, wrapped, in «Detaljer for en kommune» below), so at 1366 px all that is edited is in view.
+    order = ["kommune", "total", "change", "locked", *[c for c in inputs if c not in ("locked", "lock_reason")],
+             "lock_reason", "change_start", "fair_total", "binding", "kommunenummer"]
     st.data_editor(frame, column_config=config, column_order=order, key=editor_key(),
-                   width="stretch", height=min(36 * len(frame) + 40, 720), num_rows="fixed", hide_index=True, placeholder="")
+                   width="stretch", height=min(36 * len(frame) + 40, 600), num_rows="fixed", hide_index=True, placeholder="")
+    _details(frame)
 
 
-def _request_and_key(scenario: Scenario) -> None:
+def _details(frame) -> None:
+    """One municipality's secondary columns in full, with «Begrenset av» wrapped."""
+    with st.expander("Detaljer for en kommune"):
+        numbers = list(frame.index)
+        names = dict(zip(numbers, frame["kommune"]))
+        chosen = st.selectbox("Kommune", numbers, format_func=lambda n: f"{names[n]} ({n})", key="details_number")
+        row = frame.loc[chosen]
+        change = row["change_start"]
+        lines = [f"**Plan: totalt** {number(row['total'])}; **rimelig andel** {number(row['fair_total'], 1)}",
+                 f"**Endring fra start** {'ingen' if pd.isna(change) else signed(change)}",
+                 f"**Begrenset av** {row['binding'] or 'ingenting'}"]
+        if row["lock_reason"]:
+            lines.append(f"**{column_label('lock_reason')}** {row['lock_reason']}")
+        st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def _request(scenario: Scenario) -> None:
     st.subheader("Anmodning per gruppe")
-    groups = request_groups(scenario)
-    for column, g in zip(st.columns(len(groups)), groups):
-        column.number_input(GROUP_LABELS[g], min_value=0, step=1, key=f"req_{g}", on_change=on_request_change)
+    counties = scenario.counties
+    per_county = counties is not None and counties.split is None
+    groups = fields.request_fields(scenario)
+    for column, field in zip(st.columns(len(groups)), groups):
+        field_input(column, field, help="Summen av fylkenes anmodninger; endre dem i «Anmodning per fylke»." if per_county else None)
+    if per_county:
+        st.caption("Anmodningen er gitt per fylke: tallene over er summen. Endre et fylke i tabellen under, eller slå på "
+                   "«Del anmodningen på fylkene etter nøkkelen» for å gi én anmodning for hele landet.")
+    if counties is not None:
+        _counties(scenario)
+
+
+def _counties(scenario: Scenario) -> None:
+    """The national controls: the request per county (or split by the key), across borders, the cap."""
+    counties = scenario.counties
+    st.subheader("Fylkene")
+    key = keys.field("counties.split", str(counties.split == "key"), state.refusals())
+    st.toggle("Del anmodningen på fylkene etter nøkkelen", value=counties.split == "key", key=key,
+              on_change=on_county_split, args=(key,),
+              help="På: én anmodning for hele landet, delt på fylkene i forhold til summen av kommunenes nøkkelandeler. "
+                   "Av: hvert fylke har sin egen anmodning (tabellen under).")
+    frame = pd.DataFrame([{"Fylke": f, **{g: int(counties.requests[f].get(g, 0)) for g in GROUPS}} for f in counties.names])
+    frame["Sum"] = frame[list(GROUPS)].sum(axis=1)
+    config = {g: st.column_config.NumberColumn(GROUP_LABELS[g], min_value=0, max_value=MAX_PERSONS, step=1, format="localized")
+              for g in GROUPS}
+    config["Sum"] = st.column_config.NumberColumn("Sum", format="localized", disabled=True)
+    config["Fylke"] = st.column_config.TextColumn("Fylke", disabled=True, pinned=True)
+    st.markdown("**Anmodning per fylke**")
+    st.caption("Delt etter nøkkelen; slå av bryteren over for å endre et fylke." if counties.split == "key"
+               else "Endre en celle, så regnes planen ut på nytt.")
+    st.data_editor(frame, key=keys.editor("counties", st.session_state.get(keys.COUNTY_EDITOR_VERSION, 0)),
+                   column_config=config, hide_index=True, num_rows="fixed", width="stretch",
+                   disabled=counties.split == "key")
+    left, right = st.columns(2)
+    field_input(left, fields.CROSS_BORDER)
+    field_input(right, fields.MAX_SHARE, disabled=not counties.cross_border)
+
+
+def _key(scenario: Scenario) -> None:
     st.subheader("Fordelingsnøkkel")
-    st.caption("Andel = vekt × (verdi^eksponent / sum over kommunene). Eksponent under 1 gir små kommuner "
-               "relativt mer. «Fradrag» trekker fra (f.eks. bosatt tidligere år).")
     single = len(scenario.key) == 1
     for term in scenario.key:
-        name = column_label(term.column)
-        weight, exponent, credit, remove = st.columns([3, 3, 1, 1])
-        weight.select_slider(f"Vekt: {name}", WEIGHTS, key=f"key_{term.column}_weight", on_change=on_key_change,
-                             format_func=lambda v: number(v, 2), disabled=single,
-                             help="Med bare én kolonne i nøkkelen betyr vekten ingenting; legg til en kolonne for å vekte."
-                             if single else None)
-        exponent.select_slider(f"Eksponent: {name}", EXPONENTS, key=f"key_{term.column}_exponent", on_change=on_key_change,
-                               format_func=lambda v: number(v, 2))
-        credit.checkbox("Fradrag", key=f"key_{term.column}_credit", on_change=on_key_change)
+        weight, exponent, credit = fields.key_fields(term.column)
+        left, middle, right, remove = st.columns([3, 3, 1, 1], vertical_alignment="bottom")
+        field_input(left, weight, disabled=single,
+                    help="Med bare én kolonne i nøkkelen betyr vekten ingenting; legg til en kolonne for å vekte."
+                    if single else "Fra 0 til 1 000.")
+        field_input(middle, exponent, help="Fra 0 til 5. Under 1 gir små kommuner relativt mer.")
+        field_input(right, credit, help="«Fradrag» trekker fra (f.eks. bosatt tidligere år).")
         remove.button("Fjern", key=f"key_{term.column}_remove", on_click=on_remove_key_column, args=(term.column,),
                       disabled=single)
     candidates = [c for c in key_candidates(scenario) if c not in {t.column for t in scenario.key}]
     if candidates:
-        pick, add = st.columns([3, 1])
+        pick, add = st.columns([3, 1], vertical_alignment="bottom")
         pick.selectbox("Legg til kolonne i nøkkelen", candidates, key="key_new_column", format_func=column_label)
         add.button("Legg til", on_click=on_add_key_column)
     rules = scenario.key_rules
@@ -176,16 +244,23 @@ def _request_and_key(scenario: Scenario) -> None:
                  f"tall rundet til nærmeste {number(rules.round_to)}" if rules.round_to else ""]
         st.caption("Nøkkelens regler: " + "; ".join(p for p in parts if p) + ".")
     shares = key_shares(scenario)
-    st.caption(f"Største nøkkelandel: {scenario.table.text('kommune')[int(shares.to_numpy().argmax())]} "
-               f"({number(100 * shares.max(), 1)} %).")
+    names = scenario.table.text("kommune")
+    top = int(shares.to_numpy().argmax())
+    if scenario.counties is None:
+        st.caption(f"Største nøkkelandel: {names[top]} ({number(100 * shares.max(), 1)} % av anmodningen).")
+    with st.expander("Detaljer"):
+        st.caption("Andel = vekt × (verdi^eksponent / sum over kommunene), normert så andelene summerer til 1; "
+                   "med fradrag trekkes leddet fra." + (" Med fylker brukes nøkkelen innenfor hvert fylke." if scenario.counties else ""))
 
 
 @st.fragment
 def view() -> None:
     """The whole view: an edit of the request or the key reruns it, the table with it."""
+    apply_county_edits()
     _plan_and_table()
-    if st.session_state.plan is not None:
-        _request_and_key(st.session_state.scenario)
+    if st.session_state[keys.PLAN] is not None:
+        _request(state.scenario())
+        _key(state.scenario())
 
 
 @st.fragment
@@ -199,4 +274,4 @@ def _plan_and_table() -> None:
     if plan is None:
         return
     summary_strip(plan)
-    _table(st.session_state.scenario, plan)
+    _table(state.scenario(), plan)

@@ -6,10 +6,11 @@ import dataclasses
 
 import streamlit as st
 
-from allocator import edits
+from allocator import edits, fields
 from allocator.charts import quarter_chart
-from allocator.labels import GROUP_LABELS, column_label, number
-from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Incentives, Quarters, Scenario
+from allocator.labels import column_label, number, signed
+from allocator.validate import MAX_PERSONS
+from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
 from allocator.views import (
     DATED_INPUTS,
     apply_readiness_edits,
@@ -21,26 +22,25 @@ from allocator.views import (
     timeliness_view,
 )
 
-from . import state
+from . import keys, state
 from .common import chart, summary_strip, table
+from .inputs import field_input
 
 BASELINE_WORDS = {"even": "jevn bosetting (25 % per kvartal)", "backloaded": "bosetting mot slutten av året (10/20/30/40 %)"}
-TIMELINESS = [round(0.1 * k, 1) for k in range(0, 21)]  # 0 … 2
-PERCENTS = list(range(0, 101, 5))
 
 
 def _edited(name: str) -> dict:
-    return (st.session_state.get(f"{name}_{st.session_state.editor_version}") or {}).get("edited_rows") or {}
+    return (st.session_state.get(keys.editor(name, st.session_state[keys.EDITOR_VERSION])) or {}).get("edited_rows") or {}
 
 
 def _after_table_edit(change, what: str) -> None:
     state.try_edit(change, what)
-    st.session_state.editor_version += 1
+    state.new_editors()
 
 
 def apply_table_edits() -> None:
     """Edits in the view's three tables (read at the start of the run, like the negotiation table)."""
-    plan = st.session_state.plan
+    plan = st.session_state[keys.PLAN]
     if plan is None:
         return
     if rows := _edited("schedule"):
@@ -61,28 +61,42 @@ def on_quarters_off() -> None:
     state.try_edit(lambda s: edits.set_quarters(s, None), "Fjerningen av kvartalsplanen")
 
 
-def on_settings() -> None:
-    """Deadlines, timeliness weight, comparison pattern and incentives from the settings form."""
-    session = st.session_state
-
-    def change(s: Scenario) -> Scenario:
-        quarters = dataclasses.replace(
-            s.quarters, deadline={g: int(session[f"q_deadline_{g}"]) for g in GROUPS},
-            timeliness_weight=float(session.q_weight), baseline=session.q_baseline)
-        incentives = Incentives(
-            bonus=tuple(float(session[f"inc_bonus_{q}"]) for q in QUARTERS),
-            q4_threshold=int(session.inc_threshold) / 100, q4_deduction=float(session.inc_deduction), grant=s.incentives.grant)
-        return edits.set_incentives(edits.set_quarters(s, quarters), incentives)
-
-    state.try_edit(change, "Endringen av kvartalsinnstillingene")
+def on_baseline(key: str) -> None:
+    chosen = st.session_state.get(key)
+    if chosen in BASELINE_PATTERNS:
+        state.try_edit(lambda s: edits.set_quarters(s, dataclasses.replace(s.quarters, baseline=chosen)),
+                       "Endringen av sammenligningen", f"Sammenlign med: {BASELINE_WORDS[chosen]}")
 
 
-def _delta(value: float, unit: str = "") -> dict:
-    """A metric delta "+3 mot vanlig mønster", without an arrow when nothing changed."""
+def _settings(scenario: Scenario) -> None:
+    """Deadlines, timeliness weight, comparison pattern and incentives: each input changes its own value."""
+    st.markdown("**Frister, vekting og insentiver**")
+    for column, g in zip(st.columns(len(GROUPS)), GROUPS):
+        field_input(column, fields.deadline_field(g))
+    weight, baseline = st.columns(2)
+    field_input(weight, fields.TIMELINESS)
+    current = scenario.quarters.baseline
+    options = list(BASELINE_PATTERNS) + ([] if isinstance(current, str) else ["custom"])
+    chosen = current if isinstance(current, str) else "custom"
+    words = {**BASELINE_WORDS, "custom": "eget mønster (" + " / ".join(f"{number(100 * v)} %" for v in scenario.quarters.baseline_shares) + ")"}
+    key = keys.field("quarters.baseline", chosen, state.refusals())
+    baseline.selectbox("Sammenlign med", options, index=options.index(chosen), key=key, format_func=words.get,
+                       on_change=on_baseline, args=(key,), help="Mønsteret bosetter aldri noen før de er klare.")
+    for column, field in zip(st.columns(len(QUARTERS)), fields.BONUS_FIELDS):
+        field_input(column, field)
+    threshold, deduction = st.columns(2)
+    field_input(threshold, fields.Q4_THRESHOLD)
+    field_input(deduction, fields.Q4_DEDUCTION)
+
+
+def _delta(value: float, unit: str = "", more_is_better: bool = True) -> dict:
+    """A metric delta «+3 mot vanlig mønster» / «−3 …» (the Norwegian minus), its arrow and colour
+    set explicitly; no arrow when nothing changed."""
     if round(value) == 0:
         return {"delta": f"0{unit} mot vanlig mønster", "delta_color": "off", "delta_arrow": "off"}
-    sign = "+" if value > 0 else "-"
-    return {"delta": f"{sign}{number(abs(value))}{unit} mot vanlig mønster"}
+    good = (value > 0) == more_is_better
+    return {"delta": f"{signed(value)}{unit} mot vanlig mønster", "delta_arrow": "up" if value > 0 else "down",
+            "delta_color": "green" if good else "red"}
 
 
 @st.fragment
@@ -92,7 +106,7 @@ def view() -> None:
     state.show_messages()
     if plan is None:
         return
-    scenario: Scenario = st.session_state.scenario
+    scenario: Scenario = state.scenario()
     summary_strip(plan)
     if scenario.quarters is None or plan.schedule is None:
         st.info("Scenarioet har ingen kvartalsplan. Med kvartalsplan fordeles hver kommunes årstall på "
@@ -103,8 +117,8 @@ def view() -> None:
     net = value["bonus_optimised"] - value["deduction_optimised"]
     left, middle, right = st.columns(3)
     left.metric("Ventetid spart mot vanlig mønster", f"{number(value['waiting_person_months_saved'])} personmåneder")
-    middle.metric("Bosatt etter fristen", number(value["late_optimised"]), delta_color="inverse",
-                  **{k: v for k, v in _delta(value["late_optimised"] - value["late_baseline"]).items() if k != "delta_color"})
+    middle.metric("Bosatt etter fristen", number(value["late_optimised"]),
+                  **_delta(value["late_optimised"] - value["late_baseline"], more_is_better=False))
     right.metric("Bonus − trekk (fylket)", f"{number(net)} kr",
                  **_delta(net - value["bonus_baseline"] + value["deduction_baseline"], " kr"))
     chart(quarter_chart(plan))
@@ -117,10 +131,10 @@ def view() -> None:
         table(shown.rename(columns={"kommunenummer": "Kommunenr.", "kommune": "Kommune", "fair_first": "Rettferdig fordeling",
                                     "with_timeliness": "Med vekt på tid", "moved": "Flyttet"}))
 
-    version = st.session_state.editor_version
+    version = st.session_state[keys.EDITOR_VERSION]
     st.subheader("Kvartalsplan per kommune")
     st.caption("Kryss av «Låst» for å holde kommunens kvartalstall fast (også årstallet).")
-    st.data_editor(schedule_frame(plan), key=f"schedule_{version}", width="stretch",
+    st.data_editor(schedule_frame(plan), key=keys.editor("schedule", version), width="stretch",
                    num_rows="fixed", disabled=["kommune", "K1", "K2", "K3", "K4", "År"], placeholder="",
                    column_config={"schedule_locked": st.column_config.CheckboxColumn("Låst"),
                                   "kommune": st.column_config.TextColumn("Kommune"),
@@ -130,29 +144,14 @@ def view() -> None:
 
     st.subheader("Forutsetninger")
     st.caption("Personer som blir klare for bosetting (vedtak om opphold) per kvartal; hver rad må summere til anmodningen.")
-    st.data_editor(readiness_frame(scenario), key=f"ready_{version}", disabled=["Sum"],
+    st.data_editor(readiness_frame(scenario), key=keys.editor("ready", version), disabled=["Sum"],
                    num_rows="fixed", column_config={"_index": st.column_config.TextColumn("Gruppe")})
     st.caption("Boliger og plasser som kommer til i K2–K4 (det som ikke er datert, finnes fra K1).")
-    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, step=1, format="localized") for c in DATED_INPUTS}
+    config = {c: st.column_config.NumberColumn(column_label(c), min_value=0, max_value=MAX_PERSONS, step=1, format="localized")
+              for c in DATED_INPUTS}
     config["kommune"] = st.column_config.TextColumn("Kommune")
     config["_index"] = st.column_config.TextColumn(column_label("kommunenummer"))
-    st.data_editor(dated_frame(scenario), key=f"dated_{version}", disabled=["kommune"],
+    st.data_editor(dated_frame(scenario), key=keys.editor("dated", version), disabled=["kommune"],
                    num_rows="fixed", width="stretch", placeholder="", column_config=config)
-    with st.form("quarter_settings"):
-        st.markdown("**Frister, vekting og insentiver**")
-        for column, g in zip(st.columns(len(GROUPS)), GROUPS):
-            column.number_input(f"Frist (kvartaler): {GROUP_LABELS[g].lower()}", min_value=0, max_value=4, step=1, key=f"q_deadline_{g}")
-        st.select_slider("Vekt på tidlig bosetting mot rettferdig årsfordeling", TIMELINESS, key="q_weight",
-                         format_func=lambda v: number(v, 1),
-                         help="0 = årsfordelingen er den rettferdige. Med vekt w flyttes én person til en annen kommune "
-                              "bare når det sparer minst 1/w personkvartaler ventetid (w = 0,5: minst to).")
-        st.selectbox("Sammenlign med", list(BASELINE_PATTERNS), key="q_baseline", format_func=BASELINE_WORDS.get,
-                     help="Mønsteret bosetter aldri noen før de er klare.")
-        for column, q in zip(st.columns(len(QUARTERS)), QUARTERS):
-            column.number_input(f"Bonus per person i K{q} (kr)", min_value=0, step=5000, key=f"inc_bonus_{q}")
-        threshold, deduction = st.columns(2)
-        threshold.select_slider("Trekk når andelen bosatt i K4 er over", PERCENTS, key="inc_threshold",
-                                format_func=lambda v: f"{v} %")
-        deduction.number_input("Trekk per person over grensen (kr)", min_value=0, step=5000, key="inc_deduction")
-        st.form_submit_button("Oppdater kvartalsplanen", on_click=on_settings)
+    _settings(scenario)
     st.button("Fjern kvartalsplanen", on_click=on_quarters_off)

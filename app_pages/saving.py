@@ -19,26 +19,22 @@ from allocator import store
 from allocator.meeting import MEETINGS
 from allocator.problems import ScenarioError
 
-from . import signin, state
+from . import keys, signin, state
 from .common import table
 
-OPENED = "store_opened"  # (id, version, name) of the saved scenario this session opened or saved last
+OPENED = keys.OPENED
 WATCH_SECONDS = 3
 PUBLISH_SECONDS = 1.5
 
 
-def remember_opened(stored: store.StoredScenario | None) -> None:
-    """Call when the session loads a scenario: a saved one is remembered, anything else forgotten."""
-    session = st.session_state
-    session[OPENED] = (stored.id, stored.version, stored.name) if stored is not None and stored.saved else None
-    session.history_open = None
-    session.save_conflict = None
-    session.confirm_replace = None
+def opened_of(stored: store.StoredScenario | None) -> tuple | None:
+    """What `state.load` remembers of a scenario it loads: a saved one's id, version and name."""
+    return (stored.id, stored.version, stored.name) if stored is not None and stored.saved else None
 
 
 def _based_on() -> str:
     opened = st.session_state.get(OPENED)
-    return f"{opened[2]} (lagret), versjon {opened[1]}" if opened else getattr(st.session_state.get("base"), "name", "")
+    return f"{opened[2]} (lagret), versjon {opened[1]}" if opened else state.base().name
 
 
 def free_name(name: str) -> str:
@@ -60,9 +56,9 @@ def on_save(how: str = "save") -> None:
     session.save_conflict = None
     try:
         if how == "keep_both" and conflict:
-            saved = store.save_named(session.scenario, free_name(conflict["name"]), based_on=_based_on())
+            saved = store.save_named(state.scenario(), free_name(conflict["name"]), based_on=_based_on())
         else:
-            saved = store.save_named(session.scenario, name, replace=how == "replace",
+            saved = store.save_named(state.scenario(), name, replace=how == "replace",
                                      opened=opened[:2] if opened else None, based_on=_based_on())
     except store.NameTaken:
         session.confirm_replace = name
@@ -74,6 +70,7 @@ def on_save(how: str = "save") -> None:
     except (store.AccessDenied, ValueError) as exc:
         session.edit_error = f"Ikke lagret: {exc}"
         return
+    state.after_save(saved)
     session[OPENED] = (saved.id, saved.version, saved.name)
     who = ("Alle brukere av denne serveren ser det under Scenario." if not signin.server_mode()
            else f"Alle med tilgang til {store.owner_label(saved.owner)} ser det under Scenario.")
@@ -113,8 +110,8 @@ def _open(scenario_id: int, number: int | None = None, message: str = "") -> Non
     except (store.AccessDenied, ScenarioError) as exc:
         session.edit_error = f"Kunne ikke åpne: {exc}"
         return
-    state.load(scenario, message or f"Lastet inn «{stored.name}».")
-    session[OPENED] = (stored.id, number or stored.version, stored.name)
+    state.request_load(scenario, message or f"Lastet inn «{stored.name}».", stored.label,
+                       opened=(stored.id, number or stored.version, stored.name))
 
 
 def watch() -> None:
@@ -207,6 +204,7 @@ def history_dialog(scenario_id: int, name: str) -> None:
                 st.error(str(exc))
                 return
             st.session_state[OPENED] = None
+            st.session_state[keys.LOADED_LABEL] = state.scenario().name  # on screen, no longer saved
             _close_history()
             st.session_state.notice = f"«{name}» er slettet. Det du har på skjermen, er beholdt, men ikke lagret."
             st.rerun()
@@ -241,7 +239,7 @@ def history_panel() -> None:
 
 def _start_meeting() -> None:
     session = st.session_state
-    session.meeting_token = MEETINGS.open(store.current_actor(), session.scenario)
+    session.meeting_token = MEETINGS.open(store.current_actor(), state.scenario())
 
 
 def _end_meeting() -> None:
@@ -268,4 +266,4 @@ def meeting_panel() -> None:
 def _publish() -> None:
     token = st.session_state.get("meeting_token")
     if token:
-        MEETINGS.publish(token, st.session_state.scenario)
+        MEETINGS.publish(token, state.scenario())

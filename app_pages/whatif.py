@@ -3,14 +3,21 @@ similar municipalities are treated alike across counties."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures.process import BrokenProcessPool
+
 import streamlit as st
 
 from allocator.labels import number
+from allocator.validate import parse_number
 from allocator.plan import Plan
 from allocator.scenario import Scenario, fingerprint
 
+from allocator import fields
+
 from . import state
 from .common import chart, table
+from .inputs import field_input
 
 MAX_POINTS = 60
 
@@ -24,6 +31,36 @@ def default_range(total: int) -> tuple[int, int, int]:
     return start, start + 14 * step, step
 
 
+@st.cache_resource(show_spinner=False)
+def _pool():
+    """Warm sweep workers shared by every session of the server (see `allocator.sweep.worker_pool`):
+    a national sweep then costs its solves, not a fresh start of every worker (seconds in the app)."""
+    from allocator.sweep import worker_pool
+
+    return worker_pool()
+
+
+_warming = threading.Lock()
+_warmed = False
+
+
+def _warm() -> None:
+    """Start the sweep workers in the background the first time «Hva om» is shown on this server."""
+    global _warmed
+    with _warming:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_pool, daemon=True).start()
+
+
+def _whole(container, label: str, default: int, key: str) -> int | None:
+    """A whole number typed the Norwegian way («5 000»); None when it is not one."""
+    typed = container.text_input(label, value=number(default), key=f"{key}:{default}")
+    value = parse_number(typed)
+    return int(value) if value is not None and value >= 0 and float(value).is_integer() else None
+
+
 def _sweep(scenario: Scenario) -> None:
     from allocator.charts import sweep_chart
     from allocator.sweep import sweep, sweep_tables
@@ -32,21 +69,34 @@ def _sweep(scenario: Scenario) -> None:
     st.caption("Planen lages på nytt for hver total. Hver gruppe (og hvert fylke) skaleres i samme forhold som i dag, "
                "i hele personer. Kvartalsplanen er ikke med.")
     start, stop, step = default_range(scenario.total_request)
+    _warm()
     left, middle, right = st.columns(3)
-    first = left.number_input("Fra (personer)", min_value=0, value=start, step=step, key="sweep_from")
-    last = middle.number_input("Til (personer)", min_value=0, value=stop, step=step, key="sweep_to")
-    every = right.number_input("Steg", min_value=1, value=step, step=step, key="sweep_step")
-    totals = list(range(int(first), int(last) + 1, int(every)))
+    first = _whole(left, "Fra (personer)", start, "sweep_from")
+    last = _whole(middle, "Til (personer)", stop, "sweep_to")
+    every = _whole(right, "Steg", step, "sweep_step")
+    if None in (first, last, every):
+        st.error("Skriv hele tall, f.eks. «5 000».")
+        return
+    totals = list(range(first, last + 1, max(1, every)))
     if len(totals) > MAX_POINTS:
         st.warning(f"{number(len(totals))} punkter er mange; øk steget (høyst {MAX_POINTS}).")
     elif st.button(f"Planlegg for {len(totals)} totaler", key="sweep_run", disabled=not totals):
         bar = st.progress(0.0, text="Planlegger …")
-        points = sweep(scenario, totals, start_method="forkserver",
-                       progress=lambda done, count: bar.progress(done / count, text=f"{done} av {count} totaler"))
+        progress = lambda done, count: bar.progress(done / count, text=f"{done} av {count} totaler")  # noqa: E731
+        try:
+            points = sweep(scenario, totals, pool=_pool(), progress=progress)
+        except BrokenProcessPool:  # a worker died (e.g. killed): a new pool, once
+            _pool.clear()
+            points = sweep(scenario, totals, pool=_pool(), progress=progress)
         bar.empty()
         st.session_state.sweep_result = (fingerprint(scenario), points)
     result = st.session_state.get("sweep_result")
     if not result or result[0] != fingerprint(scenario):
+        plan = st.session_state.get("plan")
+        if plan is not None:  # today's request alone, until the user plans the range (and the chart is ready to draw)
+            from allocator.sweep import plan_as_point
+
+            chart(sweep_chart([plan_as_point(plan)], scenario.total_request))
         return
     points = result[1]
     chart(sweep_chart(points, scenario.total_request))
@@ -84,37 +134,14 @@ def _consistency(plan: Plan) -> None:
         st.success("Ingen kommuner ligger over dobbelt eller under halvparten av medianen i gruppen sin.")
 
 
-GRANT_MILLIONS = list(range(0, 201, 5))
-
-
-def on_grant() -> None:
-    from allocator.scenario import HousingGrant
-
-    session = st.session_state
-    millions, price = int(session.grant_budget), float(session.grant_price)
-
-    def change(s: Scenario) -> Scenario:
-        from allocator.validate import validate_scenario
-
-        grant = HousingGrant(millions * 1_000_000.0, price) if millions else None
-        return validate_scenario(s.with_changes(housing_grant=grant))
-
-    state.try_edit(change, "Boligtilskuddet")
-
-
 def _grant(scenario: Scenario, plan: Plan) -> None:
     """The housing grant for single adults: a budget, where it buys dwellings, and what it settles."""
     st.subheader("Boligtilskudd for enslige voksne")
     st.caption("Tilskuddet kjøper småboliger der de bosetter flest, eller ellers gjør planen mest rettferdig.")
-    grant = scenario.housing_grant
-    session = st.session_state
-    session.setdefault("grant_budget", int(grant.budget // 1_000_000) if grant else 0)
-    session.setdefault("grant_price", float(grant.per_dwelling) if grant else 1_500_000.0)
-    left, right = st.columns([3, 1])
-    left.select_slider("Tilskudd (millioner kroner)", GRANT_MILLIONS, key="grant_budget", on_change=on_grant,
-                       format_func=lambda v: f"{v} mill. kr")
-    right.number_input("Kroner per småbolig", min_value=100_000.0, step=100_000.0, key="grant_price", on_change=on_grant,
-                       format="%.0f")
+    budget, price, most = st.columns(3)
+    field_input(budget, fields.GRANT_BUDGET)
+    field_input(price, fields.GRANT_PRICE)
+    field_input(most, fields.GRANT_MAX)
     if plan.grant is not None:
         names = dict(zip(plan.scenario.table.numbers, plan.scenario.table.text("kommune")))
         bought = ", ".join(f"{names[k]} {v}" for k, v in sorted(plan.grant.bought.items(), key=lambda kv: -kv[1])) or "ingen"
@@ -122,16 +149,16 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
                     f"- {number(plan.grant.persons_thanks_to_grant)} flere personer bosatt takket være tilskuddet.\n"
                     f"- Én million kroner til ville bosatt {number(plan.grant.persons_per_million)} til.")
     if st.button("Vis hvor mange tilskuddet kan bosette", key="grant_curve"):
+        from allocator.charts import norwegian
         from allocator.grant import settled_by_budget
         import plotly.graph_objects as go
 
-        millions = list(range(0, max(GRANT_MILLIONS[-1], 1) + 1, 10))
+        millions = list(range(0, 201, 10))
         settled = settled_by_budget(scenario, [m * 1_000_000.0 for m in millions])
         figure = go.Figure(go.Scatter(x=millions, y=settled, mode="lines+markers", line={"color": "#1f4e79"},
                                       hovertemplate="%{x} mill. kr: %{y} bosatt<extra></extra>"))
-        figure.update_layout(height=360, xaxis_title="Tilskudd (millioner kroner)", yaxis_title="Personer som kan bosettes",
-                             separators=", ", margin={"l": 10, "r": 10, "t": 30, "b": 10})
-        chart(figure)
+        figure.update_layout(height=380, xaxis_title="Tilskudd (millioner kroner)", yaxis_title="Personer som kan bosettes")
+        chart(norwegian(figure, "Personer som kan bosettes for hvert tilskudd (personer)"))
 
 
 @st.fragment
@@ -140,6 +167,6 @@ def view() -> None:
     state.show_messages()
     if plan is None:
         return
-    _sweep(st.session_state.scenario)
-    _grant(st.session_state.scenario, plan)
+    _sweep(state.scenario())
+    _grant(state.scenario(), plan)
     _consistency(plan)

@@ -20,6 +20,8 @@ from streamlit.testing.v1 import AppTest
 import streamlit.testing.v1.app_test as app_test_module
 
 from allocator import load_scenario, solve
+from allocator import fields
+from allocator.labels import GROUP_LABELS
 from allocator.scenario import GROUPS, fingerprint
 from allocator.upload import scenario_from_uploads
 
@@ -92,7 +94,7 @@ def row_of(at: AppTest, number: str) -> int:
 def edit_table(at: AppTest, rows: dict[str, dict[str, object]]) -> AppTest:
     """Edit cells of the negotiation table, {kommunenummer: {column: value}}, as the browser would:
     the editor's `edited_rows` keeps every edit made in it, and this one is added."""
-    key = f"editor_{at.session_state['editor_version']}"
+    key = f"editor_{at.session_state['editor_version']}"  # app_pages.keys.editor("editor", version)
     edited = {int(p): dict(r) for p, r in (at.session_state[key]["edited_rows"] if key in at.session_state else {}).items()}
     for number, values in rows.items():
         edited.setdefault(row_of(at, number), {}).update(values)
@@ -102,11 +104,26 @@ def edit_table(at: AppTest, rows: dict[str, dict[str, object]]) -> AppTest:
     return at
 
 
-def set_request(at: AppTest, **request: int) -> AppTest:
-    for group, value in request.items():
-        at.number_input(key=f"req_{group}").set_value(value)
-    at.run()
+def field(at: AppTest, label: str):
+    """A scenario field's input (a text input read the Norwegian way), found by its label."""
+    [found] = [t for t in at.text_input if t.label == label]
+    return found
+
+
+def type_into(at: AppTest, label: str, text: str) -> AppTest:
+    field(at, label).input(text).run()
     assert not at.exception, at.exception
+    return at
+
+
+def request_shown(at: AppTest) -> list[str]:
+    return [field(at, GROUP_LABELS[g]).value for g in GROUPS]
+
+
+def set_request(at: AppTest, **request: int) -> AppTest:
+    """Type each group's request into its input (one edit per group, as a user would)."""
+    for group, value in request.items():
+        type_into(at, GROUP_LABELS[group], str(value))
     return at
 
 
@@ -193,7 +210,7 @@ def test_the_app_opens_on_vestland_with_the_whole_request_placed():
     for label, group in [("Enslige voksne", "adults"), ("Enslige mindreårige", "minors")]:
         requested = scenario.request[group]
         assert all_placed(at, label, str(requested)), metric(at, label)
-    assert [at.number_input(key=f"req_{g}").value for g in GROUPS] == [scenario.request[g] for g in GROUPS]
+    assert request_shown(at) == [str(scenario.request[g]) for g in GROUPS]
     show(at, "Plan")
     plan_table = dataframe_with(at, "Per 1 000 innb.").set_index("Kommunenr.")
     assert len(plan_table) == len(scenario.municipalities) == 43
@@ -256,7 +273,7 @@ def test_a_locked_municipality_holds_its_number_while_the_request_changes(offere
 
     edit_table(at, {KINN: {"locked": True, "lock_reason": reason}})
     before = totals(at)
-    adults = at.number_input(key="req_adults").value
+    adults = at.session_state.scenario.request["adults"]
     set_request(at, adults=adults + 150)
 
     after = totals(at)
@@ -319,6 +336,8 @@ def test_a_good_upload_replaces_the_scenario():
     edit_table(at, {BERGEN: {"max_total": 200}})
 
     upload(at, vestland_files({(BERGEN, "max_total"): "150"}))
+    assert totals(at)[BERGEN] == 200  # the edit is not saved: the app asks first
+    click(at, "Ja, bytt til «Vestland 2026 (opplastet)»")
 
     assert errors(at) == []
     # the bundled Vestland 2026 is in the list already: the upload gets a name of its own
@@ -339,7 +358,7 @@ def test_save_two_scenarios_and_compare_them():
     first, second = "Forslag A (lagret)", "Forslag B – Bergen med tak (lagret)"
     assert {first, second} <= set(at.selectbox(key="choice").options)
     show(at, "Sammenlign")
-    at.multiselect(key="compare_choice").set_value([first, second]).run()
+    at.button_group(key="compare_choice").set_value([first, second]).run()
     assert not at.exception and errors(at) == []
 
     fairness = dataframe_with(at, "Største avvik (totalt)").set_index("Scenario").loc[[first, second]]
@@ -353,12 +372,13 @@ def test_save_two_scenarios_and_compare_them():
     assert (diff == side[second] - side[first]).all()
 
 
-def test_a_saved_scenario_can_be_chosen_again_after_a_reset():
+def test_a_saved_scenario_can_be_chosen_again_after_another():
     at = open_app()
     edit_table(at, {BERGEN: {"max_total": 200}})
     save_as(at, "Med tak")
-    click(at, "Tilbakestill endringer")
-    assert totals(at)[BERGEN] > 200
+    assert at.title[0].value == "Bosetting: Med tak" and at.selectbox(key="choice").value == "Med tak (lagret)"
+    at.selectbox(key="choice").set_value("Vestland 2026").run()  # nothing unsaved: no question
+    assert totals(at)[BERGEN] > 200 and at.title[0].value == "Bosetting: Vestland 2026"
 
     at.selectbox(key="choice").set_value("Med tak (lagret)").run()
 
@@ -410,7 +430,7 @@ def test_two_sessions_do_not_see_each_others_unsaved_edits_but_share_saved_ones(
     assert totals(alice)[BERGEN] == 200 and totals(alice).sum() == 1524
     assert bob.session_state.scenario.municipalities.at[BERGEN, "max_total"] == 1000
     assert bob.session_state.scenario.request["adults"] == 700
-    assert bob.number_input(key="req_adults").value == 700
+    assert field(bob, "Enslige voksne").value == "700"
     pd.testing.assert_series_equal(totals(bob), bob_plan)
     assert all_placed(bob, "Totalt", "1 474")
 
@@ -419,7 +439,7 @@ def test_two_sessions_do_not_see_each_others_unsaved_edits_but_share_saved_ones(
     bob.run()
     assert "Alices forslag (lagret)" in bob.selectbox(key="choice").options
     show(bob, "Sammenlign")
-    assert "Alices forslag (lagret)" in bob.multiselect(key="compare_choice").options
+    assert "Alices forslag (lagret)" in bob.button_group(key="compare_choice").options
     pd.testing.assert_series_equal(totals(bob), bob_plan)
 
 
@@ -510,9 +530,9 @@ def test_the_national_scenario_shows_counties_a_sweep_and_the_consistency_view()
     assert not at.exception, at.exception
     assert at.session_state.plan.has_counties
     show(at, "Hva om")
-    at.number_input(key="sweep_from").set_value(10000)
-    at.number_input(key="sweep_to").set_value(30000)
-    at.number_input(key="sweep_step").set_value(10000).run()
+    field(at, "Fra (personer)").input("10 000")
+    field(at, "Til (personer)").input("30 000")
+    field(at, "Steg").input("10 000").run()
     [run] = [b for b in at.button if b.key == "sweep_run"]
     run.click().run()
     assert not at.exception, at.exception
@@ -539,7 +559,9 @@ def test_forklar_explains_a_municipality_and_applies_the_least_change():
     click(at, "Legg inn endringene")
     assert at.session_state.plan.status == "optimal"
     assert all_placed(at, "Totalt", "300")
-    click(at, "Tilbakestill endringer")
+    click(at, "Tilbakestill endringer")  # unsaved edits: asks first
+    assert at.session_state.plan.status == "optimal"
+    click(at, "Ja, tilbakestill endringene")
     assert at.session_state.plan.status == "shortfall"
 
 
@@ -557,9 +579,11 @@ def test_the_housing_grant_and_a_calibrated_key_from_the_app():
     click(at, "Bruk den tilpassede nøkkelen")
     assert len(at.session_state.scenario.key) >= 1 and at.session_state.plan is not None
     show(at, "Hva om")
-    at.select_slider(key="grant_budget").set_value(30).run()
-    assert not at.exception, at.exception
+    type_into(at, "Boligtilskudd (kr)", "30 000 000")
     assert at.session_state.scenario.housing_grant.budget == 30_000_000
     assert at.session_state.plan.grant is not None
-    show(at, "Forhandling")  # the key's sliders show the fitted key
+    show(at, "Forhandling")  # the key's inputs show the fitted key
     assert not at.exception, at.exception
+    for term in at.session_state.scenario.key:
+        weight = fields.key_fields(term.column)[0]
+        assert field(at, weight.label).value == fields.text(weight, term.weight) != "0"

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from allocator import store
+from allocator.labels import GROUP_LABELS
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
@@ -58,7 +59,9 @@ def save(at: AppTest, name: str) -> AppTest:
 
 
 def set_adults(at: AppTest, value: int) -> AppTest:
-    at.number_input(key="req_adults").set_value(value).run()
+    """Type the single adults' request into its input, as a user would."""
+    [adults] = [t for t in at.text_input if t.label == GROUP_LABELS["adults"]]
+    adults.input(str(value)).run()
     assert not at.exception, at.exception
     return at
 

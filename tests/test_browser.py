@@ -31,19 +31,22 @@ VESTLAND = REPO / "scenarios" / "vestland-2026"
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_server():
     """`streamlit run app.py` on a free port with its own saved-scenario folder (the benchmark's
-    AppServer: the page must not change under the test, so files are not watched); stopped afterwards."""
+    AppServer: the page must not change under the test, so files are not watched); stopped
+    afterwards. One server for every test of this module."""
     from benchmarks.app_speed import AppServer
 
     with AppServer() as server:
-        yield server.url
+        yield server
 
 
-@pytest.fixture
-def page(app_url):
-    """A Norwegian user's browser (locale nb-NO) on the app; the page is instrumented with the
-    benchmark's PAGE_SCRIPT, which times the plan's arrival and what the grid's canvas draws."""
+@pytest.fixture(scope="module")
+def app_url(app_server):
+    return app_server.url
+
+
+def _browser_page(app_url, viewport: dict):
     from playwright.sync_api import expect, sync_playwright
 
     from benchmarks.app_speed import CHROMIUM_ARGS, PAGE_SCRIPT
@@ -52,7 +55,7 @@ def page(app_url):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(locale="nb-NO", viewport={"width": 1600, "height": 1100})
+            context = browser.new_context(locale="nb-NO", viewport=viewport)
             context.add_init_script(PAGE_SCRIPT)
             page = context.new_page()
             page.set_default_timeout(30_000)
@@ -60,6 +63,19 @@ def page(app_url):
             yield page
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(app_url):
+    """A Norwegian user's browser (locale nb-NO) on the app; the page is instrumented with the
+    benchmark's PAGE_SCRIPT, which times the plan's arrival and what the grid's canvas draws."""
+    yield from _browser_page(app_url, {"width": 1600, "height": 1100})
+
+
+@pytest.fixture
+def laptop(app_url):
+    """The same on a laptop on a projector: 1366 × 768."""
+    yield from _browser_page(app_url, {"width": 1366, "height": 768})
 
 
 @pytest.fixture
@@ -288,3 +304,137 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
     expect(total).to_contain_text("hele anmodningen")
     expect(_view(page, "Plan")).to_be_checked()  # still where the user was
     expect(_cell(_grid(page), "Totalt", 0)).to_have_text("50")
+
+
+# --------------------------------------------------------------------------- a meeting on a laptop
+
+
+def _idle(page) -> None:
+    """Wait until the app has finished its run (Streamlit shows its status widget while running; a
+    click during a run may be dropped, and the old and new element can both be on the page)."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
+
+
+def _metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+
+
+def _input(page, label: str):
+    return page.get_by_test_id("stMain").get_by_label(label, exact=True)
+
+
+def _type(page, label: str, text: str) -> None:
+    _idle(page)
+    field = _input(page, label)
+    field.fill(text)
+    field.press("Enter")
+    _idle(page)
+
+
+def _choose(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Velg scenario").click()
+    page.get_by_role("option", name=name, exact=True).click()
+
+
+def test_a_meeting_on_a_laptop_view_switch_undo_reload_scenario_switch_and_save(laptop, app_server, report):
+    """At 1366×768: the negotiation table shows what is negotiated without sideways scrolling; a
+    view switch keeps the request; undo and redo; a reload brings the unsaved edits back; another
+    scenario (chosen on another view, after a yes) is saved with its own request."""
+    from playwright.sync_api import expect
+
+    page = laptop
+    total = _metric(page, "Totalt")
+    expect(total).to_contain_text("1 474")
+    grid = _grid(page)
+    headers = grid.locator('th[role="columnheader"]')
+    for header in ("Kommune", "Plan: totalt", "Endring", "Låst", "Maks totalt", "Min. totalt", "Småboliger",
+                   "Familieboliger", "Plasser EM", "Plasser særskilte"):
+        expect(headers.filter(has_text=re.compile(f"^{re.escape(header)}$"))).to_have_count(1)  # in view, unscrolled
+    assert grid.locator(".dvn-scroller").first.evaluate("e => e.scrollLeft") == 0
+    expect(total).not_to_contain_text("…")
+
+    _switch_to(page, "Plan", "Totalt")
+    _view(page, "Forhandling").click()
+    _idle(page)
+    expect(_input(page, "Enslige voksne")).to_have_value("700")
+    _type(page, "Enslige voksne", "710")
+    expect(total).to_contain_text("1 484")
+    expect(_input(page, "Enslige voksne")).to_have_value("710")
+    _type(page, "Personer i familier", "640")
+    expect(total).to_contain_text("1 474")
+
+    _idle(page)
+    page.get_by_role("button", name="↶ Angre").click()
+    _idle(page)
+    expect(total).to_contain_text("1 484")
+    expect(_input(page, "Personer i familier")).to_have_value("650")
+    page.get_by_role("button", name="↷ Gjør om").click()
+    _idle(page)
+    expect(_input(page, "Personer i familier")).to_have_value("640")
+
+    assert "utkast=" in page.url
+    page.reload()  # F5: the same address
+    expect(total).to_contain_text("1 474")
+    _idle(page)
+    page.get_by_role("button", name="Gjenopprett ulagrede endringer").click()
+    expect(page.get_by_text("2 endringer fra forrige gang er gjenopprettet.")).to_be_visible()
+    _idle(page)
+    expect(_input(page, "Enslige voksne")).to_have_value("710")
+    expect(_input(page, "Personer i familier")).to_have_value("640")
+
+    _switch_to(page, "Plan", "Totalt")
+    _idle(page)
+    _choose(page, "Trøndelag 2026")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Du har ulagrede endringer")).to_be_visible()
+    sidebar.get_by_role("button", name="Ja, bytt til «Trøndelag 2026»").click()
+    expect(page.get_by_role("heading", name="Bosetting: Trøndelag 2026")).to_be_visible()
+    _view(page, "Forhandling").click()
+    _idle(page)
+    adults = _input(page, "Enslige voksne")
+    expect(adults).not_to_have_value("0")
+    asked = adults.input_value()
+    sidebar.get_by_text("Lagre scenario").click()
+    sidebar.get_by_label("Navn").fill("Trøndelag etter møtet")
+    sidebar.get_by_role("button", name="Lagre for alle brukere").click()
+    expect(page.get_by_role("heading", name="Bosetting: Trøndelag etter møtet")).to_be_visible()
+
+    import tomllib
+
+    saved = tomllib.loads((Path(app_server._tmp.name) / "saved" / "trondelag-etter-motet" / "scenario.toml").read_text("utf-8"))
+    assert saved["request"]["adults"] == int(asked.replace("\u00a0", "").replace(" ", "")) > 0
+
+
+def test_national_controls_and_the_national_sweep(page, report):
+    """Norge 2026: a per-county request refuses a national number in words; cross-border settlement
+    and its cap are set on screen; «Hva om»'s 15-point national sweep is timed to the chart."""
+    from playwright.sync_api import expect
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Nytt scenario for fylke …").click()
+    sidebar.get_by_role("combobox", name="Fylke").click()
+    page.get_by_role("option", name="Norge", exact=True).click()
+    sidebar.get_by_role("button", name="Lag scenario").click()
+    expect(page.get_by_role("heading", name="Bosetting: Norge 2026")).to_be_visible()
+    _idle(page)
+    expect(sidebar.get_by_role("combobox", name="Velg scenario")).to_have_value("Norge 2026")
+    expect(page.get_by_text("Anmodning per fylke", exact=True)).to_be_visible()
+    _type(page, "Enslige voksne", "7000")
+    expect(page.get_by_test_id("stAlert").filter(has_text="gitt per fylke")).to_be_visible()
+    page.get_by_test_id("stMain").get_by_text("Bosetting på tvers av fylkesgrenser").click()
+    share = _input(page, "Høyst andel av anmodningen bosatt i andre fylker (%)")
+    expect(share).to_be_enabled()
+    _type(page, "Høyst andel av anmodningen bosatt i andre fylker (%)", "20")
+    expect(share).to_have_value("20")
+
+    _view(page, "Hva om").click()
+    run = page.get_by_role("button", name=re.compile(r"^Planlegg for 15 totaler$"))
+    page.wait_for_timeout(6000)  # the user reads the view while the workers start (once per server)
+    started = time.monotonic()
+    run.click()
+    page.get_by_text("Hva går først tom").wait_for(timeout=60_000)
+    tables = time.monotonic()
+    expect(page.get_by_text("Bosatt og ikke bosatt for hver anmodning")).to_be_visible(timeout=60_000)
+    report(f"«Hva om», 15-point national sweep, click to chart: {1000 * (time.monotonic() - started):.0f} ms "
+           f"(to its tables {1000 * (tables - started):.0f} ms)")

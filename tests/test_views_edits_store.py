@@ -96,7 +96,7 @@ def test_a_number_typed_with_the_lock_wins_over_the_current_total():
     assert totals(solve(edited))["1002"] == 4
 
 
-def test_unticking_locked_restores_the_loaded_limits_and_drops_the_reason():
+def test_unticking_locked_restores_the_loaded_limits_and_keeps_the_reason():
     base = small_scenario(limits={0: {"max_total": 30, "min_total": 2}})
     plan = solve(base)
     locked = edits.lock(base, "1001", int(totals(plan)["1001"]), "midlertidig")
@@ -105,8 +105,10 @@ def test_unticking_locked_restores_the_loaded_limits_and_drops_the_reason():
     released = apply_editor_edits(locked, plan, base, frame, {0: {"locked": False}})
 
     row = released.municipalities.loc["1001"]
-    assert (row["min_total"], row["max_total"], row["lock_reason"]) == (2, 30, "")
+    assert (row["min_total"], row["max_total"], row["lock_reason"]) == (2, 30, "midlertidig")
     assert not editor_frame(released, plan)["locked"].any()
+    relocked = apply_editor_edits(released, plan, base, editor_frame(released, plan), {0: {"locked": True}})
+    assert relocked.municipalities.at["1001", "lock_reason"] == "midlertidig"  # ticked again: the reason is back
 
 
 def test_a_cleared_cell_means_no_limit():
@@ -171,7 +173,7 @@ def test_unlock_goes_back_to_the_loaded_limits():
     released = edits.unlock(locked, "1003", base)
 
     row = released.municipalities.loc["1003"]
-    assert math.isnan(row["min_total"]) and row["max_total"] == 12 and row["lock_reason"] == ""
+    assert math.isnan(row["min_total"]) and row["max_total"] == 12 and row["lock_reason"] == "midlertidig"
 
 
 def test_unlock_of_a_lock_that_came_with_the_file_releases_it_fully():
