@@ -385,7 +385,11 @@ def run_highs(h, lp: LinearProgram) -> Solution:
 def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0, rel_gap: float = 0.0,
              abs_gap: float = 1e-6, start: np.ndarray | None = None) -> Solution:
     """Solve with HiGHS (in memory, one hand-over) or CBC (through PuLP). `start`: a feasible
-    solution HiGHS may begin a MIP from (HiGHS only)."""
+    solution HiGHS may begin a MIP from (HiGHS only). Without highspy, "highs" means CBC, the fallback
+    the README promises: every caller asking for the default solver then gets CBC, never an
+    AttributeError."""
+    if solver == "highs" and not highs_available():
+        solver = "cbc"
     if solver == "highs":
         h = new_highs(time_limit, rel_gap, abs_gap)
         lp.pass_to(h)
@@ -443,7 +447,7 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float =
             continue
         closed = priced[(guide.x[priced] <= 1e-6) & (first.x[priced] <= 0.5)]
         second.set_bounds(closed, 0.0, 0.0)
-        tie = solve_lp(second, time_limit=left(), start=first.x)
+        tie = solve_lp(second, time_limit=left(), start=first.x if highs_available() else None)
         if not np.isnan(tie.x).any() and tie.status in ("optimal", "time_limit"):
             x[cols] = tie.x
     objective = float(np.dot(lp.cost, x)) if not np.isnan(x).any() else math.nan

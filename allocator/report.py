@@ -49,7 +49,7 @@ def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
     for k, (code_number, held) in enumerate(zip(table.numbers, plan.holding)):
         parts = []
         for code, persons in held:
-            up = code == "min_total" or (code == "locked" and plan.totals[k] > plan.fair[k].sum() * plan.scale[k].mean())
+            up = code in plan.held_up[k]
             amount = persons if up else -persons
             if short:
                 parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from allocator.diagnose import apply_diagnosis, diagnose
 from allocator.explain import UNIT_WORDS, explain
-from allocator.labels import LIMIT_LABELS, column_label
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.problems import ScenarioError
 from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError
@@ -83,9 +83,11 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
             "Nærmere rimelig fordeling (fall i avstand)": v["fairness"],
         } for r, v in explanation.marginal.items()])
         table(worth)
-    if explanation.without_limit:
-        table(pd.DataFrame([{"Uten": LIMIT_LABELS[code], "Kommunens tall": total, "Nå": explanation.total}
-                            for code, total in explanation.without_limit.items()]))
+    if explanation.effects:  # in the limit's own unit: a group's persons for its dwellings or places
+        table(pd.DataFrame([{"Uten": LIMIT_LABELS[e.limit],
+                             "Gjelder": GROUP_LABELS[e.group] if e.group else "Totalt",
+                             "Kommunens tall": e.without, "Nå": e.now,
+                             "Totalt uten grensen": e.total_without} for e in explanation.effects]))
 
 
 @st.cache_resource(max_entries=20, show_spinner=False)
