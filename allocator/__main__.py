@@ -249,7 +249,9 @@ def _diagnose(args: argparse.Namespace) -> int:
     from .diagnose import diagnose
     from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    # Minimums and locks that contradict each other are what diagnose is for: read them, then say
+    # which to relax (exit 0), instead of refusing the scenario as solve must
+    scenario = load_scenario(args.scenario, agreed_minimums=False)
     _print_notes(scenario)
     _write_result(diagnose(scenario), args.json)
     return EXIT_OK

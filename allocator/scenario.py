@@ -482,8 +482,9 @@ class Scenario:
 # --------------------------------------------------------------------------- reading
 
 
-def load_scenario(folder: str | os.PathLike) -> Scenario:
-    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found."""
+def load_scenario(folder: str | os.PathLike, agreed_minimums: bool = True) -> Scenario:
+    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found
+    (`agreed_minimums=False`: all but whether minimums and locks can be met together, for `diagnose`)."""
     from .readers import read_csv_file, read_toml_file
     from .validate import Problem, ScenarioError, build_scenario
 
@@ -492,7 +493,7 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
         raise ScenarioError([Problem(str(folder), message="fant ingen scenariomappe her")])
     settings, settings_notes = read_toml_file(folder / SETTINGS_FILE)
     rows = read_csv_file(folder / MUNICIPALITIES_FILE)
-    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE, agreed_minimums=agreed_minimums)
     return scenario.with_changes(notes=(*settings_notes, *scenario.notes)) if settings_notes else scenario
 
 

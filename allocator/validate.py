@@ -278,8 +278,13 @@ def check_costs(settings: dict, file: str, problems: list[Problem]) -> dict[str,
     costs = {}
     for key, value in section.items():
         number = _toml_number(value)
-        if key not in COST_KEYS:
-            problems.append(Problem(file, column=f"costs.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COST_KEYS)}"))
+        if key not in COST_KEYS and key != "max_added_per_1000":
+            problems.append(Problem(file, column=f"costs.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COST_KEYS)}, max_added_per_1000"))
+        elif key == "max_added_per_1000":  # persons, not NOK: what the least change may add per 1 000 inhabitants
+            if number is None or not 0 <= number <= 1000:
+                problems.append(Problem(file, column=f"costs.{key}", message=f"ventet personer per 1 000 innbyggere, fra 0 til 1 000, fikk {_got(value)}"))
+            else:
+                costs[key] = number
         elif number is None or not 0 < number <= MAX_NOK:
             problems.append(Problem(file, column=f"costs.{key}", message=f"ventet kroner per enhet, over 0 og høyst {_fmt(MAX_NOK)}, fikk {_got(value)}"))
         else:
@@ -757,8 +762,11 @@ def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key:
 
 
 def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file: str | None = None,
-                   extra_settings: tuple[str, ...] = ()) -> Scenario:
-    """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`."""
+                   extra_settings: tuple[str, ...] = (), agreed_minimums: bool = True) -> Scenario:
+    """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`.
+
+    `agreed_minimums=False` leaves out the check that minimums and locks can be met together:
+    `diagnose` reads such a scenario to say which to relax (every other check still runs)."""
     problems: list[Problem] = []
     notes: list[str] = list(raw.notes)
     check_top_level(settings, settings_file, problems, extra_settings)
@@ -824,7 +832,8 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         costs=costs,
         housing_grant=housing_grant,
     )
-    check_agreed_minimums(scenario, rows_file or raw.file, problems)
+    if agreed_minimums:
+        check_agreed_minimums(scenario, rows_file or raw.file, problems)
     if problems:
         raise ScenarioError(problems)
     return scenario

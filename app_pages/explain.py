@@ -43,10 +43,20 @@ def _diagnose_panel(scenario: Scenario) -> None:
     except (ScenarioError, SolveError) as exc:
         st.warning(f"Kunne ikke finne en endring: {exc}")
         return
-    st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
+    if diagnosis.after:  # the change and the plan it gives, side by side
+        left, right = st.columns(2)
+        with left:
+            st.markdown("\n".join(f"- {line}" for line in diagnosis.lines() if not line.startswith("Planen etter endringen")))
+        with right:
+            st.markdown("**Planen etter endringen**")
+            table(pd.DataFrame([{"Kommune": a["kommune"], "Før": a["before"], "Etter": a["after"],
+                                 "Rimelig andel": a["fair_share"]} for a in diagnosis.after]))
+    else:
+        st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
     if diagnosis.additions or diagnosis.relax:
-        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med `[costs]` i scenarioet: "
-                   "billigst); ved likhet der kommunen ligger lengst under sin rimelige andel.")
+        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med kostnader i scenarioet: "
+                   "billigst), uten å legge mer på én kommune enn størrelsen tilsier; å løse en lås eller senke et "
+                   "minimum er siste utvei. Blant de minste endringene velges den som gir den mest rimelige planen.")
         st.button("Legg inn endringene", on_click=on_apply_diagnosis)
 
 
