@@ -37,7 +37,9 @@ from .solve import SolveError, solve
 
 #: The resource's own unit, in Norwegian.
 UNIT_WORDS = {"small_dwellings": "småbolig", "family_dwellings": "familiebolig", "minor_places": "plass for enslige mindreårige",
-              "special_places": "plass for særskilte behov"}
+              "special_places": "plass for særskilte behov",
+              "minor_care_places": "omsorgsplass for enslige mindreårige",
+              "minor_other_places": "plass for enslige mindreårige med mindre behov"}
 
 
 @dataclass
@@ -258,6 +260,9 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
     values: dict[str, dict[str, float]] = {}
     for j, group in enumerate(GROUPS):
         resource = RESOURCE_OF_GROUP[group]
+        if group == "minors" and scenario.minors_split:
+            values.update(_minor_place_values(scenario, row, settled))
+            continue
         if not math.isfinite(net.resource_caps[k, j]):
             continue  # no limit of this kind here: one more unit changes nothing
         # u = min(resource cap, what could come here, max_total): one more unit raises u only as far
@@ -283,6 +288,25 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
         # split); only a unit that settles nobody more is worth its step towards the fair split.
         fairness = 0.0 if persons > 0 or delta == 0 or fair_split is None else fair_split.gain(k, j, delta)
         values[resource] = {"persons": float(persons), "fairness": fairness, "persons_per_unit": float(delta)}
+    return values
+
+
+def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str, dict[str, float]]:
+    """With minors assessed one by one, the minors' cap is min(minor places, care + other places):
+    one more of any of the three is priced by solving stage 1 again with it (exact; the places
+    bind together, so no single bound's dual says it)."""
+    from .solve import settle_most, solver_run
+
+    values = {}
+    table = scenario.table
+    for column in ("minor_places", "minor_care_places", "minor_other_places"):
+        if column not in table or not math.isfinite(table.numeric(column)[row]):
+            continue
+        more = table.numeric(column).copy()
+        more[row] += 1
+        raised = scenario.with_changes(table=table.with_columns({column: more}), municipalities=None)
+        gained = settle_most(network(raised), solver_run("highs", 60.0), raised) - settled
+        values[column] = {"persons": float(gained), "fairness": 0.0, "persons_per_unit": 1.0}
     return values
 
 

@@ -35,6 +35,9 @@ Stage 1: settle as many as possible
     maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
     Across borders, stage 1b then minimises Σ z subject to (1)–(4) and Σ x = S*: its optimum Z*
     is the fewest persons that must cross a border to settle S*.
+    With minors assessed one by one, stage 1c maximises Σ c_i subject to (1)–(4) and Σ x = S*: its
+    optimum C* is the most minors needing care that can be placed, and every later stage keeps
+    (5b) Σ c_i ≥ C* (minors who need care take care places first; all that fit are placed).
 
 Stage 2: follow the key as closely as possible, in two steps
     2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4),
@@ -112,6 +115,7 @@ class Network:
     resource_caps: np.ndarray  # persons of g that i's own dwellings/places allow (inf = no limit), (n, G)
     minors_split: np.ndarray | None = None  # (R_care, R_other) when minors are assessed one by one
     care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
+    care_settled: float | None = None  # C*: the most minors needing care placed among plans settling S*
 
     @property
     def n(self) -> int:
@@ -264,6 +268,23 @@ def add_settled(model: AllocationModel, settled: int, crossing: int | None = Non
     lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
     if crossing is not None and model.z.size:
         lp.add_sum_rows("crossing", [model.z.ravel()], crossing, crossing, labels=["crossing"])
+    add_care_settled(model)
+
+
+def add_care_settled(model: AllocationModel) -> None:
+    """(5b) Σ_i c_i ≥ C*: minors needing care keep the care places they were given in stage 1c."""
+    if model.y is not None and model.net.care_settled is not None:
+        model.lp.add_sum_rows("care_settled", [model.y[:, 0]], model.net.care_settled, INF, labels=["care_settled"])
+
+
+def build_care_model(net: Network, settled: int) -> AllocationModel:
+    """Stage 1c (minors assessed one by one): the most minors needing care placed among plans
+    settling `settled`, so a care place never goes to a minor who needs less while one who needs
+    care could have had it."""
+    model = allocation_model("care", net, maximize=True)
+    model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    model.lp.set_cost(model.y[:, 0], 1.0)
+    return model
 
 
 def build_settle_model(net: Network) -> AllocationModel:
@@ -277,6 +298,7 @@ def build_crossing_model(net: Network, settled: int) -> AllocationModel:
     """Stage 1b: the fewest persons across county borders among plans settling `settled`."""
     model = allocation_model("crossing", net)
     model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    add_care_settled(model)
     model.lp.set_cost(model.z.ravel(), 1.0)
     return model
 

@@ -7,6 +7,7 @@ solved by Clarabel (targets.py). A result is accepted only when the solver says 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .model import (
     Network,
     add_settled,
     allocation_model,
+    build_care_model,
     build_crossing_model,
     build_fair_model,
     build_rounding_model,
@@ -135,6 +137,10 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         scenario, grant = buy_dwellings(scenario, run)  # the plan is made with the dwellings bought
     net = network(scenario)
     settled = settle_most(net, run, scenario)
+    if net.minors_split is not None:  # stage 1c: minors needing care first, all that fit
+        solution = run.solve(build_care_model(net, settled).lp, "care")
+        run.require_optimal(solution, "løsning")
+        net = dataclasses.replace(net, care_settled=float(round(solution.objective)))
     crossing = None
     if net.cross_border:
         solution = run.solve(build_crossing_model(net, settled).lp, "crossing")
@@ -214,13 +220,15 @@ def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") 
 
 def split_minors(net: Network, persons: np.ndarray, run: SolverRun) -> np.ndarray:
     """Each municipality's minors (model order) as those needing care and the others: a small flow
-    problem (care ≤ care places, each kind within its request), whole by its structure."""
+    problem (care ≤ care places, each kind within its request), whole by its structure, with as
+    many minors needing care as the care places allow."""
     lp = LinearProgram("minors_split")
     n = net.n
     minors = persons[:, GROUPS.index("minors")].astype(float)
     y = lp.add_columns("y", 2 * n, 0.0, np.column_stack([np.minimum(net.care_caps, minors), minors]).ravel()).reshape(n, 2)
     lp.add_sum_rows("municipality", list(y), minors, minors)
     lp.add_sum_rows("demand", [y[:, 0], y[:, 1]], 0.0, net.minors_split)
+    lp.set_cost(y[:, 0], -1.0)
     solution = run.solve(lp, "minors split")
     run.require_optimal(solution, "deling av enslige mindreårige")
     return np.round(solution.x[y]).astype(np.int64)

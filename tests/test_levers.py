@@ -97,6 +97,7 @@ def test_random_minor_splits_keep_every_rule_and_settle_the_most(places, care, o
     all_places = care_places + sum(p[1] for p in places)
     most = min(care, care_places) + min(other, all_places - min(care, care_places))
     assert int(plan.minors_split.sum()) == most
+    assert int(plan.minors_split[:, 0].sum()) == min(care, care_places)  # minors needing care first (issue 15.3)
 
 
 def test_minors_split_from_files_and_shown_everywhere(scenario_dir):
