@@ -53,7 +53,7 @@ def _sweep(scenario: Scenario) -> None:
     totals_table, counties, first_out = sweep_tables(points)
     table(totals_table)
     if len(first_out):
-        st.markdown("**Hva går først tom** (den laveste totalen der grensen holder igjen en kommune)")
+        st.markdown("**Hva går først tom** (den laveste totalen der noen i anmodningen ikke kan bosettes, og grensen som er årsaken)")
         table(first_out)
     if len(counties):
         chosen = st.selectbox("Fylkene ved total", [p.total for p in points if not p.error], format_func=number, key="sweep_point")
