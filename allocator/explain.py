@@ -310,6 +310,12 @@ def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str,
     return values
 
 
+def targets_min_share() -> float:
+    from . import targets
+
+    return targets.MIN_CURVATURE_SHARE
+
+
 class _FairSplit:
     """The fair-split QP at S* persons, and what raising one municipality's bound gains in it."""
 
@@ -337,19 +343,25 @@ class _FairSplit:
         net, x = self.net, self.x
         if x[k, j] < net.upper[k, j] - 1e-6:
             return 0.0
-        slope = 2 * (x[:, j] - net.fair[:, j]) / self.d[:, j]
         totals = x.sum(axis=1)
+        fair_total = net.fair.sum(axis=1)
+        total_d = np.maximum(fair_total, targets_min_share())
+        # the objective's slope in x_·j: its group's term and (fair in total first) its total's
+        slope = 2 * (x[:, j] - net.fair[:, j]) / self.d[:, j] + 2 * net.total_weight * (totals - fair_total) / total_d
         at_total = (totals >= net.high - 1e-6) | ((net.low > 0) & (totals <= net.low + 1e-6))
         free = (net.county == net.county[k]) & (x[:, j] > 1e-6) & (x[:, j] < net.upper[:, j] - 1e-6) & ~at_total
-        if free.any() and not at_total[k]:
+        # With the totals' term (fair in total first) raising x_kj also lets k's other groups give
+        # way, which the one-variable formula below does not see: solve again, exactly.
+        if free.any() and not at_total[k] and net.total_weight == 0:
             # The multiplier falls as x_kj rises (its own slope grows by 2/d per person) and is
             # spent when it meets the free ones' slope: the fall is the area under it, λm − m²/d,
             # m = min(delta, λd/2). (The free ones' slope rises a little too, so this is an upper
             # bound, exact as their number grows; a whole unit at the first-order rate, λ·delta,
             # overstated the gain for a fair share of 0,005 person 400-fold.)
-            multiplier, d = max(0.0, float(np.median(slope[free]) - slope[k])), float(self.d[k, j])
-            rise = min(delta, multiplier * d / 2)
-            return multiplier * rise - rise * rise / d
+            multiplier = max(0.0, float(np.median(slope[free]) - slope[k]))
+            curvature = 2 / float(self.d[k, j]) + 2 * net.total_weight / float(total_d[k])  # its own slope's rise per person
+            rise = min(delta, multiplier / curvature)
+            return multiplier * rise - curvature * rise * rise / 2
         lp = self.shape.lp.copy()
         column = self.shape.x[k, j]
         lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)

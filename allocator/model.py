@@ -40,9 +40,15 @@ Stage 1: settle as many as possible
     (5b) Σ c_i ≥ C* (minors who need care take care places first; all that fit are placed).
 
 Stage 2: follow the key as closely as possible, in two steps
-    2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4),
+    2a (targets.py) the real-valued x_ig that minimises
+       W Σ_i (Σ_g x_ig − F_i)² / F_i  +  Σ_ig (x_ig − f_ig)² / f_ig,  F_i = Σ_g f_ig,
+       subject to (1)–(4),
        (5) settled Σ_ig x_ig = S* and (6) crossing Σ z = Z*. A quadratic programme, solved by
-       Clarabel. Its optimality condition is that every municipality not held by a limit has the
+       Clarabel. Fair in total, then per group: with W = TOTAL_WEIGHT (10) a municipality's total
+       is held close to its total fair share first, so one whose places draw more of one group to
+       it gets fewer of the others (within their limits); with `[key] per_group = 1`, W = 0 and
+       each group follows its own fair share alone. With W = 0 the optimality condition is that
+       every municipality not held by a limit has the
        same relative deviation (x_ig − f_ig)/f_ig within a county and group, so persons that a
        capped municipality cannot take are spread over the others in proportion to their fair
        shares (and persons a lock pulls up are taken from the others in proportion); persons
@@ -91,6 +97,8 @@ FLOW_TIE_BREAK = 1e-6
 UNIT_STEPS_FACTOR = 4.0
 UNIT_STEPS_EXTRA = 8
 TARGET_DECIMALS = 4  # targets are accurate to ~1e-6 persons; 4 decimals keeps 9.9999996 a 10
+#: W: how much more a municipality's distance from its total fair share weighs than its groups'.
+TOTAL_WEIGHT = 10.0
 G = len(GROUPS)
 
 
@@ -116,6 +124,7 @@ class Network:
     minors_split: np.ndarray | None = None  # (R_care, R_other) when minors are assessed one by one
     care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
     care_settled: float | None = None  # C*: the most minors needing care placed among plans settling S*
+    total_weight: float = 0.0  # W: the weight of the totals' term in the fair split (0 = per group alone)
 
     @property
     def n(self) -> int:
@@ -166,6 +175,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
         low=np.where(np.isnan(low), 0.0, low), high=max_total,
         county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
         fair=fair_share_array(scenario)[rows], resource_caps=resource_caps, minors_split=split, care_caps=care,
+        total_weight=0.0 if scenario.key_rules.per_group else TOTAL_WEIGHT,
     )
 
 

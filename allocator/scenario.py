@@ -94,11 +94,17 @@ class KeyRules:
     (the rest share it); `min_persons`: every municipality with a fair share gets at least this many
     persons in total; `round_to`: each municipality's total fair share is a multiple of this, the
     totals still exact (the remainder goes, whole, to the largest remainders).
+
+    `per_group` (not a shape rule: it says how the plan follows the fair shares): 0, the default,
+    keeps each municipality's total close to its total fair share first and its groups close to
+    theirs second, so a municipality whose places draw more of one group gets fewer of the others;
+    1 follows each group's fair share alone (the plans before issue 15).
     """
 
     min_population: float = 0.0
     min_persons: int = 0
     round_to: int = 0
+    per_group: int = 0
 
     @property
     def active(self) -> bool:
@@ -106,7 +112,7 @@ class KeyRules:
 
 
 #: The rule switches' names in [key] (never column names).
-KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to")
+KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to", "per_group")
 
 
 @dataclass(frozen=True)

@@ -335,12 +335,13 @@ def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing
 
 
 def check_key_rules(settings: dict, file: str, problems: list[Problem]) -> KeyRules:
-    """The shape switches in [key]: min_population, min_persons, round_to (0 or absent = off)."""
+    """The shape switches in [key]: min_population, min_persons, round_to, and per_group (0 or absent = off)."""
     section = settings.get("key", {})
     if not isinstance(section, dict):
         return KeyRules()
     values: dict[str, float] = {}
-    limits = {"min_population": (MAX_POPULATION, False), "min_persons": (MAX_PERSONS, True), "round_to": (1_000, True)}
+    limits = {"min_population": (MAX_POPULATION, False), "min_persons": (MAX_PERSONS, True), "round_to": (1_000, True),
+              "per_group": (1, True)}
     for name, (highest, whole) in limits.items():
         if name not in section:
             continue
