@@ -125,6 +125,7 @@ class Network:
     care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
     care_settled: float | None = None  # C*: the most minors needing care placed among plans settling S*
     total_weight: float = 0.0  # W: the weight of the totals' term in the fair split (0 = per group alone)
+    closed_flows: frozenset = frozenset()  # (c, d) pairs no person may cross in (routes of stage 1b's plan)
 
     @property
     def n(self) -> int:
@@ -137,6 +138,12 @@ class Network:
         """(c, d) for every ordered pair of different counties, in a fixed order."""
         count = len(self.counties)
         return [(c, d) for c in range(count) for d in range(count) if c != d] if self.cross_border else []
+
+    def distances(self) -> np.ndarray:
+        """Kilometres between the counties of each flow pair (geography.py), in flow_pairs order."""
+        from .geography import distance_km
+
+        return np.array([distance_km(self.counties[c], self.counties[d]) for c, d in self.flow_pairs()])
 
 
 def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
@@ -226,7 +233,8 @@ def _build_allocation_model(net: Network) -> AllocationModel:
     pairs = net.flow_pairs()
     z = np.empty((0, G), dtype=np.int64)
     if pairs:
-        z = lp.add_columns("z", len(pairs) * G, 0.0, INF, labels=lambda k: (
+        closed = np.array([(a, b) in net.closed_flows for a, b in pairs for _ in range(G)])
+        z = lp.add_columns("z", len(pairs) * G, 0.0, np.where(closed, 0.0, INF), labels=lambda k: (
             f"z_{net.counties[pairs[k // G][0]]}_{net.counties[pairs[k // G][1]]}_{GROUPS[k % G]}")).reshape(len(pairs), G)
     members = net.county_members()
     # (1) demand and (1b) received, one row per county and group
@@ -304,12 +312,35 @@ def build_settle_model(net: Network) -> AllocationModel:
     return model
 
 
-def build_crossing_model(net: Network, settled: int) -> AllocationModel:
-    """Stage 1b: the fewest persons across county borders among plans settling `settled`."""
+def build_crossing_model(net: Network, settled: int, one_way: bool = False) -> AllocationModel:
+    """Stage 1b: the fewest persons across county borders among plans settling `settled`, and among
+    those the shortest distances: each person crossing from c to d costs 1 + ε·km(c, d), ε so small
+    (1 / (1 + the longest distance × everyone requested)) that no distance outweighs one person.
+
+    `one_way`: no two counties send persons to each other (u_cd ∈ {0, 1} opens c → d, u_cd + u_dc ≤ 1,
+    z_cdg ≤ Σ R · u_cd), a MIP solved only when the LP's plan has a two-way pair.
+    """
     model = allocation_model("crossing", net)
-    model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    lp = model.lp
+    lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
     add_care_settled(model)
-    model.lp.set_cost(model.z.ravel(), 1.0)
+    distances = net.distances()
+    everyone = float(net.requests.sum())
+    epsilon = 1.0 / (1.0 + distances.max(initial=1.0) * everyone)
+    lp.set_cost(model.z.ravel(), np.repeat(1.0 + epsilon * distances, G))
+    if one_way:
+        pairs = net.flow_pairs()
+        index = {pair: p for p, pair in enumerate(pairs)}
+        opened = lp.add_columns("opened", len(pairs), 0.0, 1.0, integer=True)
+        lp.add_rows("opened", -INF, 0.0, np.repeat(np.arange(len(pairs) * G), 2),
+                    np.column_stack([model.z.ravel(), np.repeat(opened, G)]).ravel(),
+                    np.tile([1.0, -everyone], len(pairs) * G))
+        both = [(index[(c, d)], index[(d, c)]) for c, d in pairs if c < d]
+        lp.add_sum_rows("one_way", [np.array([opened[p], opened[q]]) for p, q in both], -INF, 1.0)
+        lp.set_integer(False)
+        integer = lp.integer
+        integer[opened] = True
+        lp._integer = [integer]
     return model
 
 
@@ -361,11 +392,15 @@ def build_rounding_model(net: Network, targets: np.ndarray, settled: int, crossi
 
 
 def _flow_tie_break(model: AllocationModel) -> None:
-    """A tiny fixed cost per flow, so equally good flows between counties are chosen the same way every run."""
+    """A tiny cost per flow: the shorter route first (kilometres over the longest), then a fixed
+    hash, so equally good flows between counties are chosen the same way every run."""
     if model.z.size:
         net = model.net
         pairs = net.flow_pairs()
-        costs = [[FLOW_TIE_BREAK * tie_break(f"{net.counties[a]}>{net.counties[b]}", g) for g in GROUPS] for a, b in pairs]
+        distances = net.distances()
+        longest = distances.max(initial=1.0)
+        costs = [[FLOW_TIE_BREAK * (km / longest + 1e-3 * tie_break(f"{net.counties[a]}>{net.counties[b]}", g)) for g in GROUPS]
+                 for (a, b), km in zip(pairs, distances)]
         model.lp.set_cost(model.z.ravel(), np.array(costs).ravel())
 
 

@@ -86,6 +86,26 @@ def settle_most(net: Network, run: SolverRun, scenario: Scenario) -> int:
     return int(round(solution.objective))
 
 
+def fewest_crossing(net: Network, settled: int, run: SolverRun) -> tuple[Network, int]:
+    """Stage 1b: Z*, the fewest persons across county borders (shortest distances among those), with
+    no two counties sending persons to each other; and the network with every route that plan does
+    not use closed, so the later stages keep its routes (and so never send both ways either)."""
+    model = build_crossing_model(net, settled)
+    solution = run.solve(model.lp, "crossing")
+    run.require_optimal(solution, "løsning")
+    flows = solution.x[model.z].sum(axis=1)
+    pairs = net.flow_pairs()
+    index = {pair: p for p, pair in enumerate(pairs)}
+    if any(flows[p] > 0.5 and flows[index[(d, c)]] > 0.5 for p, (c, d) in enumerate(pairs)):
+        model = build_crossing_model(net, settled, one_way=True)
+        one_way = run.solve(model.lp, "crossing (one way)")
+        if one_way.status == "optimal":  # else two-way flows are the only way to settle S*: keep them
+            solution, flows = one_way, one_way.x[model.z].sum(axis=1)
+    crossing = int(round(solution.x[model.z].sum()))
+    closed = frozenset(pair for p, pair in enumerate(pairs) if flows[p] < 0.5)
+    return dataclasses.replace(net, closed_flows=closed), crossing
+
+
 def check_feasible(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT) -> int:
     """Raise `InfeasibleScenario` when no plan meets every agreed minimum and lock; else return S*.
 
@@ -143,9 +163,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         net = dataclasses.replace(net, care_settled=float(round(solution.objective)))
     crossing = None
     if net.cross_border:
-        solution = run.solve(build_crossing_model(net, settled).lp, "crossing")
-        run.require_optimal(solution, "løsning")
-        crossing = int(round(solution.objective))
+        net, crossing = fewest_crossing(net, settled, run)
 
     if targets.available():
         shape = allocation_model("targets", net)
