@@ -99,3 +99,49 @@ def test_calibrate_on_the_command_line(tmp_path):
     assert load_scenario(folder).key != load_scenario(tmp_path / "vestland").key or True
     missing = run_cli("calibrate", folder, "--against", "finnes_ikke")
     assert missing.returncode == 2 and "finnes_ikke" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# --------------------------------------------------------------------------- what generalises (issue 15.7)
+
+
+def test_category_codes_are_never_key_columns_and_ordinal_ones_state_their_direction():
+    scenario, _ = synthetic()
+    table = scenario.table
+    coded = scenario.with_changes(table=table.with_columns({"kostragruppe": np.arange(len(table)) % 17 + 1}), municipalities=None)
+    calibration = calibrate(coded, "anmodning")
+    assert "kostragruppe" not in calibration.columns and "sentralitet" not in calibration.columns  # not by default
+    with pytest.raises(ScenarioError) as raised:
+        calibrate(coded, "anmodning", ["population", "kostragruppe"])
+    assert any(p.column == "kostragruppe" and "kategorikode" in p.message for p in raised.value.problems)
+    named = calibrate(coded, "anmodning", ["population", "sentralitet"])
+    assert "sentralitet" in named.to_dict()["directions"]
+    assert any("6 = minst" in line for line in named.lines())
+
+
+def test_a_county_made_with_new_is_calibrated_on_the_whole_country_and_cross_validated(tmp_path):
+    from allocator.catalog import write_new_scenario
+
+    scenario = load_scenario(write_new_scenario(tmp_path / "v", "Vestland", 2024))
+    calibration = calibrate(scenario, "anmodning_2024")
+    assert calibration.scope == "Norge" and len(calibration.numbers) == 357
+    assert calibration.cv_rel_l1 is not None and calibration.cv_rel_l1 >= calibration.rel_l1 - 1e-9
+    doc = calibration.to_dict()
+    assert doc["scope"] == "Norge" and doc["generalises"] == (doc["cv_rel_l1"] <= doc["baselines"]["population^0.6"])
+    assert any("Kryssvalidert" in line for line in calibration.lines())
+    assert calibrate(scenario, "anmodning_2024", whole_country=False).scope == ""
+
+
+def test_a_key_that_cross_validates_worse_than_the_default_is_neither_written_nor_applied(tmp_path):
+    import dataclasses
+
+    scenario, _ = synthetic()
+    folder = save_scenario(scenario, tmp_path / "s")
+    calibration = calibrate(load_scenario(folder), "anmodning", ["population", "bosatt"])
+    noise = dataclasses.replace(calibration, cv_rel_l1=calibration.baselines["population^0.6"] + 0.01)
+    assert not noise.generalises and any("lærer støy" in line for line in noise.lines())
+    before = (folder / "scenario.toml").read_text(encoding="utf-8")
+    with pytest.raises(ScenarioError):
+        write_key(folder / "scenario.toml", noise)
+    assert (folder / "scenario.toml").read_text(encoding="utf-8") == before
+    with pytest.raises(ScenarioError):
+        apply_calibration(scenario, noise)
