@@ -308,16 +308,6 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     lp.add_sum_rows("agreed", [np.append(x[limited[t]], column) for column, t in zip(lower_columns, agreed)],
                     net.low[limited[agreed]] if agreed else np.zeros(0), INF, coefficients=[np.append(np.ones(G), 1.0)] * len(agreed))
     lowered = [(column, limited[t]) for column, t in zip(lower_columns, agreed)]
-    # (8) size: what one municipality can carry on top of its plan (or its fair share, if more), per
-    # 1 000 inhabitants; persons beyond it cost EXCESS each, so they go there only when nothing else
-    # places everyone
-    carry = np.floor(added_per_1000(yearly) * yearly.table.numeric("population")[rows] / 1000 + 1e-9)
-    planned = plan.totals[rows] if plan is not None else np.zeros(n)
-    base = np.maximum(planned, np.floor(net.fair.sum(axis=1) + 1e-9))
-    excess = lp.add_columns("excess", n, 0.0, 0.0, integer=True, cost=excess_cost,
-                            labels=lambda i: f"excess_{net.numbers[i]}")
-    lp.add_sum_rows("size", [np.append(x[k], excess[k]) for k in range(n)], -INF, base + carry,
-                    coefficients=[np.append(np.ones(G), -1.0)] * n)
     # (9) fair: each total in segments around its fair total, priced only in the second step
     fair_totals = net.fair.sum(axis=1)
     segment_groups, segment_coeffs, second = [], [], np.zeros(0)
@@ -338,14 +328,35 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     second[segments] = np.concatenate(slopes_all)
 
 
+    # (8) size: what one municipality can carry on top of its plan (or its fair share, if more), per
+    # 1 000 inhabitants; persons beyond it cost EXCESS each, so they go there only when nothing else
+    # places everyone. Two programmes with the same columns: `hard` (no excess) and `soft`.
+    carry = np.floor(added_per_1000(yearly) * yearly.table.numeric("population")[rows] / 1000 + 1e-9)
+    planned = plan.totals[rows] if plan is not None else np.zeros(n)
+    most = np.maximum(planned, np.floor(net.fair.sum(axis=1) + 1e-9)) + carry
+    excess = lp.add_columns("excess", n, 0.0, INF, integer=True, cost=excess_cost,
+                            labels=lambda i: f"excess_{net.numbers[i]}")
+    second = np.concatenate([second, np.zeros(len(excess))])  # the second step does not price them
+    soft = lp.copy("diagnose")
+    soft.add_sum_rows("size", [np.append(x[k], excess[k]) for k in range(n)], -INF, most,
+                      coefficients=[np.append(np.ones(G), -1.0)] * n)
+    # In `hard`, where max_total is at most what the size carries, the rule is a bound on how far
+    # max_total may be raised instead of a row (the rows made HiGHS's search 5 times slower on the
+    # national pool); a row stays only where the municipality could pass it within its own limits.
+    hard = lp
+    hard.set_bounds(excess, 0.0, 0.0)
+    by_bound = {k: column for column, k in raised if net.high[k] <= most[k]}
+    for k, column in by_bound.items():
+        hard.set_bounds(np.array([column]), 0.0, most[k] - net.high[k])
+    rowed = [k for k in range(n) if k not in by_bound]
+    hard.add_sum_rows("size", [x[k] for k in rowed], -INF, most[rowed])
     # First with no municipality beyond what its size carries (e fixed at 0: HiGHS proves that
     # least change 5–7 times faster than with e free at its high cost); only when that cannot
     # place everyone without relaxing a minimum or lock (dearer than any e), again with e free.
-    solution = solve_in_parts(lp, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
+    solution = solve_in_parts(hard, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
     relaxing = np.array([c for c, k in raised if locked_rows[k]] + [c for c, _ in lowered], dtype=np.int64)
     if solution.status == "infeasible" or (relaxing.size and np.nan_to_num(solution.x[relaxing]).max() > 0.5):
-        lp.set_bounds(excess, 0.0, INF)
-        solution = solve_in_parts(lp, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
+        solution = solve_in_parts(soft, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
     if np.isnan(solution.x).any():
         if solution.status == "time_limit":
             raise SolveError(f"Fant ingen endring som gjør planen mulig innen tidsgrensen på {number(time_limit)} sekunder.")
