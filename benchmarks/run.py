@@ -250,6 +250,7 @@ TARGETS = [
     ("15-point national sweep per county <= 10 s", "sweep 15 totals, norge per county", "wall", 10000.0),
     ("explain one municipality, national <= 0.3 s", "explain one municipality, norge-2026", "e2e", 300.0),
     ("diagnose national <= 1 s", "diagnose, norge per county 22 000", "e2e", 1000.0),
+    ("diagnose national across borders <= 5 s", "diagnose, norge per county 22 000 across borders", "e2e", 5000.0),
     ("calibrate on the national table <= 10 s", "calibrate on the national table", "e2e", 10000.0),
     ("--help <= 0.4 s", "cli --help", "wall", 400.0),
     ("validate <= 0.4 s", "cli validate vestland", "wall", 400.0),
