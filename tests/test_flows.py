@@ -4,12 +4,11 @@ other in one plan."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from hypothesis import HealthCheck, given, settings
 
-from allocator import ScenarioError, solve
+from allocator import ScenarioError
 from allocator.catalog import scenario_files
 from allocator.geography import COUNTY_CENTRES, county_centres, distance_km
 from allocator.scenario import Counties
