@@ -185,6 +185,11 @@ def _effect_line(effect: LimitEffect) -> str:
             return line + (f"; totalen blir den samme ({number(effect.total_now)}): grensen endrer fordelingen mellom "
                            "gruppene, ikke totalen.")
         return line + f", og {number(effect.total_without)} totalt (nå {number(effect.total_now)})."
+    if effect.limit == "locked":  # «låst» is not a limit's name: say what the lock does
+        if effect.held == 0:
+            return f"Låst på {number(effect.now)}: uten låsen får kommunen det samme."
+        return (f"Låst på {number(effect.now)}: uten låsen ville kommunen fått {number(effect.without)}, "
+                f"{persons_word(abs(effect.held))} {'mer' if effect.held > 0 else 'færre'}.")
     if effect.held > 0:
         return (f"Begrenset av {label}: uten grensen ville kommunen fått {number(effect.without)} (nå {number(effect.now)}), "
                 f"{persons_word(effect.held)} mer.")

@@ -76,6 +76,7 @@ def test_kinn_locked_with_no_minor_places_is_never_said_to_take_more_minors():
     explanation = explain(scenario, "4602", plan)
     text = "\n".join(explanation.lines())
     assert "flere enslige mindreårige" not in text and "mer enn sin rimelige andel av enslige mindreårige" not in text
+    assert "Låst på 50" in text and "Begrenset av låst" not in text
     for effect in explanation.effects:
         if effect.group is not None and effect.total_without == effect.total_now == 50:
             assert "endrer fordelingen mellom gruppene, ikke totalen" in text
