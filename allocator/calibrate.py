@@ -26,8 +26,9 @@ parameters learns noise, and predicted that county's next requests worse than po
   municipalities be treated alike);
 - with two or more counties, the fit is cross-validated leaving one county out at a time (the
   key refitted on the others from the full fit, with the same shape rules, and judged on the county
-  left out), and reported beside the in-sample error; a key that cross-validates worse than
-  population^0.6 is marked as not generalising, and is neither written (`--write`) nor applied.
+  left out), and reported beside the in-sample error; the same folds choose how far to shrink the
+  key toward population^0.6 (SHRINKAGES); a key that cross-validates worse than population^0.6 is
+  marked as not generalising, and is neither written (`--write`) nor applied.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Calibration:
     against: str
     columns: tuple[str, ...] = field(default_factory=tuple)
     cv_rel_l1: float | None = None  # leave-one-county-out error of the fit (None with one county)
+    shrinkage: float = 0.0  # how far the key was moved toward population^0.6, chosen by the cross-validation
     scope: str = ""  # "Norge" when fitted on the whole national table
 
     @property
@@ -98,7 +100,7 @@ class Calibration:
                 "baselines": {k: round(v, 5) for k, v in self.baselines.items()},
                 "against": self.against, "columns": list(self.columns), "furthest": self.furthest(),
                 "cv_rel_l1": None if self.cv_rel_l1 is None else round(self.cv_rel_l1, 5),
-                "generalises": self.generalises, "scope": self.scope or None,
+                "generalises": self.generalises, "scope": self.scope or None, "shrinkage": self.shrinkage,
                 "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL}}
 
     def lines(self) -> list[str]:
@@ -124,6 +126,9 @@ class Calibration:
                    f"{number(100 * self.baselines['population^0.6'], 1)} %.")
         if self.cv_rel_l1 is not None:
             out.append(f"Kryssvalidert (ett fylke holdt utenfor om gangen): {number(100 * self.cv_rel_l1, 1)} %.")
+        if self.shrinkage:
+            out.append(f"Nøkkelen er flyttet {number(100 * self.shrinkage)} % av veien mot innbyggertall^0,6, fordi det "
+                       "traff best på fylker den ikke var tilpasset.")
         if not self.generalises:
             out.append("Nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset, så den "
                        "lærer støy: den blir ikke skrevet eller tatt i bruk.")
@@ -285,22 +290,51 @@ def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None =
         total_weight = sum(t.weight for t in kept)
         key = tuple(KeyTerm(t.column, t.weight / total_weight, t.exponent) for t in kept)
         error = fit.error(key, rules)
-    cv = _cross_validated(scenario, against, chosen, key, rules) if len(fit.groups) >= 2 else None
+    cv, shrinkage = None, 0.0
+    if len(fit.groups) >= 2:
+        by_shrinkage = _cross_validated(scenario, against, chosen, key, rules)
+        shrinkage = min(by_shrinkage, key=lambda s: (by_shrinkage[s], s))
+        cv = by_shrinkage[shrinkage]
+        if shrinkage:
+            key = _shrunk(key, shrinkage)
+            error = fit.error(key, rules)
     return Calibration(key=key, rules=rules, rel_l1=error, baselines=baselines, real=fit.real, fitted=fit.predict(key, rules),
                        numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen),
-                       cv_rel_l1=cv)
+                       cv_rel_l1=cv, shrinkage=shrinkage)
 
 
-def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], key: Sequence[KeyTerm], rules: KeyRules) -> float:
+#: Shrinkage toward the default key (population^0.6) tried by the cross-validation.
+SHRINKAGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _shrunk(key: Sequence[KeyTerm], shrinkage: float) -> tuple[KeyTerm, ...]:
+    """The key moved `shrinkage` of the way toward population^0.6: every weight scaled by
+    1 − shrinkage, population's weight raised by shrinkage and its exponent moved toward 0.6.
+    Keys without population are not moved (the default key is not among them)."""
+    if shrinkage == 0 or not any(t.column == "population" for t in key):
+        return tuple(key)
+    total = sum(t.weight for t in key)
+    out = []
+    for t in key:
+        weight = (1 - shrinkage) * t.weight / total + (shrinkage if t.column == "population" else 0.0)
+        exponent = (1 - shrinkage) * t.exponent + shrinkage * 0.6 if t.column == "population" else t.exponent
+        if weight > 0:
+            out.append(KeyTerm(t.column, weight, exponent, t.credit))
+    return tuple(out)
+
+
+def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], key: Sequence[KeyTerm],
+                     rules: KeyRules) -> dict[float, float]:
     """Leave one county out: refit the weights and exponents on the other counties (a simplex from
-    the full fit, the same shape rules), predict the county left out; the error over all of them."""
+    the full fit, the same shape rules), shrink the refitted key toward population^0.6 by each of
+    SHRINKAGES, predict the county left out; per shrinkage, the error over all of them."""
     from scipy.optimize import minimize
 
     fit = _Problem(scenario, against, columns)
     fitted = {t.column: t for t in key}
     weights = np.array([max(fitted[c].weight, 1e-6) if c in fitted else 1e-6 for c in columns])
     start = np.concatenate([np.log(weights), [fitted[c].exponent if c in fitted else 0.6 for c in columns]])
-    missed = 0.0
+    missed = dict.fromkeys(SHRINKAGES, 0.0)
     for left_out, (rows, total) in enumerate(fit.groups):
         others = fit.county_index != left_out
 
@@ -309,9 +343,11 @@ def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], k
             return float(np.abs(fit.predict(terms, rules)[others] - fit.real[others]).sum())
 
         result = minimize(error, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 60 * len(start)})
-        predicted = fit.predict(_terms(columns, result.x), rules)
-        missed += float(np.abs(predicted[rows] - fit.real[rows]).sum())
-    return missed / fit.total
+        refitted = _terms(columns, result.x)
+        for shrinkage in SHRINKAGES:
+            predicted = fit.predict(_shrunk(refitted, shrinkage), rules)
+            missed[shrinkage] += float(np.abs(predicted[rows] - fit.real[rows]).sum())
+    return {shrinkage: value / fit.total for shrinkage, value in missed.items()}
 
 
 def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:

@@ -145,3 +145,32 @@ def test_a_key_that_cross_validates_worse_than_the_default_is_neither_written_no
     assert (folder / "scenario.toml").read_text(encoding="utf-8") == before
     with pytest.raises(ScenarioError):
         apply_calibration(scenario, noise)
+
+
+def test_a_fit_that_learns_noise_is_shrunk_back_to_the_default_key():
+    """Requests made by population^0.6 with noise, in three counties of 12, and two columns of pure
+    noise to fit: the cross-validation moves the key back toward population^0.6."""
+    from allocator.scenario import Counties
+    from allocator.validate import validate_scenario
+
+    rng = np.random.default_rng(2)
+    n = 36
+    population = np.round(rng.lognormal(9, 1.1, n)).clip(300, 600_000)
+    noise = {"x1": rng.uniform(1, 100, n), "x2": rng.uniform(1, 100, n)}
+    counties = np.repeat(["Agder", "Oslo", "Troms"], n // 3)
+    real = np.zeros(n)
+    for county in sorted(set(counties)):
+        rows = counties == county
+        share = population[rows] ** 0.6 / (population[rows] ** 0.6).sum()
+        real[rows] = np.round(200 * share * rng.lognormal(0, 0.5, rows.sum()))
+    scenario = make_scenario(population.astype(int), {"adults": int(real.sum())}, extra_columns={**noise, "anmodning": real})
+    table = scenario.municipalities.copy()
+    table["fylke"] = counties
+    requests = {c: {"adults": int(real[counties == c].sum())} for c in sorted(set(counties))}
+    scenario = validate_scenario(scenario.with_changes(municipalities=table, counties=Counties(requests=requests)))
+    calibration = calibrate(scenario, "anmodning", ["population", "x1", "x2"])
+    assert calibration.shrinkage > 0 and calibration.generalises
+    weights = {t.column: t.weight for t in calibration.key}
+    assert weights["population"] >= 0.5 * sum(weights.values())
+    assert calibration.cv_rel_l1 <= calibration.baselines["population^0.6"] + 1e-9
+    assert any("mot innbyggertall^0,6" in line for line in calibration.lines())
