@@ -134,8 +134,9 @@ def _print_notes(scenario) -> None:
         print(f"Merk: {note}", file=sys.stderr)
 
 
-def _load(path: str):
-    """A scenario from a folder, or from an Excel workbook (.xlsx) as the app reads an upload."""
+def _load(path: str, agreed_minimums: bool = True):
+    """A scenario from a folder, or from an Excel workbook (.xlsx) as the app reads an upload.
+    `agreed_minimums=False`: minimums that contradict each other are read, not refused (diagnose)."""
     from pathlib import Path
 
     from .scenario import load_scenario
@@ -154,7 +155,7 @@ def _load(path: str):
         raise ScenarioError([Problem(str(source), message=(
             "ventet en scenariomappe (med scenario.toml og municipalities.csv) eller en Excel-arbeidsbok (.xlsx), ikke en fil "
             f"{source.suffix or 'uten filtype'}" + ("; gi mappen den ligger i" if source.name in ("scenario.toml", "municipalities.csv") else "")))])
-    return load_scenario(source)
+    return load_scenario(source, agreed_minimums=agreed_minimums)
 
 
 def _own_files(args: argparse.Namespace) -> tuple:
@@ -389,7 +390,9 @@ def _unknown_municipality(scenario, typed: str) -> str:
 def _diagnose(args: argparse.Namespace) -> int:
     from .diagnose import diagnose
 
-    scenario = _load(args.scenario)
+    # Minimums and locks that contradict each other are what diagnose is for: read them, then say
+    # which to relax (exit 0), instead of refusing the scenario as solve must
+    scenario = _load(args.scenario, agreed_minimums=False)
     _print_notes(scenario)
     _write_result(diagnose(scenario), args.json)
     return EXIT_OK

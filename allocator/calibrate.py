@@ -14,6 +14,21 @@ municipality and the rounding to multiples of 5 are then judged on each fitted k
 error flat almost everywhere, which a simplex cannot climb).
 The target column itself is never a key column; same-year requests and decisions (`anmodning_*`,
 `vedtak_*`) are left out of the default columns, as they are what is being fitted.
+
+What generalises (issue 15.7): a key fitted to one county's 20–40 municipalities with six
+parameters learns noise, and predicted that county's next requests worse than population^0.6. So:
+- categorical codes (`kostragruppe`: a KOSTRA group number is a category, not a quantity) are never
+  key columns; ordinal ones (`sentralitet`, 1 = most central … 6 = least) only when named, with
+  their direction stated (a positive weight on sentralitet brings more persons to less central
+  municipalities); neither is among the default columns;
+- a scenario whose municipalities are all in the national table (a county made with `new`) is
+  calibrated on the whole table (one key for Norway, as the 2020 evaluation asked that similar
+  municipalities be treated alike);
+- with two or more counties, the fit is cross-validated leaving one county out at a time (the
+  key refitted on the others from the full fit, with the same shape rules, and judged on the county
+  left out), and reported beside the in-sample error; the same folds choose how far to shrink the
+  key toward population^0.6 (SHRINKAGES); a key that cross-validates worse than population^0.6 is
+  marked as not generalising, and is neither written (`--write`) nor applied.
 """
 
 from __future__ import annotations
@@ -34,6 +49,10 @@ MAX_EXPONENT = 1.5
 POPULATION_THRESHOLDS = (0, 1000, 2000, 3000, 4000, 5000, 7500)
 ROUNDING = (0, 5)
 LEFT_OUT = re.compile(r"(anmodning|vedtak)", re.IGNORECASE)
+#: Category codes: never key columns.
+CATEGORICAL = ("kostragruppe",)
+#: Ordinal columns: key columns only when named, with their direction stated.
+ORDINAL = {"sentralitet": "1 = mest sentral, 6 = minst; med positiv vekt gir en høyere verdi (mindre sentral) flere personer"}
 
 
 @dataclass
@@ -48,6 +67,15 @@ class Calibration:
     names: tuple[str, ...]
     against: str
     columns: tuple[str, ...] = field(default_factory=tuple)
+    cv_rel_l1: float | None = None  # leave-one-county-out error of the fit (None with one county)
+    shrinkage: float = 0.0  # how far the key was moved toward population^0.6, chosen by the cross-validation
+    scope: str = ""  # "Norge" when fitted on the whole national table
+
+    @property
+    def generalises(self) -> bool:
+        """Whether the key may be used: it cross-validates no worse than population^0.6 (or could
+        not be cross-validated: one county, where the in-sample comparison is all there is)."""
+        return self.cv_rel_l1 is None or not self.cv_rel_l1 > self.baselines.get("population^0.6", float("inf"))
 
     def key_settings(self) -> dict[str, Any]:
         """The `[key]` table of the fitted key, as it is written to scenario.toml."""
@@ -70,7 +98,10 @@ class Calibration:
         """The `calibrate --json` shape (keys may be added, never renamed)."""
         return {"key": self.key_settings(), "rel_l1": round(self.rel_l1, 5),
                 "baselines": {k: round(v, 5) for k, v in self.baselines.items()},
-                "against": self.against, "columns": list(self.columns), "furthest": self.furthest()}
+                "against": self.against, "columns": list(self.columns), "furthest": self.furthest(),
+                "cv_rel_l1": None if self.cv_rel_l1 is None else round(self.cv_rel_l1, 5),
+                "generalises": self.generalises, "scope": self.scope or None, "shrinkage": self.shrinkage,
+                "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL}}
 
     def lines(self) -> list[str]:
         from .labels import column_label, number
@@ -84,9 +115,23 @@ class Calibration:
             out.append(f"Minst {number(rules.min_persons)} personer til dem som får en anmodning.")
         if rules.round_to:
             out.append(f"Tall rundet til nærmeste {number(rules.round_to)} (summen stemmer).")
+        if self.scope:
+            out.append(f"Tilpasset på hele landets tabell ({number(len(self.numbers))} kommuner): én nøkkel for Norge, "
+                       "så like kommuner behandles likt.")
+        for column in self.columns:
+            if column in ORDINAL:
+                out.append(f"{column_label(column)}: {ORDINAL[column]}.")
         out.append(f"Avvik: {number(100 * self.rel_l1, 1)} % (Σ|tilpasset − faktisk| / Σ faktisk); med innbyggertall som nøkkel "
                    f"{number(100 * self.baselines['population'], 1)} %, med innbyggertall^0,6 "
                    f"{number(100 * self.baselines['population^0.6'], 1)} %.")
+        if self.cv_rel_l1 is not None:
+            out.append(f"Kryssvalidert (ett fylke holdt utenfor om gangen): {number(100 * self.cv_rel_l1, 1)} %.")
+        if self.shrinkage:
+            out.append(f"Nøkkelen er flyttet {number(100 * self.shrinkage)} % av veien mot innbyggertall^0,6, fordi det "
+                       "traff best på fylker den ikke var tilpasset.")
+        if not self.generalises:
+            out.append("Nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset, så den "
+                       "lærer støy: den blir ikke skrevet eller tatt i bruk.")
         far = "; ".join(f"{f['kommune']} {number(f['fitted'], 1)} mot {number(f['real'])}" for f in self.furthest(5))
         out.append(f"Lengst unna: {far}.")
         return out
@@ -140,7 +185,7 @@ class _Problem:
 
 
 def default_columns(scenario: Scenario, against: str) -> list[str]:
-    limits = {*LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS, against}
+    limits = {*LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS, *CATEGORICAL, *ORDINAL, against}
     table = scenario.table
     return [c for c in table.columns if c not in limits and table.is_numeric(c) and not LEFT_OUT.search(c)
             and np.nan_to_num(table.numeric(c)).min() >= 0 and np.nan_to_num(table.numeric(c)).max() > 0
@@ -162,8 +207,37 @@ def _minimums(real: np.ndarray) -> list[int]:
     return sorted({0, 5, 10, smallest} & set(range(0, 51)))
 
 
-def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
+def national_scope(scenario: Scenario, against: str) -> Scenario | None:
+    """The national scenario of the catalog, when every municipality of `scenario` is in the
+    national table (same number and name) and it has no counties of its own: the key is then
+    fitted on all of Norway."""
+    from .catalog import national_table, scenario_files
+    from .upload import scenario_from_uploads
+
+    if scenario.counties is not None:
+        return None
+    known = {r["kommunenummer"]: r["kommune"] for r in national_table()}
+    table = scenario.table
+    if len(table) == len(known) or any(known.get(n) != name for n, name in zip(table.numbers, table.text("kommune"))):
+        return None
+    year = scenario.year if scenario.year in (2024, 2025, 2026) else 2026
+    toml, rows = scenario_files("Norge", year)
+    national = scenario_from_uploads({"scenario.toml": toml.encode(), "municipalities.csv": rows.encode()})
+    return national if against in national.table else None
+
+
+def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None, whole_country: bool = True) -> Calibration:
     """Fit the key to the real requests in column `against` (see the module's docstring)."""
+    if whole_country:
+        national = national_scope(scenario, against)
+        if national is not None and all(c in national.table for c in (columns or ())):
+            calibration = calibrate(national, against, columns, whole_country=False)
+            calibration.scope = "Norge"
+            return calibration
+    return _calibrate(scenario, against, columns)
+
+
+def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
     from scipy.optimize import differential_evolution, minimize
 
     table = scenario.table
@@ -174,6 +248,10 @@ def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = 
     chosen = list(columns) if columns else default_columns(scenario, against) if not problems else []
     if against in chosen:
         problems.append(Problem("municipalities.csv", column=against, message="kolonnen det kalibreres mot kan ikke også være i nøkkelen"))
+    for column in chosen:
+        if column in CATEGORICAL:
+            problems.append(Problem("municipalities.csv", column=column, message=(
+                "en kategorikode (f.eks. KOSTRA-gruppe) er ikke en mengde og kan ikke være en kolonne i nøkkelen")))
     for column in chosen:
         if column not in table or not table.is_numeric(column) or np.isnan(table.numeric(column)).any():
             problems.append(Problem("municipalities.csv", column=column, message="ventet en kolonne med et tall for hver kommune"))
@@ -212,13 +290,75 @@ def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = 
         total_weight = sum(t.weight for t in kept)
         key = tuple(KeyTerm(t.column, t.weight / total_weight, t.exponent) for t in kept)
         error = fit.error(key, rules)
+    cv, shrinkage = None, 0.0
+    if len(fit.groups) >= 2:
+        by_shrinkage = _cross_validated(scenario, against, chosen, key, rules)
+        shrinkage = min(by_shrinkage, key=lambda s: (by_shrinkage[s], s))
+        cv = by_shrinkage[shrinkage]
+        if shrinkage:
+            key = _shrunk(key, shrinkage)
+            error = fit.error(key, rules)
     return Calibration(key=key, rules=rules, rel_l1=error, baselines=baselines, real=fit.real, fitted=fit.predict(key, rules),
-                       numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen))
+                       numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen),
+                       cv_rel_l1=cv, shrinkage=shrinkage)
+
+
+#: Shrinkage toward the default key (population^0.6) tried by the cross-validation.
+SHRINKAGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _shrunk(key: Sequence[KeyTerm], shrinkage: float) -> tuple[KeyTerm, ...]:
+    """The key moved `shrinkage` of the way toward population^0.6: every weight scaled by
+    1 − shrinkage, population's weight raised by shrinkage and its exponent moved toward 0.6.
+    Keys without population are not moved (the default key is not among them)."""
+    if shrinkage == 0 or not any(t.column == "population" for t in key):
+        return tuple(key)
+    total = sum(t.weight for t in key)
+    out = []
+    for t in key:
+        weight = (1 - shrinkage) * t.weight / total + (shrinkage if t.column == "population" else 0.0)
+        exponent = (1 - shrinkage) * t.exponent + shrinkage * 0.6 if t.column == "population" else t.exponent
+        if weight > 0:
+            out.append(KeyTerm(t.column, weight, exponent, t.credit))
+    return tuple(out)
+
+
+def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], key: Sequence[KeyTerm],
+                     rules: KeyRules) -> dict[float, float]:
+    """Leave one county out: refit the weights and exponents on the other counties (a simplex from
+    the full fit, the same shape rules), shrink the refitted key toward population^0.6 by each of
+    SHRINKAGES, predict the county left out; per shrinkage, the error over all of them."""
+    from scipy.optimize import minimize
+
+    fit = _Problem(scenario, against, columns)
+    fitted = {t.column: t for t in key}
+    weights = np.array([max(fitted[c].weight, 1e-6) if c in fitted else 1e-6 for c in columns])
+    start = np.concatenate([np.log(weights), [fitted[c].exponent if c in fitted else 0.6 for c in columns]])
+    missed = dict.fromkeys(SHRINKAGES, 0.0)
+    for left_out, (rows, total) in enumerate(fit.groups):
+        others = fit.county_index != left_out
+
+        def error(theta: np.ndarray) -> float:
+            terms = _terms(columns, theta)
+            return float(np.abs(fit.predict(terms, rules)[others] - fit.real[others]).sum())
+
+        result = minimize(error, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 60 * len(start)})
+        refitted = _terms(columns, result.x)
+        for shrinkage in SHRINKAGES:
+            predicted = fit.predict(_shrunk(refitted, shrinkage), rules)
+            missed[shrinkage] += float(np.abs(predicted[rows] - fit.real[rows]).sum())
+    return {shrinkage: value / fit.total for shrinkage, value in missed.items()}
 
 
 def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
-    """The scenario with the fitted key (and shape rules) in use."""
+    """The scenario with the fitted key (and shape rules) in use; refused for a key that does not
+    generalise (it cross-validates worse than population^0.6)."""
     from .validate import validate_scenario
+
+    if not calibration.generalises:
+        raise ScenarioError([Problem("scenario.toml", column="key", message=(
+            "den tilpassede nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset; "
+            "den tas ikke i bruk"))])
 
     return validate_scenario(scenario.with_changes(key=calibration.key, key_rules=calibration.rules))
 
@@ -231,6 +371,10 @@ def write_key(settings_file: Path, calibration: Calibration) -> None:
 
     from .tomledit import replace_table
 
+    if not calibration.generalises:
+        raise ScenarioError([Problem(str(settings_file), column="key", message=(
+            "den tilpassede nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset "
+            "(kryssvalidert); den skrives ikke"))])
     block = "[key]\n" + f"# Fitted to {calibration.against} by `python -m allocator calibrate` (relative L1 error {calibration.rel_l1:.4f}).\n"
     for name, value in calibration.key_settings().items():
         if isinstance(value, dict):

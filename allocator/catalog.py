@@ -157,6 +157,52 @@ def _accepted(row: Mapping[str, object]) -> float:
     return min(decided / asked, 1.0)
 
 
+#: Size bands (inhabitants) for "comparable municipalities": lower bounds.
+SIZE_BANDS: tuple[int, ...] = (0, 2_000, 5_000, 10_000, 20_000, 50_000)
+
+
+def _band(population: int) -> int:
+    return sum(population >= low for low in SIZE_BANDS)
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def estimated_decision(row: Mapping[str, object]) -> tuple[int, float]:
+    """For a municipality with no 2024 decision: a capacity from comparable municipalities, and the
+    share of its request they accepted.
+
+    Why: a blank max_total means no limit, and such a municipality became the sink of every least
+    change and of the housing grant (Utsira, 215 inhabitants, +8 100 persons). Comparable = the
+    same SSB centrality and size band (SIZE_BANDS) among the municipalities that did decide, in the
+    whole national table (a small pool may have none); where there are none, the same size band.
+    The capacity is their median decision per 1 000 inhabitants times this one's population,
+    rounded half up; the share is their median accepted share (`_accepted`). Illustrative, and the
+    scenario's description says so (`estimated_text`).
+    """
+    decided = [r for r in _national_rows() if r["vedtak_2024"] is not None and r["population"]]
+    peers = [r for r in decided if r["sentralitet"] == row["sentralitet"] and _band(r["population"]) == _band(row["population"])]
+    if not peers:
+        peers = [r for r in decided if _band(r["population"]) == _band(row["population"])] or decided
+    per_1000 = _median([1000 * r["vedtak_2024"] / r["population"] for r in peers])
+    return round_half_up(per_1000 * row["population"] / 1000), _median([_accepted(r) for r in peers])
+
+
+def estimated_text(rows: Iterable[Mapping[str, object]]) -> str:
+    """The description's line for the municipalities whose max_total is an estimate ("" when none)."""
+    names = [r["kommune"] for r in rows if r["vedtak_2024"] is None]
+    if not names:
+        return ""
+    return ("- Illustrativt: " + ", ".join(names) + " hadde ikke noe vedtak for 2024. Der er `max_total` "
+            "beregnet fra sammenlignbare kommuner (samme sentralitet og størrelse, i hele landet): deres "
+            "median av vedtak per 1 000 innbyggere, ganget med kommunens folketall og avrundet; "
+            "boligene følger medianen av hvor stor del av anmodningen de vedtok. Ellers ville "
+            "kommunen vært uten grense.")
+
+
 def build_table(rows: Iterable[Mapping[str, object]], req: Mapping[str, int],
                 family_headroom: float = HEADROOM) -> tuple[list[dict], dict]:
     """Municipality rows: real columns plus illustrative housing and places (rules in the comments).
@@ -169,7 +215,9 @@ def build_table(rows: Iterable[Mapping[str, object]], req: Mapping[str, int],
     # Housing follows the key (population^0.6) times the share of its 2024 request the council
     # accepted: a low 2024 decision is read as a sign of scarce housing. Scaled to HEADROOM x the
     # need, rounded up.
-    base = [r["population"] ** KEY_EXPONENT * _accepted(r) for r in rows]
+    estimates = {r["kommunenummer"]: estimated_decision(r) for r in rows if r["vedtak_2024"] is None}
+    accepted = [estimates[r["kommunenummer"]][1] if r["kommunenummer"] in estimates else _accepted(r) for r in rows]
+    base = [r["population"] ** KEY_EXPONENT * a for r, a in zip(rows, accepted)]
     base_sum = numpy_sum(base)
     share = [b / base_sum for b in base]
     need = {"small_dwellings": req["adults"],
@@ -183,7 +231,8 @@ def build_table(rows: Iterable[Mapping[str, object]], req: Mapping[str, int],
     table = []
     for i, r in enumerate(rows):
         out = {c: r[c] for c in ("kommunenummer", "kommune", "fylke", "population")}
-        out["max_total"] = r["vedtak_2024"]  # blank = no decision in 2024 = no limit
+        # the 2024 decision; without one, an estimate from comparable municipalities (never "no limit")
+        out["max_total"] = r["vedtak_2024"] if r["vedtak_2024"] is not None else estimates[r["kommunenummer"]][0]
         for col, n in need.items():
             h = family_headroom if col == "family_dwellings" else HEADROOM
             out[col] = math.ceil(h * n * share[i])
@@ -212,7 +261,7 @@ MORE_REAL_TEXT = ("- Også ekte tall: `fylke`, `kostragruppe` = SSBs KOSTRA-grup
                   "(IMDi; tom celle = ingen anmodning eller intet vedtak).")
 MAX_TEXT = ("- `max_total` = kommunestyrets vedtak om bosetting for 2024 (IMDi), brukt som stedfortreder "
             "for oppgitt kapasitet (vedtakene gjaldt et nasjonalt behov på 37 000 personer, mot 13 000 "
-            "i 2026). Tom celle = ingen anmodning eller vedtak i 2024 = ingen grense.")
+            "i 2026). Tom celle = ingen grense.")
 HOUSING_TEXT = ("- Illustrativt (det finnes ingen offentlige tall per kommune): `small_dwellings`, "
                 "`family_dwellings` og `special_places` = {pct} % av behovet i hele utvalget (enslige "
                 "voksne; personer i familier / 3,5 per familiebolig; særskilte behov), fordelt etter "
@@ -488,12 +537,18 @@ def _with_year_columns(row: dict, year: int) -> dict:
     return out
 
 
+def _estimated_lines(county: str | None) -> list[str]:
+    rows = [r for r in _national_rows() if county is None or r["fylke"] == county]
+    text = estimated_text(rows)
+    return [text] if text else []
+
+
 def _county_files(county: str, year: int) -> tuple[str, str]:
     table, info, req = _county_build(county, year)
     total, minors = sum(req.values()), req["minors"]
     subject = f"{_genitive(county)} {len(table)} kommuner" if len(table) > 1 else f"{county} (én kommune)"
     lines = [f"{subject} med " + _request_intro(county, year, total, minors), "", SPLIT_TEXT, "",
-             REAL_TEXT, MORE_REAL_TEXT, max_text(year), minors_text(info, minors), HOUSING_TEXT]
+             REAL_TEXT, MORE_REAL_TEXT, max_text(year), *_estimated_lines(county), minors_text(info, minors), HOUSING_TEXT]
     toml = county_toml(f"{county} {year}", year, lines, req, MINORS_NOTES[year])
     return toml, csv_text(table, SCENARIO_COLUMNS)
 
@@ -516,7 +571,7 @@ def _national_files(year: int) -> tuple[str, str]:
              "fylkesgrensen (`cross_border = false`). Kommunene i hvert fylke er bygget nøyaktig som i "
              "fylkets eget scenario.")
     lines = [intro, "", SPLIT_TEXT + " Regelen brukes på hvert fylkes anmodning.", "", REAL_TEXT,
-             MORE_REAL_TEXT, max_text(year), national_minors_text(infos),
+             MORE_REAL_TEXT, max_text(year), *_estimated_lines(None), national_minors_text(infos),
              HOUSING_TEXT + " Her gjelder regelen innen hvert fylke: behovet i fylket, fordelt på fylkets kommuner."]
     toml = national_toml(f"{NATIONAL} {year}", year, lines, requests, MINORS_NOTES[year])
     return toml, csv_text(rows, SCENARIO_COLUMNS)

@@ -28,16 +28,18 @@ import numpy as np
 
 from .key import county_rows, key_share_values
 from .labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
-from .lp import new_highs, run_highs, solve_lp
+from .lp import highs_available, new_highs, run_highs, solve_lp
 from .model import add_settled, allocation_model, build_settle_model, network
 from .plan import Plan
 from .problems import Problem, ScenarioError
 from .scenario import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
-from .solve import solve
+from .solve import SolveError, solve
 
 #: The resource's own unit, in Norwegian.
 UNIT_WORDS = {"small_dwellings": "småbolig", "family_dwellings": "familiebolig", "minor_places": "plass for enslige mindreårige",
-              "special_places": "plass for særskilte behov"}
+              "special_places": "plass for særskilte behov",
+              "minor_care_places": "omsorgsplass for enslige mindreårige",
+              "minor_other_places": "plass for enslige mindreårige med mindre behov"}
 
 
 @dataclass
@@ -50,6 +52,31 @@ class KeyContribution:
     exponent: float
     credit: bool
     contribution: float  # ± weight × share, over the normaliser: the part of the key share
+
+
+@dataclass(frozen=True)
+class LimitEffect:
+    """What one limit does to the municipality: its number now and with that limit lifted (the
+    whole plan made again), in the limit's own unit: persons of its group for a dwelling or place
+    limit, the total for max_total, min_total and a lock. Every sentence about a limit is read
+    from here, so «uten grensen» and «holder igjen» cannot disagree."""
+
+    limit: str
+    group: str | None  # the group a resource limit is for; None for a limit on the total
+    now: int
+    without: int
+    total_now: int
+    total_without: int
+
+    @property
+    def held(self) -> int:
+        """Persons (of its unit) the limit holds the municipality back (> 0) or up (< 0)."""
+        return self.without - self.now
+
+
+def persons_word(count: float) -> str:
+    """«1 person», «2 personer» (number agreement in Norwegian)."""
+    return f"{number(count)} {'person' if round(abs(count)) == 1 else 'personer'}"
 
 
 @dataclass
@@ -68,6 +95,8 @@ class Explanation:
     marginal: dict[str, dict[str, float]]
     without_limit: dict[str, int]
     shortfall: dict[str, int] = field(default_factory=dict)
+    effects: list[LimitEffect] = field(default_factory=list)
+    at_total_limit: bool = False  # at max_total, a minimum or a lock: its total is the limit's
 
     @property
     def total(self) -> int:
@@ -92,12 +121,19 @@ class Explanation:
             "from_others": {g: round(v, 2) for g, v in self.from_others.items()},
             "marginal": {r: {k: round(v, 4) for k, v in m.items()} for r, m in self.marginal.items()},
             "without_limit": dict(self.without_limit),
+            "without_limit_group": {e.limit: {"group": e.group, "persons": e.without, "now": e.now}
+                                    for e in self.effects if e.group is not None},
         }
 
     def lines(self) -> list[str]:
-        """The explanation in plain Norwegian, one statement per line."""
-        out = [f"{self.kommune} ({self.kommunenummer}{', ' + self.fylke if self.fylke else ''}) får {number(self.total)} "
-               f"personer; den rimelige andelen er {number(sum(self.fair_share.values()), 1)}."]
+        """The explanation in plain Norwegian, one statement per line.
+
+        Every number is one the table shows (persons, fair shares) or one of `effects` (the plan
+        made again without a limit), in the limit's own unit: persons of a group for a dwelling or
+        place limit, the total for max_total, minimums and locks.
+        """
+        out = [f"{self.kommune} ({self.kommunenummer}{', ' + self.fylke if self.fylke else ''}) får {persons_word(self.total)}; "
+               f"den rimelige andelen er {number(sum(self.fair_share.values()), 1)}."]
         terms = ", ".join(
             f"{column_label(t.column)} {number(t.value, 0 if float(t.value).is_integer() else 2)} "
             f"({number(100 * t.share_before_exponent, 2)} % av {'fylket' if self.fylke else 'alle'}"
@@ -109,30 +145,58 @@ class Explanation:
                  if self.allocation[g] or self.fair_share[g] >= 0.05]
         if parts:
             out.append("Per gruppe: " + "; ".join(parts) + ".")
-        for code, persons in self.holding:
-            out.append(f"Begrenset av {LIMIT_LABELS[code]}: holder {'oppe' if code == 'min_total' else 'igjen'} "
-                       f"ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}.")
-        moved = {g: v for g, v in self.from_others.items() if abs(v) >= 0.5}
-        for g, v in moved.items():
+        for effect in self.effects:
+            out.append(_effect_line(effect))
+        for g, v in self.from_others.items():
+            count = round(abs(v))
+            if count < 1:
+                continue
+            label, now, fair = GROUP_LABELS[g].lower(), number(self.allocation[g]), number(self.fair_share[g], 1)
             if v > 0:
-                persons = "person" if number(v) == "1" else "personer"
-                out.append(f"Tar ca. {number(v)} {persons} mer ({GROUP_LABELS[g].lower()}) fordi andre kommuner er begrenset.")
+                out.append(f"Tar {persons_word(count)} mer enn sin rimelige andel av {label} ({now} mot {fair}) "
+                           "fordi andre kommuner er begrenset.")
             else:
-                persons = "person" if number(-v) == "1" else "personer"
-                out.append(f"Får ca. {number(-v)} {persons} mindre ({GROUP_LABELS[g].lower()}) fordi låser, minimum eller "
-                           "mangel på plass andre steder tar dem.")
+                out.append(f"Får {persons_word(count)} mindre enn sin rimelige andel av {label} ({now} mot {fair}) fordi "
+                           "låser, minimum eller mangel på plass andre steder tar dem.")
         for resource, value in self.marginal.items():
             unit = UNIT_WORDS[resource]
             if value["persons"] > 0:
-                out.append(f"Én {unit} til her: fylket kan bosette {number(value['persons'], 1)} flere personer.")
+                gained = value["persons"]
+                out.append(f"Én {unit} til her: fylket kan bosette {number(gained, 0 if float(gained).is_integer() else 1)} "
+                           f"{'person' if gained == 1 else 'personer'} til.")
             elif value["fairness"] > 1e-6:
-                out.append(f"Én {unit} til her bosetter ingen flere, men planen kommer nærmere den rimelige fordelingen "
-                           f"(avstanden synker med {number(value['fairness'], 2)}).")
-        for limit, total in self.without_limit.items():
-            out.append(f"Uten {LIMIT_LABELS[limit]} ville kommunen fått {number(total)} (nå {number(self.total)}).")
-        if not self.holding and not moved:
+                out.append(f"Én {unit} til her bosetter ingen flere, men planen kommer nærmere den rimelige fordelingen.")
+        if not any(e.held for e in self.effects) and not any(round(abs(v)) >= 1 for v in self.from_others.values()):
             out.append("Ingen grense holder kommunen; den får sin rimelige andel, rundet til hele personer.")
         return out
+
+
+def _effect_line(effect: LimitEffect) -> str:
+    """One limit's effect, from the plan made again without it, in the limit's own unit."""
+    label = LIMIT_LABELS[effect.limit]
+    if effect.group is not None:  # a dwelling or place limit: persons of its group
+        group = GROUP_LABELS[effect.group].lower()
+        if effect.held == 0:
+            return (f"{label[0].upper() + label[1:]} er brukt opp, men holder ikke kommunen igjen: uten grensen får den "
+                    f"like mange {group} ({number(effect.now)}).")
+        line = (f"Begrenset av {label}: uten grensen ville kommunen fått {number(effect.without)} {group} "
+                f"(nå {number(effect.now)}), {persons_word(effect.held)} mer")
+        if effect.total_without == effect.total_now:
+            return line + (f"; totalen blir den samme ({number(effect.total_now)}): grensen endrer fordelingen mellom "
+                           "gruppene, ikke totalen.")
+        return line + f", og {number(effect.total_without)} totalt (nå {number(effect.total_now)})."
+    if effect.limit == "locked":  # «låst» is not a limit's name: say what the lock does
+        if effect.held == 0:
+            return f"Låst på {number(effect.now)}: uten låsen får kommunen det samme."
+        return (f"Låst på {number(effect.now)}: uten låsen ville kommunen fått {number(effect.without)}, "
+                f"{persons_word(abs(effect.held))} {'mer' if effect.held > 0 else 'færre'}.")
+    if effect.held > 0:
+        return (f"Begrenset av {label}: uten grensen ville kommunen fått {number(effect.without)} (nå {number(effect.now)}), "
+                f"{persons_word(effect.held)} mer.")
+    if effect.held < 0:
+        return (f"Holdt oppe av {label}: uten grensen ville kommunen fått {number(effect.without)} (nå {number(effect.now)}), "
+                f"{persons_word(-effect.held)} færre.")
+    return f"Grensen {label} er nådd, men endrer ikke kommunens tall: uten den får kommunen det samme ({number(effect.now)})."
 
 
 # --------------------------------------------------------------------------- the parts
@@ -183,13 +247,15 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
     net = network(scenario)
     k = int(np.flatnonzero(net.rows == row)[0])
     settle = build_settle_model(net)
-    highs = new_highs(60.0)
-    settle.lp.pass_to(highs)
-    base = run_highs(highs, settle.lp)
+    if highs_available():
+        highs = new_highs(60.0)
+        settle.lp.pass_to(highs)
+        base = run_highs(highs, settle.lp)
+    else:  # CBC gives no ranging: every unit is priced by solving again with it (exact, slower)
+        base = solve_lp(settle.lp, "cbc")
     if base.status != "optimal":
         raise ScenarioError([Problem("municipalities.csv", message="planen kan ikke lages; se `diagnose`")])
-    _, ranging = highs.getRanging()
-    bound_up = np.asarray(ranging.col_bound_up.value_)
+    bound_up = np.asarray(highs.getRanging()[1].col_bound_up.value_) if highs_available() else None
     settled = int(round(base.objective))
 
     from . import targets
@@ -199,6 +265,9 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
     values: dict[str, dict[str, float]] = {}
     for j, group in enumerate(GROUPS):
         resource = RESOURCE_OF_GROUP[group]
+        if group == "minors" and scenario.minors_split:
+            values.update(_minor_place_values(scenario, row, settled))
+            continue
         if not math.isfinite(net.resource_caps[k, j]):
             continue  # no limit of this kind here: one more unit changes nothing
         # u = min(resource cap, what could come here, max_total): one more unit raises u only as far
@@ -208,21 +277,48 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
         raised = min(net.resource_caps[k, j] + _unit_step(scenario, row, group), reach, net.high[k])
         delta = max(0.0, raised - upper)
         column = settle.x[k, j]
-        rate = max(0.0, float(base.col_dual[column])) if base.col_dual is not None else 0.0
+        rate = max(0.0, float(base.col_dual[column])) if base.col_dual is not None and bound_up is not None else None
         if delta == 0:
             persons = 0.0
-        elif rate == 0 or upper + delta <= bound_up[column] + 1e-9:
+        elif rate is not None and (rate == 0 or upper + delta <= bound_up[column] + 1e-9):
             persons = rate * delta
-        else:  # the dual's range is shorter than one unit (a degenerate basis): solve again
+        else:  # no ranging (CBC), or its range is shorter than one unit (a degenerate basis): solve again
             lp = settle.lp.copy()
             lp.set_bounds(np.array([column]), lp.col_lower[column], upper + delta)
             again = solve_lp(lp)
-            persons = float(round(again.objective) - settled) if again.status == "optimal" else 0.0
+            if again.status != "optimal":
+                raise SolveError(f"fant ikke verdien av én {UNIT_WORDS[resource]} til ({again.detail})")
+            persons = float(round(again.objective) - settled)
         # A unit that lets the county settle more persons is worth those persons (and changes the whole
         # split); only a unit that settles nobody more is worth its step towards the fair split.
         fairness = 0.0 if persons > 0 or delta == 0 or fair_split is None else fair_split.gain(k, j, delta)
         values[resource] = {"persons": float(persons), "fairness": fairness, "persons_per_unit": float(delta)}
     return values
+
+
+def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str, dict[str, float]]:
+    """With minors assessed one by one, the minors' cap is min(minor places, care + other places):
+    one more of any of the three is priced by solving stage 1 again with it (exact; the places
+    bind together, so no single bound's dual says it)."""
+    from .solve import settle_most, solver_run
+
+    values = {}
+    table = scenario.table
+    for column in ("minor_places", "minor_care_places", "minor_other_places"):
+        if column not in table or not math.isfinite(table.numeric(column)[row]):
+            continue
+        more = table.numeric(column).copy()
+        more[row] += 1
+        raised = scenario.with_changes(table=table.with_columns({column: more}), municipalities=None)
+        gained = settle_most(network(raised), solver_run("highs", 60.0), raised) - settled
+        values[column] = {"persons": float(gained), "fairness": 0.0, "persons_per_unit": 1.0}
+    return values
+
+
+def targets_min_share() -> float:
+    from . import targets
+
+    return targets.MIN_CURVATURE_SHARE
 
 
 class _FairSplit:
@@ -252,19 +348,25 @@ class _FairSplit:
         net, x = self.net, self.x
         if x[k, j] < net.upper[k, j] - 1e-6:
             return 0.0
-        slope = 2 * (x[:, j] - net.fair[:, j]) / self.d[:, j]
         totals = x.sum(axis=1)
+        fair_total = net.fair.sum(axis=1)
+        total_d = np.maximum(fair_total, targets_min_share())
+        # the objective's slope in x_·j: its group's term and (fair in total first) its total's
+        slope = 2 * (x[:, j] - net.fair[:, j]) / self.d[:, j] + 2 * net.total_weight * (totals - fair_total) / total_d
         at_total = (totals >= net.high - 1e-6) | ((net.low > 0) & (totals <= net.low + 1e-6))
         free = (net.county == net.county[k]) & (x[:, j] > 1e-6) & (x[:, j] < net.upper[:, j] - 1e-6) & ~at_total
-        if free.any() and not at_total[k]:
+        # With the totals' term (fair in total first) raising x_kj also lets k's other groups give
+        # way, which the one-variable formula below does not see: solve again, exactly.
+        if free.any() and not at_total[k] and net.total_weight == 0:
             # The multiplier falls as x_kj rises (its own slope grows by 2/d per person) and is
             # spent when it meets the free ones' slope: the fall is the area under it, λm − m²/d,
             # m = min(delta, λd/2). (The free ones' slope rises a little too, so this is an upper
             # bound, exact as their number grows; a whole unit at the first-order rate, λ·delta,
             # overstated the gain for a fair share of 0,005 person 400-fold.)
-            multiplier, d = max(0.0, float(np.median(slope[free]) - slope[k])), float(self.d[k, j])
-            rise = min(delta, multiplier * d / 2)
-            return multiplier * rise - rise * rise / d
+            multiplier = max(0.0, float(np.median(slope[free]) - slope[k]))
+            curvature = 2 / float(self.d[k, j]) + 2 * net.total_weight / float(total_d[k])  # its own slope's rise per person
+            rise = min(delta, multiplier / curvature)
+            return multiplier * rise - curvature * rise * rise / 2
         lp = self.shape.lp.copy()
         column = self.shape.x[k, j]
         lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)
@@ -305,14 +407,35 @@ def explain(scenario: Scenario, number: str, plan: Plan | None = None) -> Explan
     plan = plan if plan is not None and plan.schedule is None else solve(yearly)
     k = table.position[number]
     key_share, terms = key_contributions(yearly, k)
-    held = plan.holding[k]
-    limits = list(dict.fromkeys([*plan.binding_codes[k], *(code for code, _ in held)]))
-    without = {}
+    limits = plan.binding_codes[k]
+    allocation = {g: int(plan.persons[k, j]) for j, g in enumerate(GROUPS)}
+    total = int(plan.totals[k])
+    group_of = {resource: group for group, resource in RESOURCE_OF_GROUP.items()}
+    effects, without = [], {}
     for limit in limits:
-        try:
-            without[limit] = int(solve(_lifted(yearly, number, limit)).totals[k])
-        except ScenarioError:
-            continue
+        # Lifting a limit never makes a possible plan impossible, so an error here is a real one:
+        # it is raised, never turned into a missing line or a 0
+        lifted = solve(_lifted(yearly, number, limit))
+        group = group_of.get(limit)
+        j = GROUPS.index(group) if group else None
+        now = allocation[group] if group else total
+        after = int(lifted.persons[k, j]) if group else int(lifted.totals[k])
+        effects.append(LimitEffect(limit, group, now, after, total, int(lifted.totals[k])))
+        without[limit] = int(lifted.totals[k])
+    limits_at = plan.at_limit
+    at_total = bool(limits_at["locked"][k] or limits_at["max_total"][k] or limits_at["min_total"][k])
+    held_groups = {e.group for e in effects if e.group is not None}
+    from_others = {}
+    for j, g in enumerate(GROUPS):
+        # What others' limits move here, in the table's own numbers (persons − fair share), said
+        # only where nothing of its own explains it: not at a limit on its total, not held in the
+        # group by its own dwellings or places, and in the direction the county's common scale
+        # moved (so rounding is never called a move)
+        deviation = float(plan.persons[k, j] - plan.fair[k, j])
+        scale = float(plan.scale[k, j])
+        moved = not at_total and g not in held_groups and not limits_at["resources"][k, j] and \
+            ((deviation >= 0.5 and scale > 1) or (deviation <= -0.5 and scale < 1))
+        from_others[g] = deviation if moved else 0.0
     fylke = yearly.county_of()[k] if yearly.counties is not None else ""
     return Explanation(
         kommunenummer=number,
@@ -321,15 +444,17 @@ def explain(scenario: Scenario, number: str, plan: Plan | None = None) -> Explan
         key_share=key_share,
         key_terms=terms,
         fair_share={g: float(plan.fair[k, j]) for j, g in enumerate(GROUPS)},
-        allocation={g: int(plan.persons[k, j]) for j, g in enumerate(GROUPS)},
+        allocation=allocation,
         scale={g: float(plan.scale[k, j]) for j, g in enumerate(GROUPS)},
-        from_others={g: float((plan.scale[k, j] - 1) * plan.fair[k, j]) for j, g in enumerate(GROUPS)},
-        binding=list(plan.binding_codes[k]),
-        holding=list(held),
+        from_others=from_others,
+        binding=list(limits),
+        holding=[(e.limit, float(abs(e.held))) for e in effects if e.held],
         marginal=marginal_values(yearly, k),
         without_limit=without,
         shortfall=dict(plan.shortfall),
+        effects=effects,
+        at_total_limit=at_total,
     )
 
 
-__all__ = ["Explanation", "KeyContribution", "explain", "key_contributions", "marginal_values", "RESOURCE_LABELS"]
+__all__ = ["Explanation", "KeyContribution", "LimitEffect", "persons_word", "explain", "key_contributions", "marginal_values", "RESOURCE_LABELS"]

@@ -257,6 +257,8 @@ def explain_setting(field: str) -> str:
         "incentives.bonus": "Bonus per person bosatt i K1, K2, K3, K4 (kr; illustrativt, ingen slik ordning finnes)",
         "incentives.q4_threshold": "Andelen av kommunens årstall som kan bosettes i K4 uten trekk",
         "incentives.q4_deduction": "Trekk per person bosatt i K4 over grensen (kr; illustrativt)",
+        "key.per_group": ("1: hver gruppe følger sin rimelige andel alene; 0 (standard): kommunens total følger den "
+                          "rimelige totalen først, gruppene deretter"),
     }
     if field in fixed:
         return fixed[field]

@@ -16,9 +16,16 @@ municipality. Before the plan is made, the grant buys dwellings:
             u_i ≥ f_i,adults − x_i,adults, u_i ≥ 0          adults under their fair share, then the
                                                            fewest dwellings (ε below one dwelling's worth)
 
-The dwellings bought are added to the scenario and the plan is made as always. The plan reports the
-dwellings bought per municipality, the persons settled thanks to the grant (S_grant less the most
-persons without it) and what one more million NOK would settle.
+The dwellings bought are added to the scenario and the plan is made as always; then every dwelling
+the plan does not use is given back (step 2's measure is the adults' shortfall, not the plan's own
+fairness, and a dwelling where max_total holds the municipality settles nobody: national 2026
+spent 99 MNOK for 0 persons). So the grant buys only dwellings the plan uses: those that let more
+persons be settled (the fewest that settle S_grant, `dwellings_to_settle`) and those that make the
+split fairer (the rest, `dwellings_for_fairness`). The plan reports the dwellings bought per
+municipality, the persons settled thanks to the grant (S_grant less the most persons without it),
+the average persons per million NOK spent, and the marginal figure: the persons a million more
+would settle, measured over a window of ± max(one dwelling, 10 % of the budget) so that it is not a
+one-step difference (30,0 MNOK → 0, 30,5 MNOK → 1 while 30 MNOK settled 20).
 """
 
 from __future__ import annotations
@@ -43,7 +50,9 @@ class GrantResult:
     bought: dict[str, int] = field(default_factory=dict)  # kommunenummer → dwellings
     settled_without: int = 0
     settled_with: int = 0
-    persons_per_million: float = 0.0
+    persons_per_million: float = 0.0  # marginal: persons per million more, over a window around the budget
+    dwellings_to_settle: int = 0  # the fewest dwellings that settle as many as the grant does
+    returned: int = 0  # dwellings bought in step 2 that the plan did not use, given back
 
     @property
     def dwellings(self) -> int:
@@ -57,12 +66,25 @@ class GrantResult:
     def persons_thanks_to_grant(self) -> int:
         return self.settled_with - self.settled_without
 
+    @property
+    def dwellings_for_fairness(self) -> int:
+        return max(0, self.dwellings - self.dwellings_to_settle)
+
+    @property
+    def average_persons_per_million(self) -> float:
+        """Persons settled thanks to the grant per million NOK spent (0 when nothing is spent)."""
+        return self.persons_thanks_to_grant / (self.spent / MILLION) if self.spent else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "budget": self.budget, "per_dwelling": self.per_dwelling, "spent": self.spent, "dwellings": self.dwellings,
             "bought": [{"kommunenummer": k, "dwellings": v} for k, v in sorted(self.bought.items())],
             "persons_settled_thanks_to_grant": self.persons_thanks_to_grant,
             "persons_per_million": round(self.persons_per_million, 3),
+            "average_persons_per_million": round(self.average_persons_per_million, 3),
+            "dwellings_to_settle": self.dwellings_to_settle,
+            "dwellings_for_fairness": self.dwellings_for_fairness,
+            "returned_unused": self.returned,
         }
 
 
@@ -120,15 +142,53 @@ def buy_dwellings(scenario: Scenario, run) -> tuple[Scenario, GrantResult]:
     amounts = np.round(solution.x[bought]).astype(np.int64)
     result = GrantResult(grant.budget, grant.per_dwelling, settled_without=without, settled_with=settled)
     table = scenario.table
-    small = table.numeric("small_dwellings").copy()
+    original = table.numeric("small_dwellings")
+    small = original.copy()
+    small[net.rows[limited]] += amounts
+    bought_scenario = scenario.with_changes(table=table.with_columns({"small_dwellings": small}), municipalities=None)
+    # Give back what the plan does not use: it settles nobody and makes nothing fairer
+    from .solve import solve
+
+    plan = solve(bought_scenario.with_changes(housing_grant=None), run.backend, run.time_limit, quarterly=False)
+    per_adult = scenario.housing.adults_per_small_dwelling
+    used = np.ceil(plan.persons[:, ADULTS] / per_adult - 1e-9)
     for k, amount in zip(limited, amounts):
-        if amount > 0:
-            result.bought[net.numbers[k]] = int(amount)
-            small[net.rows[k]] += amount
-    richer = HousingGrant(grant.budget + MILLION, grant.per_dwelling, grant.max_per_municipality)
-    result.persons_per_million = float(_most_settled(net, scenario, richer, run)[0] - settled)
+        row = net.rows[k]
+        keep = int(min(amount, max(0.0, used[row] - original[row]))) if amount > 0 else 0
+        result.returned += int(amount) - keep
+        small[row] = original[row] + keep
+        if keep > 0:
+            result.bought[net.numbers[k]] = keep
+    result.dwellings_to_settle = _fewest_to_settle(net, scenario, grant, settled, run) if settled > without else 0
+    result.persons_per_million = _marginal(net, scenario, grant, run)
     bought_scenario = validate_scenario(scenario.with_changes(table=table.with_columns({"small_dwellings": small}), municipalities=None))
     return bought_scenario, result
+
+
+def _fewest_to_settle(net: Network, scenario: Scenario, grant: HousingGrant, settled: int, run) -> int:
+    """The fewest dwellings with which the grant settles `settled` persons."""
+    model, bought, _ = _grant_model(net, scenario, grant)
+    lp = model.lp.copy("grant_fewest", maximize=False)
+    lp.add_sum_rows("settled", [model.x.ravel()], settled, INF)
+    lp.set_cost(np.arange(lp.num_cols), 0.0)
+    lp.set_cost(bought, 1.0)
+    solution = run.solve(lp, "grant")
+    run.require_optimal(solution, "kjøp av boliger")
+    return int(round(solution.objective))
+
+
+def marginal_window(grant: HousingGrant) -> float:
+    """Half the width (NOK) of the window the marginal figure is measured over."""
+    return max(grant.per_dwelling, 0.1 * grant.budget)
+
+
+def _marginal(net: Network, scenario: Scenario, grant: HousingGrant, run) -> float:
+    """Persons per million NOK more, as the slope of the most settled over budget ± the window."""
+    window = marginal_window(grant)
+    low, high = max(0.0, grant.budget - window), grant.budget + window
+    settled = [_most_settled(net, scenario, HousingGrant(b, grant.per_dwelling, grant.max_per_municipality), run)[0]
+               for b in (low, high)]
+    return (settled[1] - settled[0]) / ((high - low) / MILLION)
 
 
 def settled_by_budget(scenario: Scenario, budgets: list[float]) -> list[int]:

@@ -173,6 +173,22 @@ class LinearProgram:
         high[np.asarray(cols)] = upper
         self._col_lower, self._col_upper = [low], [high]
 
+    def set_row_bounds(self, family: str, lower, upper) -> None:
+        """New bounds for the rows of one family (e.g. a "≤ request" made "= request")."""
+        block = self.rows[family]
+        low, high = self.row_lower, self.row_upper
+        low[block.start:block.stop] = lower
+        high[block.start:block.stop] = upper
+        self._row_lower, self._row_upper = [low], [high]
+
+    def add_entries(self, family: str, rows: np.ndarray, cols: np.ndarray, values) -> None:
+        """More entries in existing rows of a family (rows numbered within it): e.g. an elastic
+        column added to rows the model already has."""
+        block = self.rows[family]
+        rows = np.asarray(rows, dtype=np.int64)
+        self._entries = [*self._entries, (rows + block.start, np.asarray(cols, dtype=np.int64),
+                                          np.broadcast_to(np.asarray(values, dtype=float), rows.shape).copy())]
+
     def set_integer(self, integer: bool = True) -> None:
         self._integer = [np.full(self.num_cols, integer)]
 
@@ -385,7 +401,11 @@ def run_highs(h, lp: LinearProgram) -> Solution:
 def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0, rel_gap: float = 0.0,
              abs_gap: float = 1e-6, start: np.ndarray | None = None) -> Solution:
     """Solve with HiGHS (in memory, one hand-over) or CBC (through PuLP). `start`: a feasible
-    solution HiGHS may begin a MIP from (HiGHS only)."""
+    solution HiGHS may begin a MIP from (HiGHS only). Without highspy, "highs" means CBC, the fallback
+    the README promises: every caller asking for the default solver then gets CBC, never an
+    AttributeError."""
+    if solver == "highs" and not highs_available():
+        solver = "cbc"
     if solver == "highs":
         h = new_highs(time_limit, rel_gap, abs_gap)
         lp.pass_to(h)
@@ -398,7 +418,7 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0,
 
 
 def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float = 1e-6,
-                   then: np.ndarray | None = None) -> Solution:
+                   then: np.ndarray | None = None, then_time_limit: float | None = None) -> Solution:
     """Solve a programme part by part with HiGHS: its independent parts (counties that share no
     flows) one at a time. Why: a branch-and-bound over the whole works on all parts at once and can
     spend seconds closing gaps that part by part close in milliseconds; the optimum is the same.
@@ -410,6 +430,9 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float =
     cannot round its bound up to the next whole unit, and proving the first optimum took it up to a
     minute. Why restricted: the full tie-break spent 10–25 s in HiGHS's cut rounds on national
     cases, ignoring the time limit; the restricted one takes under 2 s and came within 0.2 % of it.
+
+    `then_time_limit` caps the seconds of each part's tie-break (the best found by then, which is
+    never worse than the first optimum it starts from).
 
     The status is the worst part's; `proven_gap` sums the parts' gaps on the first cost (0 when
     every part was proven optimal)."""
@@ -443,7 +466,8 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float =
             continue
         closed = priced[(guide.x[priced] <= 1e-6) & (first.x[priced] <= 0.5)]
         second.set_bounds(closed, 0.0, 0.0)
-        tie = solve_lp(second, time_limit=left(), start=first.x)
+        tie_time = left() if then_time_limit is None else min(left(), then_time_limit)
+        tie = solve_lp(second, time_limit=tie_time, start=first.x if highs_available() else None)
         if not np.isnan(tie.x).any() and tie.status in ("optimal", "time_limit"):
             x[cols] = tie.x
     objective = float(np.dot(lp.cost, x)) if not np.isnan(x).any() else math.nan

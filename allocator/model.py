@@ -35,11 +35,20 @@ Stage 1: settle as many as possible
     maximise Σ_ig x_ig subject to (1)–(4); its optimum S* fixes the shortfall Σ_g R_g − S*.
     Across borders, stage 1b then minimises Σ z subject to (1)–(4) and Σ x = S*: its optimum Z*
     is the fewest persons that must cross a border to settle S*.
+    With minors assessed one by one, stage 1c maximises Σ c_i subject to (1)–(4) and Σ x = S*: its
+    optimum C* is the most minors needing care that can be placed, and every later stage keeps
+    (5b) Σ c_i ≥ C* (minors who need care take care places first; all that fit are placed).
 
 Stage 2: follow the key as closely as possible, in two steps
-    2a (targets.py) the real-valued x_ig that minimises Σ (x_ig − f_ig)² / f_ig subject to (1)–(4),
+    2a (targets.py) the real-valued x_ig that minimises
+       W Σ_i (Σ_g x_ig − F_i)² / F_i  +  Σ_ig (x_ig − f_ig)² / f_ig,  F_i = Σ_g f_ig,
+       subject to (1)–(4),
        (5) settled Σ_ig x_ig = S* and (6) crossing Σ z = Z*. A quadratic programme, solved by
-       Clarabel. Its optimality condition is that every municipality not held by a limit has the
+       Clarabel. Fair in total, then per group: with W = TOTAL_WEIGHT (10) a municipality's total
+       is held close to its total fair share first, so one whose places draw more of one group to
+       it gets fewer of the others (within their limits); with `[key] per_group = 1`, W = 0 and
+       each group follows its own fair share alone. With W = 0 the optimality condition is that
+       every municipality not held by a limit has the
        same relative deviation (x_ig − f_ig)/f_ig within a county and group, so persons that a
        capped municipality cannot take are spread over the others in proportion to their fair
        shares (and persons a lock pulls up are taken from the others in proportion); persons
@@ -88,6 +97,8 @@ FLOW_TIE_BREAK = 1e-6
 UNIT_STEPS_FACTOR = 4.0
 UNIT_STEPS_EXTRA = 8
 TARGET_DECIMALS = 4  # targets are accurate to ~1e-6 persons; 4 decimals keeps 9.9999996 a 10
+#: W: how much more a municipality's distance from its total fair share weighs than its groups'.
+TOTAL_WEIGHT = 10.0
 G = len(GROUPS)
 
 
@@ -112,6 +123,9 @@ class Network:
     resource_caps: np.ndarray  # persons of g that i's own dwellings/places allow (inf = no limit), (n, G)
     minors_split: np.ndarray | None = None  # (R_care, R_other) when minors are assessed one by one
     care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
+    care_settled: float | None = None  # C*: the most minors needing care placed among plans settling S*
+    total_weight: float = 0.0  # W: the weight of the totals' term in the fair split (0 = per group alone)
+    closed_flows: frozenset = frozenset()  # (c, d) pairs no person may cross in (routes of stage 1b's plan)
 
     @property
     def n(self) -> int:
@@ -124,6 +138,12 @@ class Network:
         """(c, d) for every ordered pair of different counties, in a fixed order."""
         count = len(self.counties)
         return [(c, d) for c in range(count) for d in range(count) if c != d] if self.cross_border else []
+
+    def distances(self) -> np.ndarray:
+        """Kilometres between the counties of each flow pair (geography.py), in flow_pairs order."""
+        from .geography import distance_km
+
+        return np.array([distance_km(self.counties[c], self.counties[d]) for c, d in self.flow_pairs()])
 
 
 def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
@@ -162,6 +182,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
         low=np.where(np.isnan(low), 0.0, low), high=max_total,
         county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
         fair=fair_share_array(scenario)[rows], resource_caps=resource_caps, minors_split=split, care_caps=care,
+        total_weight=0.0 if scenario.key_rules.per_group else TOTAL_WEIGHT,
     )
 
 
@@ -212,7 +233,8 @@ def _build_allocation_model(net: Network) -> AllocationModel:
     pairs = net.flow_pairs()
     z = np.empty((0, G), dtype=np.int64)
     if pairs:
-        z = lp.add_columns("z", len(pairs) * G, 0.0, INF, labels=lambda k: (
+        closed = np.array([(a, b) in net.closed_flows for a, b in pairs for _ in range(G)])
+        z = lp.add_columns("z", len(pairs) * G, 0.0, np.where(closed, 0.0, INF), labels=lambda k: (
             f"z_{net.counties[pairs[k // G][0]]}_{net.counties[pairs[k // G][1]]}_{GROUPS[k % G]}")).reshape(len(pairs), G)
     members = net.county_members()
     # (1) demand and (1b) received, one row per county and group
@@ -264,6 +286,23 @@ def add_settled(model: AllocationModel, settled: int, crossing: int | None = Non
     lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
     if crossing is not None and model.z.size:
         lp.add_sum_rows("crossing", [model.z.ravel()], crossing, crossing, labels=["crossing"])
+    add_care_settled(model)
+
+
+def add_care_settled(model: AllocationModel) -> None:
+    """(5b) Σ_i c_i ≥ C*: minors needing care keep the care places they were given in stage 1c."""
+    if model.y is not None and model.net.care_settled is not None:
+        model.lp.add_sum_rows("care_settled", [model.y[:, 0]], model.net.care_settled, INF, labels=["care_settled"])
+
+
+def build_care_model(net: Network, settled: int) -> AllocationModel:
+    """Stage 1c (minors assessed one by one): the most minors needing care placed among plans
+    settling `settled`, so a care place never goes to a minor who needs less while one who needs
+    care could have had it."""
+    model = allocation_model("care", net, maximize=True)
+    model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    model.lp.set_cost(model.y[:, 0], 1.0)
+    return model
 
 
 def build_settle_model(net: Network) -> AllocationModel:
@@ -273,11 +312,35 @@ def build_settle_model(net: Network) -> AllocationModel:
     return model
 
 
-def build_crossing_model(net: Network, settled: int) -> AllocationModel:
-    """Stage 1b: the fewest persons across county borders among plans settling `settled`."""
+def build_crossing_model(net: Network, settled: int, one_way: bool = False) -> AllocationModel:
+    """Stage 1b: the fewest persons across county borders among plans settling `settled`, and among
+    those the shortest distances: each person crossing from c to d costs 1 + ε·km(c, d), ε so small
+    (1 / (1 + the longest distance × everyone requested)) that no distance outweighs one person.
+
+    `one_way`: no two counties send persons to each other (u_cd ∈ {0, 1} opens c → d, u_cd + u_dc ≤ 1,
+    z_cdg ≤ Σ R · u_cd), a MIP solved only when the LP's plan has a two-way pair.
+    """
     model = allocation_model("crossing", net)
-    model.lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
-    model.lp.set_cost(model.z.ravel(), 1.0)
+    lp = model.lp
+    lp.add_sum_rows("settled", [model.x.ravel()], settled, settled, labels=["settled"])
+    add_care_settled(model)
+    distances = net.distances()
+    everyone = float(net.requests.sum())
+    epsilon = 1.0 / (1.0 + distances.max(initial=1.0) * everyone)
+    lp.set_cost(model.z.ravel(), np.repeat(1.0 + epsilon * distances, G))
+    if one_way:
+        pairs = net.flow_pairs()
+        index = {pair: p for p, pair in enumerate(pairs)}
+        opened = lp.add_columns("opened", len(pairs), 0.0, 1.0, integer=True)
+        lp.add_rows("opened", -INF, 0.0, np.repeat(np.arange(len(pairs) * G), 2),
+                    np.column_stack([model.z.ravel(), np.repeat(opened, G)]).ravel(),
+                    np.tile([1.0, -everyone], len(pairs) * G))
+        both = [(index[(c, d)], index[(d, c)]) for c, d in pairs if c < d]
+        lp.add_sum_rows("one_way", [np.array([opened[p], opened[q]]) for p, q in both], -INF, 1.0)
+        lp.set_integer(False)
+        integer = lp.integer
+        integer[opened] = True
+        lp._integer = [integer]
     return model
 
 
@@ -329,11 +392,15 @@ def build_rounding_model(net: Network, targets: np.ndarray, settled: int, crossi
 
 
 def _flow_tie_break(model: AllocationModel) -> None:
-    """A tiny fixed cost per flow, so equally good flows between counties are chosen the same way every run."""
+    """A tiny cost per flow: the shorter route first (kilometres over the longest), then a fixed
+    hash, so equally good flows between counties are chosen the same way every run."""
     if model.z.size:
         net = model.net
         pairs = net.flow_pairs()
-        costs = [[FLOW_TIE_BREAK * tie_break(f"{net.counties[a]}>{net.counties[b]}", g) for g in GROUPS] for a, b in pairs]
+        distances = net.distances()
+        longest = distances.max(initial=1.0)
+        costs = [[FLOW_TIE_BREAK * (km / longest + 1e-3 * tie_break(f"{net.counties[a]}>{net.counties[b]}", g)) for g in GROUPS]
+                 for (a, b), km in zip(pairs, distances)]
         model.lp.set_cost(model.z.ravel(), np.array(costs).ravel())
 
 

@@ -126,28 +126,44 @@ class Plan:
         return units
 
     @cached_property
-    def binding_codes(self) -> list[list[str]]:
-        """Per municipality (table order), the limits it has reached (codes from LIMIT_ORDER).
+    def at_limit(self) -> dict[str, np.ndarray]:
+        """The one definition of "at its limit", read by `binding_codes`, `scale`, `holding` and
+        `explain` (so the table, `binding`, `limited_by`/`held_back` and Forklar cannot disagree).
 
-        A limit binds when the municipality is at it: at max_total, at a min_total that holds it
-        above its fair share, or with a group's dwellings or places used up (a resource of 0 only
-        where the key would have given at least one person: "no minor places" is not news for a
-        municipality whose fair share of minors is 0.2). `locked` replaces max_total and min_total
-        when the two are equal.
+        Boolean masks in table order: `locked` (min_total = max_total, from the columns or from
+        four locked quarters, see Scenario.bounds), `max_total` and `min_total` (the total is at
+        that bound, a lock excluded), and `resources` (n, G): a group's dwellings or places used
+        up. The bounds are the scenario's effective ones (`Scenario.bounds`), so a schedule with all
+        four quarters locked is a lock here as in the model.
         """
-        table = self.scenario.table
-        low, high = table.numeric("min_total"), table.numeric("max_total")
+        low, high = self.scenario.bounds()
         total = self.totals
         with np.errstate(invalid="ignore"):
             locked = (low == high) & (total == high)
             at_max = ~locked & (total >= high)
-            at_min = ~locked & (low > 0) & (total <= low) & (low > self.fair.sum(axis=1))
-            caps = self.scenario.year_caps
-            requested = np.array([self.scenario.request[g] > 0 for g in GROUPS])
-            used_up = np.isfinite(caps) & (self.persons >= caps) & requested & ((self.persons > 0) | (self.fair >= 0.5))
-        columns = [locked, at_max, at_min, *used_up.T]
+            at_min = ~locked & (low > 0) & (total <= low)
+        resources = self.persons >= self.scenario.year_caps
+        return {"locked": locked, "max_total": at_max, "min_total": at_min, "resources": resources}
+
+    @cached_property
+    def binding_codes(self) -> list[list[str]]:
+        """Per municipality (table order), the limits it has reached (codes from LIMIT_ORDER).
+
+        From `at_limit`, with two limits left out as not news: a min_total less than half a person
+        above what the municipality would otherwise get (its fair share at its county's common
+        scale, `scale`: then the minimum holds nobody up), and a resource of 0 where the key would have
+        given less than half a person ("no minor places" is not news for a municipality whose fair
+        share of minors is 0.2), or in a group nobody requested.
+        """
+        limits = self.at_limit
+        requested = np.array([self.scenario.request[g] > 0 for g in GROUPS])
+        low, _ = self.scenario.bounds()
+        with np.errstate(invalid="ignore"):
+            at_min = limits["min_total"] & (low - (self.scale * self.fair).sum(axis=1) >= 0.5)
+        used_up = limits["resources"] & requested & ((self.persons > 0) | (self.fair >= 0.5))
+        columns = [limits["locked"], limits["max_total"], at_min, *used_up.T]
         marks = np.column_stack(columns)
-        result: list[list[str]] = [[] for _ in range(len(total))]
+        result: list[list[str]] = [[] for _ in range(len(self.totals))]
         for k, j in zip(*np.nonzero(marks)):
             result[k].append(LIMIT_ORDER[j])
         return result
@@ -157,12 +173,10 @@ class Plan:
         """t_cg per municipality and group (table order): what the municipalities of its county that
         no limit holds got, relative to their fair shares, in that group (1 when every one is held).
         The fair split gives everyone not held this same scale, within one person."""
-        caps = self.scenario.year_caps
-        low, high = self.scenario.bounds()
-        total = self.totals
-        at_total = (~np.isnan(high) & (total >= high)) | (~np.isnan(low) & (low > 0) & (total <= low))
-        free = (self.persons < caps) & ~at_total[:, None]
-        of = np.array(self.scenario.county_of() if self.has_counties else ("",) * len(total))
+        limits = self.at_limit
+        at_total = limits["locked"] | limits["max_total"] | limits["min_total"]
+        free = ~limits["resources"] & ~at_total[:, None]
+        of = self._county_array
         scale = np.ones_like(self.fair)
         for county in set(of):
             rows = of == county
@@ -174,61 +188,82 @@ class Plan:
         return scale
 
     @cached_property
+    def _county_array(self) -> np.ndarray:
+        return np.array(self.scenario.county_of() if self.has_counties else ("",) * len(self.totals))
+
+    @cached_property
     def holding(self) -> list[list[tuple[str, float]]]:
         """Per municipality (table order): the limits that hold it away from what it would otherwise
-        get, as (code, persons), the one that matters most first.
+        get, as (code, persons), the one that matters most first. Every code here is also in
+        `binding_codes` (a limit can hold only where the municipality is at it); whether it holds
+        the municipality back or up is in `held_up`.
 
         "Otherwise" is the common scale of its county and group (`scale`) times its fair share: a
-        resource holds it when it is used up and the municipality has at least half a person less
-        than that in the group; max_total (or a lock) when its total is there and below that; a
-        minimum (or a lock) when it holds the total at least half a person above it. A resource of
-        0 where the fair share is 0.3 holds nobody back, so it is not named. Where persons of a
-        group cannot be placed, every municipality at a limit in that group holds some of them back:
-        its part of the shortfall by the key.
+        resource holds it back when it is used up and the municipality has at least half a person
+        less than that in the group; max_total (or a lock) when its total is there and at least half
+        a person below that; a minimum (or a lock) holds it up when it holds the total at least half
+        a person above it. Where persons of a group cannot be placed, every municipality at a limit
+        in that group holds some of them back: its part of the shortfall by the key.
         """
-        low, high = self.scenario.bounds()
+        return [row for row, _ in self._holding]
+
+    @cached_property
+    def held_up(self) -> list[frozenset[str]]:
+        """Per municipality, the codes of `holding` that hold it up (a minimum, or a lock above
+        what it would otherwise get) rather than back."""
+        return [up for _, up in self._holding]
+
+    @cached_property
+    def _holding(self) -> list[tuple[list[tuple[str, float]], frozenset[str]]]:
+        limits = self.at_limit
+        binding = [set(codes) for codes in self.binding_codes]
         expected = self.scale * self.fair
         total = self.totals
         gap = expected - self.persons
-        held = np.where((self.persons >= self.scenario.year_caps) & (gap >= 0.5), gap, 0.0)  # (n, G) resources
-        total_gap = expected.sum(axis=1) - total
-        with np.errstate(invalid="ignore"):
-            locked = (low == high)
-            capped = (total >= high) & (total_gap >= 0.5)
-            raised = (low > 0) & (total <= low) & (-total_gap >= 0.5)
+        held = np.where(limits["resources"] & (gap >= 0.5), gap, 0.0)  # (n, G) resources
+        total_gap = expected.sum(axis=1) - total  # > 0: below what it would otherwise get
+        at_top = limits["locked"] | limits["max_total"]
+        at_bottom = limits["locked"] | limits["min_total"]
         # Where a county and group fall short, every municipality at a limit there holds persons
         # back: without its limit it would take some of those who cannot be placed. Its part of the
         # shortfall, by the key, is what it holds back.
-        at_cap = self.persons >= self.scenario.year_caps
-        with np.errstate(invalid="ignore"):
-            at_max = total >= high
-        of = np.array(self.scenario.county_of() if self.has_counties else ("",) * len(total))
+        at_cap = limits["resources"]
+        of = self._county_array
         short_total = np.zeros(len(total))
         short = {(c["fylke"], j): c["shortfall"][g] for c in self.county_figures for j, g in enumerate(GROUPS)} \
             if self.has_counties else {("", j): self.shortfall[g] for j, g in enumerate(GROUPS)}
         for (county, j), missing in short.items():
             if missing <= 0:
                 continue
-            rows = (of == county) & (at_cap[:, j] | at_max)
+            rows = (of == county) & (at_cap[:, j] | at_top)
             weights = self.fair[rows, j]
             part = missing * weights / weights.sum() if weights.sum() > 0 else np.full(rows.sum(), missing / max(1, rows.sum()))
             resource_held = at_cap[rows, j]
             indices = np.flatnonzero(rows)
             held[indices[resource_held], j] = np.maximum(held[indices[resource_held], j], part[resource_held])
             short_total[indices[~resource_held]] += part[~resource_held]
-        total_gap = np.maximum(total_gap, short_total)
-        capped |= at_max & (short_total >= 0.5)
+        held_back_total = np.maximum(total_gap, short_total)  # what a cap (or lock) holds back
+        held_up_total = -total_gap  # what a minimum (or lock) holds up: never the shortfall's number
+        capped = at_top & (held_back_total >= 0.5)
+        raised = at_bottom & ~capped & (held_up_total >= 0.5)
         codes = list(RESOURCE_OF_GROUP.values())
         held[held < 0.5] = 0.0
-        items: list[list[tuple[str, float]]] = [[] for _ in range(len(total))]
-        for k, j, value in zip(*np.nonzero(held), held[held > 0].tolist()):
-            items[k].append((codes[j], value))
-        for k in np.flatnonzero(capped).tolist():
-            items[k].append(("locked" if locked[k] else "max_total", float(total_gap[k])))
-        for k in np.flatnonzero(raised).tolist():
-            items[k].append(("locked" if locked[k] else "min_total", float(-total_gap[k])))
+        result = []
         order = {code: k for k, code in enumerate(LIMIT_ORDER)}
-        return [sorted(row, key=lambda item: (-item[1], order[item[0]])) if len(row) > 1 else row for row in items]
+        for k in range(len(total)):
+            row: list[tuple[str, float]] = [(codes[j], float(held[k, j])) for j in np.flatnonzero(held[k])]
+            up: set[str] = set()
+            if capped[k]:
+                row.append(("locked" if limits["locked"][k] else "max_total", float(held_back_total[k])))
+            elif raised[k]:
+                code = "locked" if limits["locked"][k] else "min_total"
+                row.append((code, float(held_up_total[k])))
+                up.add(code)
+            row = [item for item in row if item[0] in binding[k]]
+            if len(row) > 1:
+                row.sort(key=lambda item: (-item[1], order[item[0]]))
+            result.append((row, frozenset(up) & {code for code, _ in row}))
+        return result
 
     @cached_property
     def binding(self) -> dict[str, list[str]]:

@@ -49,7 +49,7 @@ def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
     for k, (code_number, held) in enumerate(zip(table.numbers, plan.holding)):
         parts = []
         for code, persons in held:
-            up = code == "min_total" or (code == "locked" and plan.totals[k] > plan.fair[k].sum() * plan.scale[k].mean())
+            up = code in plan.held_up[k]
             amount = persons if up else -persons
             if short:
                 parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")
@@ -194,12 +194,13 @@ def sweep_text(scenario, points) -> str:
             table_text(header, rows)]
     firsts = first_limits(points)
     if firsts:
-        first_rows = [[f["fylke"] or "Hele scenarioet", LIMIT_LABELS[f["limit"]], number(f["total"]), number(f["municipalities"])]
-                      for f in firsts]
-        text.append("\nHva går først tom (den laveste totalen der grensen holder igjen en kommune)\n"
-                    + table_text(["Fylke", "Går først tom", "Ved total", "Kommuner"], first_rows, [False, False, True, True]))
+        first_rows = [[f["fylke"] or "Hele scenarioet", LIMIT_LABELS[f["limit"]], number(f["total"]), number(f["shortfall"]),
+                       number(f["municipalities"])] for f in firsts]
+        text.append("\nHva går først tom (den laveste totalen der noen i anmodningen ikke kan bosettes, og grensen som er årsaken)\n"
+                    + table_text(["Fylke", "Går først tom", "Ved total", "Kan ikke bosettes", "Kommuner ved grensen"], first_rows,
+                                 [False, False, True, True, True]))
     else:
-        text.append("\nIngen kapasitetsgrense holder igjen noen kommune i dette området.")
+        text.append("\nAlle i anmodningen kan bosettes ved hver total i dette området.")
     return "\n".join(text) + "\n"
 
 

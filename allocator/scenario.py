@@ -94,11 +94,17 @@ class KeyRules:
     (the rest share it); `min_persons`: every municipality with a fair share gets at least this many
     persons in total; `round_to`: each municipality's total fair share is a multiple of this, the
     totals still exact (the remainder goes, whole, to the largest remainders).
+
+    `per_group` (not a shape rule: it says how the plan follows the fair shares): 0, the default,
+    keeps each municipality's total close to its total fair share first and its groups close to
+    theirs second, so a municipality whose places draw more of one group gets fewer of the others;
+    1 follows each group's fair share alone (the plans before issue 15).
     """
 
     min_population: float = 0.0
     min_persons: int = 0
     round_to: int = 0
+    per_group: int = 0
 
     @property
     def active(self) -> bool:
@@ -106,7 +112,7 @@ class KeyRules:
 
 
 #: The rule switches' names in [key] (never column names).
-KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to")
+KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to", "per_group")
 
 
 @dataclass(frozen=True)
@@ -482,8 +488,9 @@ class Scenario:
 # --------------------------------------------------------------------------- reading
 
 
-def load_scenario(folder: str | os.PathLike) -> Scenario:
-    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found."""
+def load_scenario(folder: str | os.PathLike, agreed_minimums: bool = True) -> Scenario:
+    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found
+    (`agreed_minimums=False`: all but whether minimums and locks can be met together, for `diagnose`)."""
     from .readers import read_csv_file, read_toml_file
     from .validate import Problem, ScenarioError, build_scenario
 
@@ -492,7 +499,7 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
         raise ScenarioError([Problem(str(folder), message="fant ingen scenariomappe her")])
     settings, settings_notes = read_toml_file(folder / SETTINGS_FILE)
     rows = read_csv_file(folder / MUNICIPALITIES_FILE)
-    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE)
+    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE, agreed_minimums=agreed_minimums)
     return scenario.with_changes(notes=(*settings_notes, *scenario.notes)) if settings_notes else scenario
 
 

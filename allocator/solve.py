@@ -7,6 +7,7 @@ solved by Clarabel (targets.py). A result is accepted only when the solver says 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .model import (
     Network,
     add_settled,
     allocation_model,
+    build_care_model,
     build_crossing_model,
     build_fair_model,
     build_rounding_model,
@@ -84,6 +86,26 @@ def settle_most(net: Network, run: SolverRun, scenario: Scenario) -> int:
     return int(round(solution.objective))
 
 
+def fewest_crossing(net: Network, settled: int, run: SolverRun) -> tuple[Network, int]:
+    """Stage 1b: Z*, the fewest persons across county borders (shortest distances among those), with
+    no two counties sending persons to each other; and the network with every route that plan does
+    not use closed, so the later stages keep its routes (and so never send both ways either)."""
+    model = build_crossing_model(net, settled)
+    solution = run.solve(model.lp, "crossing")
+    run.require_optimal(solution, "løsning")
+    flows = solution.x[model.z].sum(axis=1)
+    pairs = net.flow_pairs()
+    index = {pair: p for p, pair in enumerate(pairs)}
+    if any(flows[p] > 0.5 and flows[index[(d, c)]] > 0.5 for p, (c, d) in enumerate(pairs)):
+        model = build_crossing_model(net, settled, one_way=True)
+        one_way = run.solve(model.lp, "crossing (one way)")
+        if one_way.status == "optimal":  # else two-way flows are the only way to settle S*: keep them
+            solution, flows = one_way, one_way.x[model.z].sum(axis=1)
+    crossing = int(round(solution.x[model.z].sum()))
+    closed = frozenset(pair for p, pair in enumerate(pairs) if flows[p] < 0.5)
+    return dataclasses.replace(net, closed_flows=closed), crossing
+
+
 def check_feasible(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT) -> int:
     """Raise `InfeasibleScenario` when no plan meets every agreed minimum and lock; else return S*.
 
@@ -135,11 +157,13 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         scenario, grant = buy_dwellings(scenario, run)  # the plan is made with the dwellings bought
     net = network(scenario)
     settled = settle_most(net, run, scenario)
+    if net.minors_split is not None:  # stage 1c: minors needing care first, all that fit
+        solution = run.solve(build_care_model(net, settled).lp, "care")
+        run.require_optimal(solution, "løsning")
+        net = dataclasses.replace(net, care_settled=float(round(solution.objective)))
     crossing = None
     if net.cross_border:
-        solution = run.solve(build_crossing_model(net, settled).lp, "crossing")
-        run.require_optimal(solution, "løsning")
-        crossing = int(round(solution.objective))
+        net, crossing = fewest_crossing(net, settled, run)
 
     if targets.available():
         shape = allocation_model("targets", net)
@@ -214,13 +238,15 @@ def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") 
 
 def split_minors(net: Network, persons: np.ndarray, run: SolverRun) -> np.ndarray:
     """Each municipality's minors (model order) as those needing care and the others: a small flow
-    problem (care ≤ care places, each kind within its request), whole by its structure."""
+    problem (care ≤ care places, each kind within its request), whole by its structure, with as
+    many minors needing care as the care places allow."""
     lp = LinearProgram("minors_split")
     n = net.n
     minors = persons[:, GROUPS.index("minors")].astype(float)
     y = lp.add_columns("y", 2 * n, 0.0, np.column_stack([np.minimum(net.care_caps, minors), minors]).ravel()).reshape(n, 2)
     lp.add_sum_rows("municipality", list(y), minors, minors)
     lp.add_sum_rows("demand", [y[:, 0], y[:, 1]], 0.0, net.minors_split)
+    lp.set_cost(y[:, 0], -1.0)
     solution = run.solve(lp, "minors split")
     run.require_optimal(solution, "deling av enslige mindreårige")
     return np.round(solution.x[y]).astype(np.int64)

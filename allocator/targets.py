@@ -137,7 +137,9 @@ class QPSolution:
 
 
 def quadratic_programme(model: AllocationModel) -> QuadraticProgram:
-    """The fair-split QP over `model`'s rows and bounds: P = diag(2/d) and q = −2f/d on x, 0 on z."""
+    """The fair-split QP over `model`'s rows and bounds: P = diag(2/d) and q = −2f/d on x, 0 on z,
+    plus the totals' term W (T_i − F_i)²/D_i (D_i = max(F_i, MIN_CURVATURE_SHARE)): 2W/D_i on every
+    pair of municipality i's groups in P and −2W F_i/D_i on each of them in q."""
     import scipy.sparse as sparse
 
     net, lp = model.net, model.lp
@@ -147,8 +149,20 @@ def quadratic_programme(model: AllocationModel) -> QuadraticProgram:
     linear = np.zeros(lp.num_cols)
     curvature[model.x.ravel()] = 2.0 / d
     linear[model.x.ravel()] = -2.0 * f / d
+    p = sparse.diags(curvature).tocsc()
+    if net.total_weight > 0:
+        fair_total = net.fair.sum(axis=1)
+        total_d = np.maximum(fair_total, MIN_CURVATURE_SHARE)
+        x = model.x
+        groups = x.shape[1]
+        rows = np.repeat(x, groups, axis=1).ravel()
+        cols = np.tile(x, (1, groups)).ravel()
+        values = np.repeat(2.0 * net.total_weight / total_d, groups * groups)
+        p = p + sparse.csc_matrix((values, (rows, cols)), shape=(lp.num_cols, lp.num_cols))
+        linear[x] += (-2.0 * net.total_weight * fair_total / total_d)[:, None]
     a, b, cones, origin = qp_form(lp)
-    return QuadraticProgram(sparse.diags(curvature).tocsc(), linear, a, b, cones, origin)
+    # Clarabel reads P's upper triangle (as it read the diagonal before the totals' term)
+    return QuadraticProgram(sparse.triu(p).tocsc(), linear, a, b, cones, origin)
 
 
 def proportional_targets(model: AllocationModel, time_limit: float, record: list | None = None) -> tuple[np.ndarray, float]:

@@ -280,8 +280,13 @@ def check_costs(settings: dict, file: str, problems: list[Problem]) -> dict[str,
     costs = {}
     for key, value in section.items():
         number = _toml_number(value)
-        if key not in COST_KEYS:
-            problems.append(Problem(file, column=f"costs.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COST_KEYS)}"))
+        if key not in COST_KEYS and key != "max_added_per_1000":
+            problems.append(Problem(file, column=f"costs.{key}", message=f"ukjent nøkkel; gyldige er {', '.join(COST_KEYS)}, max_added_per_1000"))
+        elif key == "max_added_per_1000":  # persons, not NOK: what the least change may add per 1 000 inhabitants
+            if number is None or not 0 <= number <= 1000:
+                problems.append(Problem(file, column=f"costs.{key}", message=f"ventet personer per 1 000 innbyggere, fra 0 til 1 000, fikk {_got(value)}"))
+            else:
+                costs[key] = number
         elif number is None or not 0 < number <= MAX_NOK:
             problems.append(Problem(file, column=f"costs.{key}", message=f"ventet kroner per enhet, over 0 og høyst {_fmt(MAX_NOK)}, fikk {_got(value)}"))
         else:
@@ -332,12 +337,13 @@ def check_housing(settings: dict, file: str, problems: list[Problem]) -> Housing
 
 
 def check_key_rules(settings: dict, file: str, problems: list[Problem]) -> KeyRules:
-    """The shape switches in [key]: min_population, min_persons, round_to (0 or absent = off)."""
+    """The shape switches in [key]: min_population, min_persons, round_to, and per_group (0 or absent = off)."""
     section = settings.get("key", {})
     if not isinstance(section, dict):
         return KeyRules()
     values: dict[str, float] = {}
-    limits = {"min_population": (MAX_POPULATION, False), "min_persons": (MAX_PERSONS, True), "round_to": (1_000, True)}
+    limits = {"min_population": (MAX_POPULATION, False), "min_persons": (MAX_PERSONS, True), "round_to": (1_000, True),
+              "per_group": (1, True)}
     for name, (highest, whole) in limits.items():
         if name not in section:
             continue
@@ -852,12 +858,14 @@ def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key:
 
 
 def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file: str | None = None,
-                   extra_settings: tuple[str, ...] = (), national_check: bool = True) -> Scenario:
+                   extra_settings: tuple[str, ...] = (), national_check: bool = True, agreed_minimums: bool = True) -> Scenario:
     """Check raw settings and municipality rows; return a `Scenario` or raise `ScenarioError`.
 
     Notes (`Scenario.notes`) say what was read differently from how it stands, or may not be what
     was meant: a default used, an old kommunenummer. `national_check=False` leaves out the notes
-    on kommunenummer against the national table (for re-checking an edited scenario already read)."""
+    on kommunenummer against the national table (for re-checking an edited scenario already read).
+    `agreed_minimums=False` leaves out the check that minimums and locks can be met together:
+    `diagnose` reads such a scenario to say which to relax (every other check still runs)."""
     problems: list[Problem] = []
     notes: list[str] = list(raw.notes)
     check_top_level(settings, settings_file, problems, extra_settings)
@@ -935,7 +943,8 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         costs=costs,
         housing_grant=housing_grant,
     )
-    check_agreed_minimums(scenario, rows_file or raw.file, problems)
+    if agreed_minimums:
+        check_agreed_minimums(scenario, rows_file or raw.file, problems)
     check_key_rules_fit(scenario, settings_file, problems, notes)
     if problems:
         raise ScenarioError(problems)

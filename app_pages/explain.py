@@ -7,7 +7,7 @@ import streamlit as st
 
 from allocator.diagnose import apply_diagnosis, diagnose
 from allocator.explain import UNIT_WORDS, explain
-from allocator.labels import LIMIT_LABELS, column_label
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.problems import ScenarioError
 from allocator.scenario import Scenario, fingerprint
 from allocator.solve import SolveError
@@ -43,10 +43,20 @@ def _diagnose_panel(scenario: Scenario) -> None:
     except (ScenarioError, SolveError) as exc:
         st.warning(f"Kunne ikke finne en endring: {exc}")
         return
-    st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
+    if diagnosis.after:  # the change and the plan it gives, side by side
+        left, right = st.columns(2)
+        with left:
+            st.markdown("\n".join(f"- {line}" for line in diagnosis.lines() if not line.startswith("Planen etter endringen")))
+        with right:
+            st.markdown("**Planen etter endringen**")
+            table(pd.DataFrame([{"Kommune": a["kommune"], "Før": a["before"], "Etter": a["after"],
+                                 "Rimelig andel": a["fair_share"]} for a in diagnosis.after]))
+    else:
+        st.markdown("\n".join(f"- {line}" for line in diagnosis.lines()))
     if diagnosis.additions or diagnosis.relax:
-        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller, der scenarioet har kostnader per enhet: "
-                   "billigst); ved likhet der kommunen ligger lengst under sin rimelige andel.")
+        st.caption("Færrest mulig nye boliger, plasser og personer i maks totalt (eller med kostnader i scenarioet: "
+                   "billigst), uten å legge mer på én kommune enn størrelsen tilsier; å løse en lås eller senke et "
+                   "minimum er siste utvei. Blant de minste endringene velges den som gir den mest rimelige planen.")
         st.button("Legg inn endringene", on_click=on_apply_diagnosis)
 
 
@@ -84,9 +94,11 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
         } for r, v in explanation.marginal.items()])
         with st.expander("Detaljer: hva én bolig eller plass til er verdt"):
             table(worth)
-    if explanation.without_limit:
-        table(pd.DataFrame([{"Uten": LIMIT_LABELS[code], "Kommunens tall": total, "Nå": explanation.total}
-                            for code, total in explanation.without_limit.items()]))
+    if explanation.effects:  # in the limit's own unit: a group's persons for its dwellings or places
+        table(pd.DataFrame([{"Uten": LIMIT_LABELS[e.limit],
+                             "Gjelder": GROUP_LABELS[e.group] if e.group else "Totalt",
+                             "Kommunens tall": e.without, "Nå": e.now,
+                             "Totalt uten grensen": e.total_without} for e in explanation.effects]))
 
 
 @st.cache_resource(max_entries=20, show_spinner=False)

@@ -103,7 +103,7 @@ def _sweep(scenario: Scenario) -> None:
     totals_table, counties, first_out = sweep_tables(points)
     table(totals_table)
     if len(first_out):
-        st.markdown("**Hva går først tom** (den laveste totalen der grensen holder igjen en kommune)")
+        st.markdown("**Hva går først tom** (den laveste totalen der noen i anmodningen ikke kan bosettes, og grensen som er årsaken)")
         table(first_out)
     if len(counties):
         chosen = st.selectbox("Fylkene ved total", [p.total for p in points if not p.error], format_func=number, key="sweep_point")
@@ -145,9 +145,14 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
     if plan.grant is not None:
         names = dict(zip(plan.scenario.table.numbers, plan.scenario.table.text("kommune")))
         bought = ", ".join(f"{names[k]} {v}" for k, v in sorted(plan.grant.bought.items(), key=lambda kv: -kv[1])) or "ingen"
-        st.markdown(f"- {number(plan.grant.dwellings)} småboliger kjøpt for {number(plan.grant.spent)} kr: {bought}.\n"
-                    f"- {number(plan.grant.persons_thanks_to_grant)} flere personer bosatt takket være tilskuddet.\n"
-                    f"- Én million kroner til ville bosatt {number(plan.grant.persons_per_million)} til.")
+        grant = plan.grant
+        st.markdown(f"- {number(grant.dwellings)} småboliger kjøpt for {number(grant.spent)} kr: {bought}.\n"
+                    f"- {number(grant.persons_thanks_to_grant)} flere personer bosatt takket være tilskuddet "
+                    f"({number(grant.dwellings_to_settle)} av boligene trengs for det; {number(grant.dwellings_for_fairness)} "
+                    "gjør fordelingen mer rimelig).\n"
+                    f"- I snitt {number(grant.average_persons_per_million, 1)} personer per million brukt; rundt dette "
+                    f"beløpet gir én million til {number(grant.persons_per_million, 1)} personer til (se kurven).\n"
+                    + (f"- {number(grant.returned)} boliger planen ikke ville brukt, er ikke kjøpt.\n" if grant.returned else ""))
     if st.button("Vis hvor mange tilskuddet kan bosette", key="grant_curve"):
         from allocator.charts import norwegian
         from allocator.grant import settled_by_budget

@@ -553,6 +553,7 @@ def test_forklar_explains_a_municipality_and_applies_the_least_change():
     show(at, "Forklar")
     texts = "\n".join(m.value for m in at.markdown)
     assert "kan ikke bosettes med grensene slik de er" in texts and "Minste endring" in texts
+    assert "**Planen etter endringen**" in texts  # the plan after the change, beside the change
     at.selectbox(key="explain_number").set_value("4644").run()
     texts = "\n".join(m.value for m in at.markdown)
     assert "Luster (4644)" in texts and "rimelige andelen" in texts

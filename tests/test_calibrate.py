@@ -99,3 +99,78 @@ def test_calibrate_on_the_command_line(tmp_path):
     assert load_scenario(folder).key != load_scenario(tmp_path / "vestland").key or True
     missing = run_cli("calibrate", folder, "--against", "finnes_ikke")
     assert missing.returncode == 2 and "finnes_ikke" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# --------------------------------------------------------------------------- what generalises (issue 15.7)
+
+
+def test_category_codes_are_never_key_columns_and_ordinal_ones_state_their_direction():
+    scenario, _ = synthetic()
+    table = scenario.table
+    coded = scenario.with_changes(table=table.with_columns({"kostragruppe": np.arange(len(table)) % 17 + 1}), municipalities=None)
+    calibration = calibrate(coded, "anmodning_tidligere")
+    assert "kostragruppe" not in calibration.columns and "sentralitet" not in calibration.columns  # not by default
+    with pytest.raises(ScenarioError) as raised:
+        calibrate(coded, "anmodning_tidligere", ["population", "kostragruppe"])
+    assert any(p.column == "kostragruppe" and "kategorikode" in p.message for p in raised.value.problems)
+    named = calibrate(coded, "anmodning_tidligere", ["population", "sentralitet"])
+    assert "sentralitet" in named.to_dict()["directions"]
+    assert any("6 = minst" in line for line in named.lines())
+
+
+def test_a_county_made_with_new_is_calibrated_on_the_whole_country_and_cross_validated(tmp_path):
+    from allocator.catalog import write_new_scenario
+
+    scenario = load_scenario(write_new_scenario(tmp_path / "v", "Vestland", 2024))
+    calibration = calibrate(scenario, "anmodning_2024")
+    assert calibration.scope == "Norge" and len(calibration.numbers) == 357
+    assert calibration.cv_rel_l1 is not None and calibration.cv_rel_l1 >= calibration.rel_l1 - 1e-9
+    doc = calibration.to_dict()
+    assert doc["scope"] == "Norge" and doc["generalises"] == (doc["cv_rel_l1"] <= doc["baselines"]["population^0.6"])
+    assert any("Kryssvalidert" in line for line in calibration.lines())
+    assert calibrate(scenario, "anmodning_2024", whole_country=False).scope == ""
+
+
+def test_a_key_that_cross_validates_worse_than_the_default_is_neither_written_nor_applied(tmp_path):
+    import dataclasses
+
+    scenario, _ = synthetic()
+    folder = save_scenario(scenario, tmp_path / "s")
+    calibration = calibrate(load_scenario(folder), "anmodning_tidligere", ["population", "bosatt"])
+    noise = dataclasses.replace(calibration, cv_rel_l1=calibration.baselines["population^0.6"] + 0.01)
+    assert not noise.generalises and any("lærer støy" in line for line in noise.lines())
+    before = (folder / "scenario.toml").read_text(encoding="utf-8")
+    with pytest.raises(ScenarioError):
+        write_key(folder / "scenario.toml", noise)
+    assert (folder / "scenario.toml").read_text(encoding="utf-8") == before
+    with pytest.raises(ScenarioError):
+        apply_calibration(scenario, noise)
+
+
+def test_a_fit_that_learns_noise_is_shrunk_back_to_the_default_key():
+    """Requests made by population^0.6 with noise, in three counties of 12, and two columns of pure
+    noise to fit: the cross-validation moves the key back toward population^0.6."""
+    from allocator.scenario import Counties
+    from allocator.validate import validate_scenario
+
+    rng = np.random.default_rng(2)
+    n = 36
+    population = np.round(rng.lognormal(9, 1.1, n)).clip(300, 600_000)
+    noise = {"x1": rng.uniform(1, 100, n), "x2": rng.uniform(1, 100, n)}
+    counties = np.repeat(["Agder", "Oslo", "Troms"], n // 3)
+    real = np.zeros(n)
+    for county in sorted(set(counties)):
+        rows = counties == county
+        share = population[rows] ** 0.6 / (population[rows] ** 0.6).sum()
+        real[rows] = np.round(200 * share * rng.lognormal(0, 0.5, rows.sum()))
+    scenario = make_scenario(population.astype(int), {"adults": int(real.sum())}, extra_columns={**noise, "anmodning_tidligere": real})
+    table = scenario.municipalities.copy()
+    table["fylke"] = counties
+    requests = {c: {"adults": int(real[counties == c].sum())} for c in sorted(set(counties))}
+    scenario = validate_scenario(scenario.with_changes(municipalities=table, counties=Counties(requests=requests)))
+    calibration = calibrate(scenario, "anmodning_tidligere", ["population", "x1", "x2"])
+    assert calibration.shrinkage > 0 and calibration.generalises
+    weights = {t.column: t.weight for t in calibration.key}
+    assert weights["population"] >= 0.5 * sum(weights.values())
+    assert calibration.cv_rel_l1 <= calibration.baselines["population^0.6"] + 1e-9
+    assert any("mot innbyggertall^0,6" in line for line in calibration.lines())

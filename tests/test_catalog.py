@@ -264,3 +264,25 @@ def test_catalog_imports_no_heavy_modules():
     source = Path(catalog.__file__).read_text(encoding="utf-8")
     for module in ("pandas", "numpy", "scipy"):
         assert f"import {module}" not in source and f"from {module}" not in source
+
+
+def test_a_municipality_without_a_decision_gets_a_capacity_from_comparable_ones():
+    """Issue 15.2: the six municipalities with no 2024 decision got no max_total and full housing
+    shares, and became the sink of diagnose and the grant (Utsira, 215 inhabitants). The 2024 decision
+    is the stand-in capacity of the later years; a 2024 scenario replays the year, so its decisions are
+    in `vedtak` and `max_total` is blank there (see test_year)."""
+    from allocator.catalog import estimated_decision, national_table
+
+    rows = {r["kommune"]: r for r in national_table()}
+    for county, name in (("Rogaland", "Utsira"), ("Nordland", "Moskenes"), ("Østfold", "Rakkestad"),
+                         ("Agder", "Bygland"), ("Finnmark", "Måsøy")):
+        assert rows[name]["vedtak_2024"] is None
+        toml, table = scenario_files(county, 2026)
+        [row] = [r for r in read_rows(table) if r["kommune"] == name]
+        capacity, accepted = estimated_decision(rows[name])
+        assert row["max_total"] == str(capacity) and 0 < capacity <= 0.05 * rows[name]["population"]
+        assert accepted < 1  # housing follows the peers' accepted share, not the full one
+        assert name in tomllib.loads(toml)["description"]
+    assert estimated_decision(rows["Utsira"])[0] <= 5
+    for row in read_rows(scenario_files("Norge", 2026)[1]):
+        assert row["max_total"] != "", row["kommune"]  # no unlimited sink anywhere

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, solve
-from allocator.diagnose import apply_diagnosis, diagnose
+from allocator.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose
 from allocator.lp import new_highs, run_highs
 from allocator.model import build_settle_model, network
 from allocator.scenario import RESOURCE_OF_GROUP
@@ -24,16 +24,32 @@ DEMO = SCENARIOS / "demo-shortfall"
 
 
 def least_change(scenario) -> int:
-    """The fewest added units (dwellings, places, persons of cap or of minimum), by scipy milp,
-    written from the scenario's columns without allocator.model or allocator.diagnose."""
+    """The least cost of a change that places everyone, by scipy milp, written from the scenario's
+    columns without allocator.model or allocator.diagnose: 1 per added unit (dwelling, place,
+    person of max_total), RELAX_FACTOR per person of a minimum or lock relaxed, EXCESS_FACTOR per
+    person a municipality takes beyond its plan before (or fair share, if more) plus
+    ADDED_PER_1000 per 1 000 inhabitants."""
+    from allocator.solve import InfeasibleScenario
+
     table = scenario.municipalities
     n, m = len(table), len(GROUPS)
+    try:
+        plan = solve(scenario)
+        before = plan.totals
+        fair = plan.fair.sum(axis=1)
+    except InfeasibleScenario:
+        from allocator.key import fair_share_array
+
+        before, fair = np.zeros(n), fair_share_array(scenario).sum(axis=1)
+    base = np.maximum(before, np.floor(fair + 1e-9)) + np.floor(ADDED_PER_1000 * table["population"].to_numpy() / 1000 + 1e-9)
+    locked = (table["min_total"] == table["max_total"]).to_numpy()
     per_unit = [scenario.housing.adults_per_small_dwelling, scenario.housing.persons_per_family_dwelling, 1.0, 1.0]
     resources = list(RESOURCE_OF_GROUP.values())
     columns = []  # (kind, i, g)
     for i in range(n):
         for g in range(m):
             columns.append(("x", i, g))
+        columns.append(("excess", i, None))
     for i in range(n):
         for g, resource in enumerate(resources):
             if not math.isnan(table[resource].iat[i]):
@@ -63,11 +79,18 @@ def least_change(scenario) -> int:
             add({**everyone, ("raise", i, None): -1}, -np.inf, table["max_total"].iat[i])
         if ("lower", i, None) in index:
             add({**everyone, ("lower", i, None): 1}, table["min_total"].iat[i], np.inf)
-    cost = np.array([0.0 if kind == "x" else 1.0 for kind, _, _ in columns])
+        add({**everyone, ("excess", i, None): -1}, -np.inf, base[i])
+    price = {"x": 0.0, "add": 1.0, "raise": 1.0, "lower": float(RELAX_FACTOR), "excess": float(EXCESS_FACTOR)}
+    cost = np.array([RELAX_FACTOR if kind == "raise" and locked[i] else price[kind] for kind, i, _ in columns])
     result = milp(cost, constraints=LinearConstraint(np.array(rows), lows, highs), integrality=np.ones(len(columns)),
                   bounds=Bounds(np.zeros(len(columns)), np.full(len(columns), np.inf)))
     assert result.status == 0, result.message
     return int(round(result.fun))
+
+
+def change_cost(diagnosis) -> int:
+    """The diagnosis's cost on the same scale as `least_change`."""
+    return diagnosis.total_added + RELAX_FACTOR * diagnosis.total_relaxed + EXCESS_FACTOR * diagnosis.beyond_size_persons
 
 
 def test_the_demo_needs_family_dwellings_and_minor_places_and_then_places_everyone():
@@ -76,13 +99,22 @@ def test_the_demo_needs_family_dwellings_and_minor_places_and_then_places_everyo
     scenario = load_scenario(DEMO)
     diagnosis = diagnose(scenario)
     assert diagnosis.shortfall == solve(scenario).shortfall
-    assert {a.resource for a in diagnosis.additions} == {"family_dwellings", "minor_places"}
+    assert {a.resource for a in diagnosis.additions} == {"family_dwellings", "minor_places", "max_total"}
     assert sum(a.add for a in diagnosis.additions if a.resource == "minor_places") == 12  # 20 minors, 8 places
-    assert diagnosis.total_added == least_change(scenario)
+    assert change_cost(diagnosis) == least_change(scenario) and diagnosis.total_relaxed == 0
     after = solve_and_check(apply_diagnosis(scenario, diagnosis))
     assert after.status == "optimal"
     text = "\n".join(diagnosis.lines())
     assert "Det mangler 12 plasser for enslige mindreårige" in text and "Minste endring:" in text
+    # Regression (issue 14.5): all 54 extra persons went to Sogndal (155 against a fair share of
+    # 92,0) while Årdal stayed at 20 (55,1). Sogndal (12 319 inhabitants) now takes at most 3 per
+    # 1 000 more than its plan before (101), and Årdal's cap is raised instead.
+    totals = dict(zip(scenario.table.numbers, after.totals))
+    assert totals["4640"] <= 101 + 36 and totals["4643"] > 20
+    assert diagnosis.plan_after.totals.tolist() == after.totals.tolist()  # the plan shown is the plan made
+    assert {a["kommunenummer"]: a["after"] for a in diagnosis.to_dict()["after"]} == \
+        {n: int(t) for n, t in totals.items() if t != solve(scenario).totals[scenario.table.position[n]]}
+    assert "Planen etter endringen: Sogndal 101 → " in text
 
 
 def test_nothing_to_add_when_everyone_can_be_placed():
@@ -94,8 +126,7 @@ def test_nothing_to_add_when_everyone_can_be_placed():
 @given(scenarios(max_municipalities=8))
 def test_the_least_change_places_everyone_and_nothing_smaller_would(scenario):
     diagnosis = diagnose(scenario)
-    changed = diagnosis.total_added + sum(r.by for r in diagnosis.relax)
-    assert changed == least_change(scenario)
+    assert change_cost(diagnosis) == least_change(scenario)
     after = solve_and_check(apply_diagnosis(scenario, diagnosis))
     assert after.status == "optimal", (diagnosis.to_dict(), after.shortfall)
 
@@ -106,9 +137,8 @@ def test_counties_without_flows_need_each_their_own_least_change(scenario):
     # Solved county by county (the programme falls apart into counties): the total is still the
     # least, and it is the sum of what each county would need on its own.
     diagnosis = diagnose(scenario)
-    changed = diagnosis.total_added + sum(r.by for r in diagnosis.relax)
     present = set(scenario.county_of())
-    assert changed == sum(least_change(county_only(scenario, fylke)) for fylke in scenario.counties.requests if fylke in present)
+    assert change_cost(diagnosis) == sum(least_change(county_only(scenario, fylke)) for fylke in scenario.counties.requests if fylke in present)
     after = solve_and_check(apply_diagnosis(scenario, diagnosis))
     assert after.status == "optimal" and not any(after.shortfall.values()), diagnosis.to_dict()
 
@@ -173,3 +203,57 @@ def test_a_change_found_before_the_time_limit_says_how_far_from_the_least_it_may
     assert diagnosis.to_dict()["unproven_by"] == 1
     assert "den minste kan være inntil 1 enhet mindre" in " ".join(diagnosis.lines())
     assert "unproven_by" not in Diagnosis(shortfall={"adults": 0}).to_dict()
+
+
+def test_minimums_adding_up_to_more_than_the_request_get_relax_on_the_command_line(tmp_path):
+    """Issue 15.1: such a scenario was refused by diagnose instead of diagnosed; now `relax` names
+    the minimums to lower (exit 0), and the relaxations are counted apart from the additions."""
+    from helpers import municipalities_csv, scenario_toml, write_scenario
+
+    folder = write_scenario(tmp_path / "s", scenario_toml({"adults": 30}), municipalities_csv(
+        changes={("4601", "min_total"): 20, ("4602", "min_total"): 20}))
+    assert run_cli("solve", folder).returncode == 2  # solve must still refuse it
+    result = run_cli("diagnose", folder, "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["infeasible"] and doc["total_added"] == 0 and doc["total_relaxed"] == 10
+    assert sum(r["by"] for r in doc["relax"]) == 10 and {r["limit"] for r in doc["relax"]} == {"min_total"}
+
+
+def test_opening_a_lock_is_a_last_resort_and_reported_apart():
+    """Opening a lock by 25 was priced like 25 dwellings and offered as the least change, and
+    total_added left it out. Now dwellings elsewhere come first."""
+    scenario = make_scenario([5000, 5000], {"adults": 40}, limits={
+        0: {"min_total": 10, "max_total": 10}, 1: {"small_dwellings": 10}})
+    diagnosis = diagnose(scenario)
+    assert diagnosis.relax == [] and diagnosis.total_added > 0
+    assert {a.kommunenummer for a in diagnosis.additions} == {"1002"}
+    # Only the lock can make room: then it is opened, and counted in total_relaxed
+    locked = make_scenario([5000, 5000], {"adults": 40}, limits={
+        0: {"min_total": 10, "max_total": 10}, 1: {"min_total": 10, "max_total": 10}})
+    diagnosis = diagnose(locked)
+    assert diagnosis.total_added == 0 and diagnosis.total_relaxed == 20
+    assert diagnosis.to_dict()["total_relaxed"] == 20 and all(r.direction == "up" for r in diagnosis.relax)
+
+
+def test_a_small_municipality_is_not_the_sink_of_the_least_change():
+    """Issue 15.1: «Utsira +2 315 familieboliger» (215 inhabitants). With a large municipality
+    beside it, the additions go where its size can carry them, even where that costs a raised cap
+    as well."""
+    scenario = make_scenario([215, 20000], {"families": 70},
+                             limits={0: {"family_dwellings": 0}, 1: {"family_dwellings": 0}})
+    diagnosis = diagnose(scenario)
+    after = dict(zip(scenario.table.numbers, diagnosis.plan_after.totals))
+    assert after["1001"] <= 1 and after["1002"] >= 69 and not diagnosis.beyond_size
+    capped = make_scenario([215, 20000], {"families": 70},
+                           limits={0: {"family_dwellings": 0}, 1: {"family_dwellings": 0, "max_total": 0}})
+    diagnosis = diagnose(capped)
+    assert dict(zip(capped.table.numbers, diagnosis.plan_after.totals))["1001"] <= 1
+    assert any(a.resource == "max_total" and a.kommunenummer == "1002" for a in diagnosis.additions)
+    # Only a lock (the last resort) keeps the large one out: then the small one takes everyone, and the
+    # answer says it is beyond its size
+    alone = make_scenario([215, 20000], {"families": 70}, limits={
+        0: {"family_dwellings": 0}, 1: {"family_dwellings": 0, "min_total": 0, "max_total": 0}})
+    diagnosis = diagnose(alone)
+    assert diagnosis.beyond_size == [alone.table.text("kommune")[0]]
+    assert "mer enn størrelsen tilsier" in "\n".join(diagnosis.lines())

@@ -140,9 +140,12 @@ def test_several_capped_municipalities_leave_the_others_in_proportion(caps):
     assert all(t > 1 for t in scale.values())
 
 
-def test_a_group_capped_by_dwellings_moves_only_that_group():
+def test_a_group_capped_by_dwellings_moves_only_that_group_with_per_group_fairness():
     # The largest municipality has family dwellings for 7 persons (2 × 3.5), nothing else limited.
+    from allocator.scenario import KeyRules
+
     scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"family_dwellings": 2}})
+    scenario = scenario.with_changes(key_rules=KeyRules(per_group=1))  # the setting: each group alone
     plan = solve_and_check(scenario)
     number = scenario.municipalities.index[0]
     assert plan.allocation.at[number, "families"] == 7
@@ -155,6 +158,38 @@ def test_a_group_capped_by_dwellings_moves_only_that_group():
     # the other groups still follow the key everywhere
     for g in ("adults", "minors", "special_needs"):
         assert ((plan.allocation[g] - plan.fair_share[g]).abs() < 1).all(), g
+
+
+def test_fair_in_total_first_a_group_capped_by_dwellings_brings_more_of_the_others():
+    """Issue 15.4, the default: the municipality short of family dwellings takes more of the other
+    groups, so its total stays close to its total fair share; with per-group fairness it would
+    simply be short by the families it cannot take."""
+    from allocator.scenario import KeyRules
+
+    scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"family_dwellings": 2}})
+    number = scenario.municipalities.index[0]
+    total_first = solve_and_check(scenario)
+    per_group = solve_and_check(scenario.with_changes(key_rules=KeyRules(per_group=1)))
+    fair_total = total_first.fair_share.loc[number].sum()
+    assert total_first.allocation.at[number, "families"] == per_group.allocation.at[number, "families"] == 7
+    assert total_first.allocation.at[number, "adults"] > per_group.allocation.at[number, "adults"]
+    assert abs(total_first.allocation.loc[number].sum() - fair_total) < abs(per_group.allocation.loc[number].sum() - fair_total)
+
+
+@pytest.mark.parametrize("county, name, fair_total, was", [("Nordland", "Nesna", 15.7, 29), ("Trøndelag", "Trondheim - Tråante", 296.5, 356)])
+def test_minors_are_not_on_top_of_everything_else(tmp_path, county, name, fair_total, was):
+    """Issue 15.4: Nesna (1 808 inhabitants) got 29 persons against a fair share of 15,7 with 14
+    minors; Trondheim took 62 of Trøndelag's 76 minors and its full share of the rest. The load
+    a municipality carries is its total."""
+    from allocator.catalog import write_new_scenario
+    from allocator import load_scenario
+
+    scenario = load_scenario(write_new_scenario(tmp_path / "s", county, 2026))
+    plan = solve_and_check(scenario)
+    k = list(scenario.table.text("kommune")).index(name)
+    assert plan.fair[k].sum() == pytest.approx(fair_total, abs=0.05)
+    assert plan.persons[k, 2] >= 14  # its minors' places still take the minors
+    assert plan.totals[k] - fair_total < 0.5 * (was - fair_total)  # Nesna 18, Trondheim 317
 
 
 # --------------------------------------------------------------------------- locks
@@ -256,3 +291,16 @@ def test_millions_of_persons_in_two_municipalities_are_split_evenly():
     adults = plan.allocation["adults"].tolist()
     assert sorted(adults) == [4_513_607, 4_513_608]
     assert plan.shortfall == {g: 0 for g in GROUPS}
+
+
+def test_per_group_is_a_setting_of_the_key_read_validated_and_saved(scenario_dir):
+    from allocator import ScenarioError
+    from allocator.scenario import settings_dict
+    from helpers import scenario_toml
+
+    scenario = load_scenario(scenario_dir(toml=scenario_toml(key="population = 1.0\nper_group = 1")))
+    assert scenario.key_rules.per_group == 1 and settings_dict(scenario)["key"]["per_group"] == 1
+    assert [t.column for t in scenario.key] == ["population"]  # a setting, not a key column
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(scenario_dir(toml=scenario_toml(key="population = 1.0\nper_group = 2")))
+    assert "key.per_group" in {p.column for p in raised.value.problems}

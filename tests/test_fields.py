@@ -162,11 +162,3 @@ def test_a_name_that_says_its_county_does_not_get_it_twice():
     flag = Flag("3419", "Våler (Innlandet)", "Innlandet", 9.0, 3.0, "gruppe", 5)
     assert "Våler (Innlandet) får" in flag.text and "(Innlandet) (Innlandet)" not in flag.text
     assert Flag("4601", "Bergen", "Vestland", 9.0, 3.0, "gruppe", 5).text.startswith("Bergen (Vestland) får")
-
-
-def test_a_limit_that_holds_at_the_lowest_total_is_said_to_hold_already():
-    from allocator.sweep import _already_note
-
-    note = _already_note({"total": 5000, "by_limit": {"minor_places": 5000, "max_total": 12500}}, 5000)
-    assert note == "holder allerede ved den laveste totalen (5 000); først tom etter den: maks totalt ved 12 500"
-    assert _already_note({"total": 7500, "by_limit": {"max_total": 7500}}, 5000) == ""

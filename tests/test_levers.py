@@ -4,6 +4,7 @@ by one, and costs that make the least change the cheapest."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from allocator.grant import settled_by_budget
 from allocator.scenario import HousingGrant
 from allocator.validate import validate_scenario
 from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check
+from test_properties import scenarios
 
 # --------------------------------------------------------------------------- housing grant
 
@@ -97,6 +99,7 @@ def test_random_minor_splits_keep_every_rule_and_settle_the_most(places, care, o
     all_places = care_places + sum(p[1] for p in places)
     most = min(care, care_places) + min(other, all_places - min(care, care_places))
     assert int(plan.minors_split.sum()) == most
+    assert int(plan.minors_split[:, 0].sum()) == min(care, care_places)  # minors needing care first (issue 15.3)
 
 
 def test_minors_split_from_files_and_shown_everywhere(scenario_dir):
@@ -140,3 +143,30 @@ def test_costs_make_the_least_change_the_cheapest():
     assert first.total_cost == 300_000 and second.total_cost == 300_000
     for scenario, diagnosis in ((cheap_caps, first), (cheap_homes, second)):
         assert solve_and_check(apply_diagnosis(scenario, diagnosis)).status == "optimal"
+
+
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_municipalities=6), st.integers(1, 12))
+def test_the_grant_buys_only_dwellings_the_plan_uses(scenario, dwellings):
+    """Issue 15.5: national 2026 spent 99 MNOK for 0 more persons, partly on dwellings where
+    max_total holds the municipality. Every dwelling kept is used by the plan (it settles persons
+    or makes the split fairer), and the answer says how many settle persons."""
+    from allocator import ScenarioError
+
+    try:
+        plan = solve_and_check(validate_scenario(scenario.with_changes(housing_grant=HousingGrant(dwellings * 1e6, 1e6))))
+    except ScenarioError:
+        return
+    grant = plan.grant
+    table = plan.scenario.table  # with the dwellings bought
+    units = table.numeric("small_dwellings")
+    per_adult = plan.scenario.housing.adults_per_small_dwelling
+    adults = plan.allocation["adults"]
+    for number, count in grant.bought.items():
+        k = table.position[number]
+        assert math.ceil(adults.iat[k] / per_adult - 1e-9) >= units[k], (number, count)  # every dwelling, bought ones too, used
+    assert grant.dwellings_to_settle + grant.dwellings_for_fairness == grant.dwellings
+    if grant.persons_thanks_to_grant == 0:
+        assert grant.dwellings_to_settle == 0 and grant.average_persons_per_million == 0
+    doc = plan.to_dict()["housing_grant"]
+    assert {"average_persons_per_million", "dwellings_to_settle", "dwellings_for_fairness", "returned_unused"} <= set(doc)
