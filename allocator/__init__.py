@@ -7,12 +7,12 @@ Importing the package is cheap: numpy only. pandas, the solvers (highspy, Clarab
 PuLP are imported where they are used, so `python -m allocator --help` and `validate` start fast.
 """
 
-from .check import PlanViolation, check_plan
-from .key import fair_shares, key_shares
-from .plan import Plan
-from .problems import Problem, ScenarioError
-from .scenario import GROUPS, Housing, KeyTerm, Scenario, load_scenario, save_scenario
-from .solve import InfeasibleScenario, SolveError, solve
+from allocator.check import PlanViolation, check_plan
+from allocator.scenario.key import fair_shares, key_shares
+from allocator.plan import Plan
+from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import GROUPS, Housing, KeyTerm, Scenario, load_scenario, save_scenario
+from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 
 __all__ = [
     "GROUPS", "Housing", "InfeasibleScenario", "KeyTerm", "Plan", "PlanViolation", "Problem",

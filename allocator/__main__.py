@@ -17,7 +17,7 @@ import signal
 import sys
 import traceback
 
-from .cli_text import NorwegianFormatter, norwegian_argparse
+from allocator.cli.text import NorwegianFormatter, norwegian_argparse
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes; den gamle blir scenario.toml.bak)")
     calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
     _year_parsers(commands)
-    from .saved_cli import add_parser
+    from allocator.cli.saved import add_parser
 
     add_parser(commands)
     return parser
@@ -122,7 +122,7 @@ def _year_parsers(commands) -> None:
 
 
 def _print_problems(title: str, exc) -> None:
-    from .labels import number
+    from allocator.labels import number
 
     print(f"{title} ({number(len(exc.problems))} feil):", file=sys.stderr)
     for line in exc.lines():
@@ -139,18 +139,18 @@ def _load(path: str, agreed_minimums: bool = True):
     `agreed_minimums=False`: minimums that contradict each other are read, not refused (diagnose)."""
     from pathlib import Path
 
-    from .scenario import load_scenario
+    from allocator.scenario.data import load_scenario
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" and not source.is_dir():
-        from .export import read_workbook
-        from .readers import read_file_bytes
+        from allocator.output.export import read_workbook
+        from allocator.scenario.readers import read_file_bytes
 
         import io
 
         return read_workbook(io.BytesIO(read_file_bytes(source)), label=source.name)
     if source.is_file():
-        from .problems import Problem, ScenarioError
+        from allocator.problems import Problem, ScenarioError
 
         raise ScenarioError([Problem(str(source), message=(
             "ventet en scenariomappe (med scenario.toml og municipalities.csv) eller en Excel-arbeidsbok (.xlsx), ikke en fil "
@@ -162,7 +162,7 @@ def _own_files(args: argparse.Namespace) -> tuple:
     """The files of the scenario given (never written over by --out)."""
     from pathlib import Path
 
-    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
 
     source = Path(args.scenario)
     if source.suffix.lower() == ".xlsx" and not source.is_dir():
@@ -171,7 +171,7 @@ def _own_files(args: argparse.Namespace) -> tuple:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .solve import solve
+    from allocator.optimize.solve import solve
 
     if args.out and not args.out.lower().endswith((".csv", ".xlsx")):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .csv eller .xlsx", file=sys.stderr)
@@ -185,7 +185,7 @@ def _solve(args: argparse.Namespace) -> int:
     _print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
-        from .export import OutputExists, WriteError, write_plan
+        from allocator.output.export import OutputExists, WriteError, write_plan
 
         try:
             write_plan(plan, args.out, csv=args.csv or "excel", overwrite=args.force)
@@ -198,7 +198,7 @@ def _solve(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")
     else:
-        from .report import render_text
+        from allocator.output.report import render_text
 
         sys.stdout.write(render_text(plan))
         if args.out:
@@ -211,8 +211,8 @@ def _out_allowed(args: argparse.Namespace) -> bool:
     existing file unless --force, and its folder exists and is writable. Says why on stderr."""
     from pathlib import Path
 
-    from .export import OutputExists, OutputRefused, check_output_path
-    from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+    from allocator.output.export import OutputExists, OutputRefused, check_output_path
+    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
 
     try:
         check_output_path(args.out, _own_files(args), overwrite=args.force)
@@ -229,8 +229,8 @@ def _out_allowed(args: argparse.Namespace) -> bool:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .labels import count
-    from .solve import check_feasible
+    from allocator.labels import count
+    from allocator.optimize.solve import check_feasible
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -246,15 +246,15 @@ def _new(args: argparse.Namespace) -> int:
     import shutil
     from pathlib import Path
 
-    from .catalog import CatalogError, ScenarioExists, resolve_county, write_new_scenario
-    from .readers import os_reason
+    from allocator.scenario.catalog import CatalogError, ScenarioExists, resolve_county, write_new_scenario
+    from allocator.scenario.readers import os_reason
 
     if not args.folder.strip():
         print("feil: ventet et navn på mappen som skal lages, f.eks. mappe/vestland", file=sys.stderr)
         return EXIT_INVALID
     folder = Path(args.folder)
     if folder.is_dir() and not args.force:  # `new .` in a project folder: never scatter files among others
-        from .scenario import MUNICIPALITIES_FILE, SETTINGS_FILE
+        from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
 
         others = sorted(p.name for p in folder.iterdir() if p.name not in (SETTINGS_FILE, MUNICIPALITIES_FILE))
         if others:
@@ -280,7 +280,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import parse_totals, sweep, sweep_dict
+    from allocator.analysis.sweep import parse_totals, sweep, sweep_dict
 
     if args.range:
         return _range(args)
@@ -299,7 +299,7 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"feil: --workers {args.workers}: ventet et antall prosesser fra 1", file=sys.stderr)
             return EXIT_INVALID
         if args.workers > cores:
-            from .labels import count
+            from allocator.labels import count
 
             print(f"Merk: --workers {args.workers} er flere enn maskinens {count(cores, 'kjerne', 'kjerner')}; "
                   f"bruker {cores}.", file=sys.stderr)
@@ -313,7 +313,7 @@ def _sweep(args: argparse.Namespace) -> int:
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
         points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))
     if args.out:
-        from .export import OutputExists, WriteError, write_sweep
+        from allocator.output.export import OutputExists, WriteError, write_sweep
 
         try:
             write_sweep(points, args.out, overwrite=args.force)
@@ -326,7 +326,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")
     else:
-        from .report import sweep_text
+        from allocator.output.report import sweep_text
 
         sys.stdout.write(sweep_text(scenario, points))
         if args.out:
@@ -335,8 +335,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _consistency(args: argparse.Namespace) -> int:
-    from .consistency import consistency, consistency_text
-    from .solve import solve
+    from allocator.analysis.consistency import consistency, consistency_text
+    from allocator.optimize.solve import solve
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -357,8 +357,8 @@ def _write_result(result, as_json: bool) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .explain import explain
-    from .validate import padded_kommunenummer
+    from allocator.analysis.explain import explain
+    from allocator.scenario.validate import padded_kommunenummer
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -388,7 +388,7 @@ def _unknown_municipality(scenario, typed: str) -> str:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
-    from .diagnose import diagnose
+    from allocator.analysis.diagnose import diagnose
 
     # Minimums and locks that contradict each other are what diagnose is for: read them, then say
     # which to relax (exit 0), instead of refusing the scenario as solve must
@@ -401,9 +401,9 @@ def _diagnose(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .calibrate import calibrate, write_key
-    from .scenario import SETTINGS_FILE, load_scenario
-    from .tomledit import check_replaceable
+    from allocator.analysis.calibrate import calibrate, write_key
+    from allocator.scenario.data import SETTINGS_FILE, load_scenario
+    from allocator.scenario.tomledit import check_replaceable
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
@@ -413,7 +413,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         for line in unknown:
             print(f"feil: {line}", file=sys.stderr)
         return EXIT_INVALID
-    from .problems import ScenarioError
+    from allocator.problems import ScenarioError
 
     settings = Path(args.scenario) / SETTINGS_FILE
     try:
@@ -449,13 +449,13 @@ def _unknown_columns(scenario, names: list[str]) -> list[str]:
 
 
 def _saved(args: argparse.Namespace) -> int:
-    from .saved_cli import run
+    from allocator.cli.saved import run
 
     return run(args)
 
 
 def _range(args: argparse.Namespace) -> int:
-    from .planrange import parse_range, plan_range
+    from allocator.analysis.planrange import parse_range, plan_range
 
     try:
         figures = parse_range(args.range)
@@ -472,10 +472,10 @@ def _range(args: argparse.Namespace) -> int:
 
 
 def _decisions(args: argparse.Namespace) -> int:
-    from .decisions import read_decisions, write_decisions
-    from .scenario import load_scenario
+    from allocator.scenario.decisions import read_decisions, write_decisions
+    from allocator.scenario.data import load_scenario
 
-    from .problems import ScenarioError
+    from allocator.problems import ScenarioError
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)
@@ -493,7 +493,7 @@ def _decisions(args: argparse.Namespace) -> int:
 
 
 def _year(args: argparse.Namespace) -> int:
-    from .year import year_state
+    from allocator.analysis.year import year_state
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -502,7 +502,7 @@ def _year(args: argparse.Namespace) -> int:
 
 
 def _round2(args: argparse.Namespace) -> int:
-    from .round2 import round2
+    from allocator.analysis.round2 import round2
 
     if args.out and not args.out.lower().endswith(".xlsx"):
         print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
@@ -513,8 +513,8 @@ def _round2(args: argparse.Namespace) -> int:
     _print_notes(scenario)
     result = round2(scenario)
     if args.out:
-        from .export import OutputExists, WriteError
-        from .year_export import write_round2
+        from allocator.output.export import OutputExists, WriteError
+        from allocator.output.year_export import write_round2
 
         try:
             write_round2(result, args.out, overwrite=args.force)
@@ -531,7 +531,7 @@ def _round2(args: argparse.Namespace) -> int:
 
 
 def _revise(args: argparse.Namespace) -> int:
-    from .revise import revise
+    from allocator.analysis.revise import revise
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -540,7 +540,7 @@ def _revise(args: argparse.Namespace) -> int:
 
 
 def _followup(args: argparse.Namespace) -> int:
-    from .followup import followup
+    from allocator.analysis.followup import followup
 
     scenario = _load(args.scenario)
     _print_notes(scenario)
@@ -563,8 +563,8 @@ def _interrupt(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     with norwegian_argparse():
         args = _parser().parse_args(argv)
-    from .problems import ScenarioError
-    from .readers import os_reason
+    from allocator.problems import ScenarioError
+    from allocator.scenario.readers import os_reason
 
     caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
     previous = {number: signal.signal(number, _interrupt) for number in caught} if _main_thread() else {}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from .plan import Plan
-from .scenario import GROUPS, RESOURCE_OF_GROUP, Scenario
+from allocator.plan import Plan
+from allocator.scenario.data import GROUPS, RESOURCE_OF_GROUP, Scenario
 
 
 class PlanViolation(AssertionError):

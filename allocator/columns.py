@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenario import QUARTERS
+from allocator.scenario.data import QUARTERS
 
 
 @dataclass(frozen=True)

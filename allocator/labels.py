@@ -10,10 +10,10 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from .columns import COLUMNS as _KNOWN_INPUT_COLUMNS
+from allocator.columns import COLUMNS as _KNOWN_INPUT_COLUMNS
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from allocator.plan import Plan
 
 GROUP_LABELS = {
     "adults": "Enslige voksne",

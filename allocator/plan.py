@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .scenario import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, Scenario, split_by_shares
+from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, Scenario, split_by_shares
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .quarters import Schedule
+    from allocator.optimize.quarters import Schedule
 
 #: Order in which binding limits are listed.
 LIMIT_ORDER = ("locked", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from allocator.labels import GROUP_LABELS, number
 from allocator.plan import Plan
-from allocator.scenario import GROUPS
+from allocator.scenario.data import GROUPS
 
 
 def localized(frame: pd.DataFrame, decimals: dict[str, int] | None = None) -> dict:

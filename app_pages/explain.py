@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from allocator.diagnose import apply_diagnosis, diagnose
-from allocator.explain import UNIT_WORDS, explain
+from allocator.analysis.diagnose import apply_diagnosis, diagnose
+from allocator.analysis.explain import UNIT_WORDS, explain
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.problems import ScenarioError
-from allocator.scenario import Scenario, fingerprint
-from allocator.solve import SolveError
+from allocator.scenario.data import Scenario, fingerprint
+from allocator.optimize.solve import SolveError
 
 from . import keys, state
 from .common import chart, summary_strip, table
@@ -103,13 +103,13 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
 
 @st.cache_resource(max_entries=20, show_spinner=False)
 def _calibration(scenario_fingerprint: str, against: str, _scenario: Scenario):
-    from allocator.calibrate import calibrate
+    from allocator.analysis.calibrate import calibrate
 
     return calibrate(_scenario, against)
 
 
 def on_use_calibration() -> None:
-    from allocator.calibrate import apply_calibration
+    from allocator.analysis.calibrate import apply_calibration
 
     session = st.session_state
     scenario = state.scenario()
@@ -121,9 +121,9 @@ def on_use_calibration() -> None:
 def _calibrate_panel(scenario: Scenario) -> None:
     import plotly.graph_objects as go
 
-    from allocator.charts import norwegian
+    from allocator.present.charts import norwegian
 
-    from allocator.calibrate import LEFT_OUT
+    from allocator.analysis.calibrate import LEFT_OUT
 
     st.subheader("Tilpass nøkkelen til faktiske anmodninger")
     table_ = scenario.table

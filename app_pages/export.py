@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator import store
-from allocator.export import plan_csv_bytes, plan_workbook_bytes
+from allocator.output import store
+from allocator.output.export import plan_csv_bytes, plan_workbook_bytes
 
 from . import state
 

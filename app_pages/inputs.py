@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator import fields
-from allocator.fields import Field, FieldError
+from allocator.present import fields
+from allocator.present.fields import Field, FieldError
 
 from . import keys, state
 

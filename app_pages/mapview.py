@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator.scenario import fingerprint
+from allocator.scenario.data import fingerprint
 
 from . import state
 from .common import chart
@@ -14,7 +14,7 @@ from .common import chart
 def _figure(scenario_fingerprint: str, _plan):
     """The map of a plan, kept between reruns and sessions (it is the largest thing on the page)."""
     try:
-        from allocator.mapview import municipality_map
+        from allocator.present.mapview import municipality_map
     except ImportError:
         return None
     return municipality_map(_plan.municipality_table()["per_1000"], "Personer per 1 000 innbyggere")

@@ -12,8 +12,8 @@ import time
 
 import streamlit as st
 
-from allocator.meeting import MEETINGS, Meeting, may_view
-from allocator.views import plan_view
+from allocator.present.meeting import MEETINGS, Meeting, may_view
+from allocator.present.views import plan_view
 
 from . import signin, state
 from .common import summary_strip, table

@@ -11,13 +11,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from allocator import edits, fields
-from allocator.key import key_candidates, key_shares
+from allocator.present import edits
+from allocator.present import fields
+from allocator.scenario.key import key_candidates, key_shares
 from allocator.labels import GROUP_LABELS, column_label, number, signed
 from allocator.plan import Plan
-from allocator.scenario import GROUPS, KeyTerm, Scenario
-from allocator.validate import MAX_PERSONS
-from allocator.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
+from allocator.scenario.data import GROUPS, KeyTerm, Scenario
+from allocator.scenario.validate import MAX_PERSONS
+from allocator.present.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
 
 from . import keys, state
 from .common import summary_strip

@@ -6,12 +6,13 @@ import dataclasses
 
 import streamlit as st
 
-from allocator import edits, fields
-from allocator.charts import quarter_chart
+from allocator.present import edits
+from allocator.present import fields
+from allocator.present.charts import quarter_chart
 from allocator.labels import column_label, number, signed
-from allocator.validate import MAX_PERSONS
-from allocator.scenario import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
-from allocator.views import (
+from allocator.scenario.validate import MAX_PERSONS
+from allocator.scenario.data import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
+from allocator.present.views import (
     DATED_INPUTS,
     apply_readiness_edits,
     apply_schedule_edits,

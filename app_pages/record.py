@@ -7,9 +7,10 @@ import datetime
 
 import streamlit as st
 
-from allocator import record as meeting_record, store
+from allocator.present import record as meeting_record
+from allocator.output import store
 from allocator.problems import ScenarioError
-from allocator.solve import SolveError
+from allocator.optimize.solve import SolveError
 
 from . import state
 

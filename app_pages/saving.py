@@ -15,8 +15,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from allocator import store
-from allocator.meeting import MEETINGS
+from allocator.output import store
+from allocator.present.meeting import MEETINGS
 from allocator.problems import ScenarioError
 
 from . import keys, signin, state

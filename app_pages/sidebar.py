@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator import store
-from allocator.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scenario_files
+from allocator.output import store
+from allocator.scenario.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scenario_files
 from allocator.problems import ScenarioError
-from allocator.upload import scenario_from_uploads
+from allocator.scenario.upload import scenario_from_uploads
 
 from . import keys, saving, signin, state
 

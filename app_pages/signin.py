@@ -13,8 +13,8 @@ import os
 
 import streamlit as st
 
-from allocator import store
-from allocator.store import AccessFileError, Actor
+from allocator.output import store
+from allocator.output.store import AccessFileError, Actor
 
 LOCAL_NOTE = "Lokal modus: alle som når denne maskinen, ser alt"
 

@@ -16,12 +16,14 @@ from typing import Callable
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from allocator import changes, drafts, store
+from allocator.present import changes
+from allocator.present import drafts
+from allocator.output import store
 from allocator.plan import Plan
 from allocator.problems import ScenarioError
-from allocator.scenario import Scenario, fingerprint
-from allocator.solve import SolveError, schedule_optional, solve
-from allocator.views import plain_problems
+from allocator.scenario.data import Scenario, fingerprint
+from allocator.optimize.solve import SolveError, schedule_optional, solve
+from allocator.present.views import plain_problems
 
 from . import keys
 

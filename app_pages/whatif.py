@@ -9,11 +9,11 @@ from concurrent.futures.process import BrokenProcessPool
 import streamlit as st
 
 from allocator.labels import number
-from allocator.validate import parse_number
+from allocator.scenario.validate import parse_number
 from allocator.plan import Plan
-from allocator.scenario import Scenario, fingerprint
+from allocator.scenario.data import Scenario, fingerprint
 
-from allocator import fields
+from allocator.present import fields
 
 from . import state
 from .common import chart, table
@@ -35,7 +35,7 @@ def default_range(total: int) -> tuple[int, int, int]:
 def _pool():
     """Warm sweep workers shared by every session of the server (see `allocator.sweep.worker_pool`):
     a national sweep then costs its solves, not a fresh start of every worker (seconds in the app)."""
-    from allocator.sweep import worker_pool
+    from allocator.analysis.sweep import worker_pool
 
     return worker_pool()
 
@@ -62,8 +62,8 @@ def _whole(container, label: str, default: int, key: str) -> int | None:
 
 
 def _sweep(scenario: Scenario) -> None:
-    from allocator.charts import sweep_chart
-    from allocator.sweep import sweep, sweep_tables
+    from allocator.present.charts import sweep_chart
+    from allocator.analysis.sweep import sweep, sweep_tables
 
     st.subheader("Hva om behovet endres?")
     st.caption("Planen lages på nytt for hver total. Hver gruppe (og hvert fylke) skaleres i samme forhold som i dag, "
@@ -94,7 +94,7 @@ def _sweep(scenario: Scenario) -> None:
     if not result or result[0] != fingerprint(scenario):
         plan = st.session_state.get("plan")
         if plan is not None:  # today's request alone, until the user plans the range (and the chart is ready to draw)
-            from allocator.sweep import plan_as_point
+            from allocator.analysis.sweep import plan_as_point
 
             chart(sweep_chart([plan_as_point(plan)], scenario.total_request))
         return
@@ -111,7 +111,7 @@ def _sweep(scenario: Scenario) -> None:
 
 
 def _consistency(plan: Plan) -> None:
-    from allocator.consistency import PEER_KEYS, consistency
+    from allocator.analysis.consistency import PEER_KEYS, consistency
 
     available = [key for key in PEER_KEYS if key in plan.scenario.table]
     if not available or "fylke" not in plan.scenario.table:
@@ -154,8 +154,8 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
                     f"beløpet gir én million til {number(grant.persons_per_million, 1)} personer til (se kurven).\n"
                     + (f"- {number(grant.returned)} boliger planen ikke ville brukt, er ikke kjøpt.\n" if grant.returned else ""))
     if st.button("Vis hvor mange tilskuddet kan bosette", key="grant_curve"):
-        from allocator.charts import norwegian
-        from allocator.grant import settled_by_budget
+        from allocator.present.charts import norwegian
+        from allocator.optimize.grant import settled_by_budget
         import plotly.graph_objects as go
 
         millions = list(range(0, 201, 10))

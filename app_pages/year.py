@@ -13,7 +13,7 @@ import streamlit as st
 
 from allocator.labels import number
 from allocator.problems import ScenarioError
-from allocator.scenario import Scenario, fingerprint
+from allocator.scenario.data import Scenario, fingerprint
 
 from . import state
 from .common import chart, table
@@ -32,7 +32,7 @@ def _upload(scenario: Scenario) -> None:
         upload = st.file_uploader("IMDis liste", type=["csv", "xlsx"], key="year_upload", label_visibility="collapsed")
         force = st.checkbox("Erstatt vedtak scenariet alt har", key="year_force")
         if upload is not None and st.button("Les inn listen", key="year_read"):
-            from allocator.decisions import read_decisions
+            from allocator.scenario.decisions import read_decisions
 
             with tempfile.TemporaryDirectory(prefix="allocator-") as folder:
                 path = Path(folder) / Path(upload.name).name
@@ -59,7 +59,7 @@ def _without_blank_county(frame):
 
 
 def _has_year(scenario: Scenario) -> bool:
-    from allocator.yeardata import year_data
+    from allocator.scenario.yeardata import year_data
 
     try:
         return year_data(scenario).present
@@ -70,14 +70,14 @@ def _has_year(scenario: Scenario) -> bool:
 @st.cache_resource(max_entries=20, show_spinner=False)
 def _status_figure(statuses: tuple):
     """The statuses on the map, kept between reruns and sessions (the map is the slowest part)."""
-    from allocator.yearmap import status_map
+    from allocator.present.yearmap import status_map
 
     return status_map(dict(statuses))
 
 
 def _status(year, fylke: str | None) -> None:
-    from allocator.yearmap import STATUS_COLOURS
-    from allocator.yearviews import county_frame, status_frame
+    from allocator.present.yearmap import STATUS_COLOURS
+    from allocator.present.yearviews import county_frame, status_frame
 
     t = next((c for c in year.counties if c["fylke"] == fylke), year.total) if fylke else year.total
     columns = st.columns(5)
@@ -125,8 +125,8 @@ def _clear_fixed(key: str) -> None:
 
 
 def _round2(scenario: Scenario, fylke: str | None) -> None:
-    from allocator.round2 import round2
-    from allocator.year_export import round2_frame, round2_workbook_bytes
+    from allocator.analysis.round2 import round2
+    from allocator.output.year_export import round2_frame, round2_workbook_bytes
 
     st.subheader("Andre runde: tilleggsanmodning")
     st.caption("Først kommuner som har sagt at de kan ta flere, så andre som har vedtatt minst anmodningen, etter nøkkelens "
@@ -159,9 +159,9 @@ def _round2(scenario: Scenario, fylke: str | None) -> None:
 
 
 def _revise(scenario: Scenario, fylke: str | None) -> None:
-    from allocator.revise import revise
-    from allocator.year import year_state
-    from allocator.yearviews import revise_frame
+    from allocator.analysis.revise import revise
+    from allocator.analysis.year import year_state
+    from allocator.present.yearviews import revise_frame
 
     st.subheader("Endret behov")
     now = year_state(scenario).total
@@ -173,8 +173,8 @@ def _revise(scenario: Scenario, fylke: str | None) -> None:
 
 
 def _followup(scenario: Scenario, fylke: str | None) -> None:
-    from allocator.followup import followup
-    from allocator.yearviews import followup_frame
+    from allocator.analysis.followup import followup
+    from allocator.present.yearviews import followup_frame
 
     st.subheader("Oppfølging per kvartal")
     result = followup(scenario)
@@ -189,8 +189,8 @@ def _followup(scenario: Scenario, fylke: str | None) -> None:
 
 
 def _range(scenario: Scenario, fylke: str | None) -> None:
-    from allocator.planrange import plan_range
-    from allocator.yearviews import range_frame
+    from allocator.analysis.planrange import plan_range
+    from allocator.present.yearviews import range_frame
 
     st.subheader("Planleggingsspenn")
     st.caption("Hver kommunes tall ved lavt, planlagt og høyt behov (UDIs prognose); tallet faller aldri når behovet øker.")
@@ -220,7 +220,7 @@ def view() -> None:
                 "(«Nytt scenario for fylke …») for å spille av det virkelige året.")
         _range(scenario, None)
         return
-    from allocator.year import year_state
+    from allocator.analysis.year import year_state
 
     try:
         year = year_state(scenario)

@@ -36,9 +36,9 @@ from typing import Callable
 import numpy as np
 
 from allocator import Scenario, load_scenario, solve
-from allocator.lp import LinearProgram, new_highs
-from allocator.scenario import Counties
-from allocator.validate import validate_scenario
+from allocator.optimize.lp import LinearProgram, new_highs
+from allocator.scenario.data import Counties
+from allocator.scenario.validate import validate_scenario
 
 from . import app_speed, store_speed
 from .synthetic import synthetic_scenario
@@ -114,9 +114,9 @@ def national_counties(total: int | None = None, cross_border: bool = True) -> Ca
     scenario), settlement across county borders on, optionally scaled to `total` persons."""
 
     def make() -> Scenario:
-        from allocator.catalog import scenario_files
-        from allocator.sweep import scaled
-        from allocator.upload import scenario_from_uploads
+        from allocator.scenario.catalog import scenario_files
+        from allocator.analysis.sweep import scaled
+        from allocator.scenario.upload import scenario_from_uploads
 
         settings, rows = scenario_files("Norge", 2026)
         scenario = scenario_from_uploads({"scenario.toml": settings.encode(), "municipalities.csv": rows.encode()})
@@ -128,7 +128,7 @@ def national_counties(total: int | None = None, cross_border: bool = True) -> Ca
 
 def sweep_case(make: Callable[[], Scenario], totals: list[int], workers: int = 2) -> Callable[[int], Samples]:
     def run(repeat: int) -> Samples:
-        from allocator.sweep import sweep
+        from allocator.analysis.sweep import sweep
 
         scenario = make()
         return {"wall": time_it(lambda: sweep(scenario, totals, workers=workers), repeat)}
@@ -164,26 +164,26 @@ def call_case(make: Callable[[], Scenario], work: Callable[[Scenario], object]) 
 
 
 def _explain(scenario: Scenario) -> object:
-    from allocator.explain import explain
+    from allocator.analysis.explain import explain
 
     return explain(scenario, "4601")  # Bergen: held by its minor places
 
 
 def _diagnose(scenario: Scenario) -> object:
-    from allocator.diagnose import diagnose
+    from allocator.analysis.diagnose import diagnose
 
     return diagnose(scenario)
 
 
 def _calibrate(scenario: Scenario) -> object:
-    from allocator.calibrate import calibrate
+    from allocator.analysis.calibrate import calibrate
 
     return calibrate(scenario, "anmodning_2024")
 
 
 def national_pool(total: int) -> Scenario:
     """norge-2026 (all 357 municipalities as one pool) with its request scaled to `total` persons."""
-    from allocator.scenario import split_by_shares
+    from allocator.scenario.data import split_by_shares
 
     scenario = load_scenario(SCENARIOS / "norge-2026")
     request = scenario.request
@@ -193,33 +193,33 @@ def national_pool(total: int) -> Scenario:
 
 def national_table_2024() -> Scenario:
     """All 357 municipalities with the 2024 county requests and the real 2024 requests per municipality."""
-    from allocator.catalog import scenario_files
-    from allocator.upload import scenario_from_uploads
+    from allocator.scenario.catalog import scenario_files
+    from allocator.scenario.upload import scenario_from_uploads
 
     settings, rows = scenario_files("Norge", 2024)
     return scenario_from_uploads({"scenario.toml": settings.encode(), "municipalities.csv": rows.encode()})
 
 
 def _year(scenario: Scenario) -> object:
-    from allocator.year import year_state
+    from allocator.analysis.year import year_state
 
     return year_state(scenario).to_dict()
 
 
 def _round2(scenario: Scenario) -> object:
-    from allocator.round2 import round2
+    from allocator.analysis.round2 import round2
 
     return round2(scenario).to_dict()
 
 
 def _revise(scenario: Scenario) -> object:
-    from allocator.revise import revise
+    from allocator.analysis.revise import revise
 
     return revise(scenario, 30_000).to_dict()  # the need rises from the 28 436 agreed
 
 
 def _followup(scenario: Scenario) -> object:
-    from allocator.followup import followup
+    from allocator.analysis.followup import followup
 
     return followup(scenario).to_dict()
 
@@ -227,7 +227,7 @@ def _followup(scenario: Scenario) -> object:
 def national_2024_quarters() -> Scenario:
     """The national 2024 year with settled figures per quarter (Q1–Q3 reached; the year's settled
     figure spread 30/35/35 %), so follow-up computes bonus, schedule and projection."""
-    from allocator.scenario import split_by_shares
+    from allocator.scenario.data import split_by_shares
 
     scenario = national_table_2024()
     settled = np.nan_to_num(scenario.table.numeric("bosatt"))
@@ -247,7 +247,7 @@ def without_quarters(scenario: Scenario) -> Scenario:
 
 
 def with_quarters(scenario: Scenario) -> Scenario:
-    from allocator.scenario import Quarters
+    from allocator.scenario.data import Quarters
 
     return scenario.with_changes(quarters=Quarters.evenly(scenario.request))
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from allocator import load_scenario
-from allocator.edits import lock
+from allocator.present.edits import lock
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -29,7 +29,7 @@ def _in_temporary_store(run):
             try:
                 return run(repeat)
             finally:
-                from allocator import store
+                from allocator.output import store
 
                 store.store().engine.dispose()
                 if old is None:
@@ -41,7 +41,7 @@ def _in_temporary_store(run):
 
 def save_case(folder: str, number: str):
     def run(repeat: int):
-        from allocator import store
+        from allocator.output import store
 
         scenario = load_scenario(SCENARIOS / folder)
         variants = [lock(scenario, number, 10 + k % 2) for k in range(2)]
@@ -57,7 +57,7 @@ def save_case(folder: str, number: str):
 
 def open_case(folder: str):
     def run(repeat: int):
-        from allocator import store
+        from allocator.output import store
 
         stored = store.save_named(load_scenario(SCENARIOS / folder), "Benchmark")
         times = []
@@ -72,7 +72,7 @@ def open_case(folder: str):
 
 def history_case(versions: int = 1000):
     def run(repeat: int):
-        from allocator import store
+        from allocator.output import store
 
         scenario = load_scenario(SCENARIOS / "vestland-2026")
         variants = [lock(scenario, "4602", 10 + k % 7) for k in range(7)]

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from allocator import GROUPS, KeyTerm, Scenario
-from allocator.scenario import LIMIT_COLUMNS, RESOURCE_COLUMNS
-from allocator.validate import validate_scenario
+from allocator.scenario.data import LIMIT_COLUMNS, RESOURCE_COLUMNS
+from allocator.scenario.validate import validate_scenario
 
 BASE_REQUEST = {"adults": 6051, "families": 5619, "minors": 651, "special_needs": 679}  # 13,000 for 357
 

@@ -26,7 +26,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, Housing, KeyTerm, Scenario, check_plan, solve
 from allocator.check import violations
-from allocator.scenario import LIMIT_COLUMNS, RESOURCE_OF_GROUP
+from allocator.scenario.data import LIMIT_COLUMNS, RESOURCE_OF_GROUP
 
 REPO = Path(__file__).resolve().parent.parent
 #: Property tests run `examples(n)` examples: n by default, ten times n with HYPOTHESIS_PROFILE=long.

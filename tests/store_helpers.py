@@ -11,8 +11,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from allocator.catalog import national_table
-from allocator.store.access import parse_rules
+from allocator.scenario.catalog import national_table
+from allocator.output.store.access import parse_rules
 
 from helpers import make_scenario
 

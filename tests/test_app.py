@@ -20,10 +20,10 @@ from streamlit.testing.v1 import AppTest
 import streamlit.testing.v1.app_test as app_test_module
 
 from allocator import load_scenario, solve
-from allocator import fields
+from allocator.present import fields
 from allocator.labels import GROUP_LABELS
-from allocator.scenario import GROUPS, fingerprint
-from allocator.upload import scenario_from_uploads
+from allocator.scenario.data import GROUPS, fingerprint
+from allocator.scenario.upload import scenario_from_uploads
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from allocator import fields
+from allocator.present import fields
 from allocator.labels import GROUP_LABELS
-from allocator.scenario import GROUPS
+from allocator.scenario.data import GROUPS
 
 from test_app import APP, BERGEN, click, edit_table, errors, field, open_app, request_shown, save_as, show, totals, type_into
 
@@ -68,7 +68,7 @@ def test_a_scenario_switch_on_another_view_then_a_save_keeps_the_new_scenarios_r
     assert request_shown(at) == [str(demo[g]) for g in GROUPS]
     save_as(at, "Demo etter møtet")
 
-    from allocator import store
+    from allocator.output import store
 
     saved = store.load_stored(store.find_saved("Demo etter møtet"))
     assert dict(saved.request) == demo and sum(demo.values()) > 0

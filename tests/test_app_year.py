@@ -33,7 +33,7 @@ def test_the_second_round_is_editable_and_replanned(year_2024):
     [frame] = [d for d in at.dataframe if "Tilleggsanmodning" in d.value.columns] or [None]
     assert frame is not None
     scenario = at.session_state.scenario
-    from allocator.round2 import round2
+    from allocator.analysis.round2 import round2
 
     first = round2(scenario)
     number = first.asks()[0]["kommunenummer"]

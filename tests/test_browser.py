@@ -400,7 +400,7 @@ def test_a_meeting_on_a_laptop_view_switch_undo_reload_scenario_switch_and_save(
     sidebar.get_by_role("button", name="Lagre for alle brukere").click()
     expect(page.get_by_role("heading", name="Bosetting: Trøndelag etter møtet")).to_be_visible()
 
-    from allocator import store
+    from allocator.output import store
 
     monkeypatch.setenv("ALLOCATOR_SAVED_DIR", str(Path(app_server._tmp.name) / "saved"))  # the server's store
     saved = store.load_stored(store.find_saved("Trøndelag etter møtet"))

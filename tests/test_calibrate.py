@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from allocator import KeyTerm, ScenarioError, load_scenario, solve
-from allocator.calibrate import apply_calibration, calibrate, write_key
-from allocator.key import fair_shares, shaped_totals
-from allocator.scenario import KeyRules, save_scenario
+from allocator.analysis.calibrate import apply_calibration, calibrate, write_key
+from allocator.scenario.key import fair_shares, shaped_totals
+from allocator.scenario.data import KeyRules, save_scenario
 from helpers import make_scenario, run_cli
 
 
@@ -119,7 +119,7 @@ def test_category_codes_are_never_key_columns_and_ordinal_ones_state_their_direc
 
 
 def test_a_county_made_with_new_is_calibrated_on_the_whole_country_and_cross_validated(tmp_path):
-    from allocator.catalog import write_new_scenario
+    from allocator.scenario.catalog import write_new_scenario
 
     scenario = load_scenario(write_new_scenario(tmp_path / "v", "Vestland", 2024))
     calibration = calibrate(scenario, "anmodning_2024")
@@ -150,8 +150,8 @@ def test_a_key_that_cross_validates_worse_than_the_default_is_neither_written_no
 def test_a_fit_that_learns_noise_is_shrunk_back_to_the_default_key():
     """Requests made by population^0.6 with noise, in three counties of 12, and two columns of pure
     noise to fit: the cross-validation moves the key back toward population^0.6."""
-    from allocator.scenario import Counties
-    from allocator.validate import validate_scenario
+    from allocator.scenario.data import Counties
+    from allocator.scenario.validate import validate_scenario
 
     rng = np.random.default_rng(2)
     n = 36

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from allocator import GROUPS, load_scenario
-from allocator.export import read_workbook
+from allocator.output.export import read_workbook
 from helpers import SCENARIOS, municipalities_csv, run_cli, run_cli_many, scenario_toml, solve_and_check
 
 VESTLAND = SCENARIOS / "vestland-2026"

@@ -259,7 +259,7 @@ def test_python_m_allocator_works_from_any_folder(tmp_path):
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     """A `new` scenario to calibrate (its key fitted once; each test writes it into its own file)."""
-    from allocator.calibrate import calibrate
+    from allocator.analysis.calibrate import calibrate
 
     folder = tmp_path_factory.mktemp("cal") / "vestland"
     assert run_cli("new", folder, "--fylke", "Vestland", "--year", "2024").returncode == 0
@@ -287,7 +287,7 @@ def _original(calibrated) -> str:
 
 
 def test_write_keeps_bom_crlf_mode_comments_and_a_backup(tmp_path, calibrated):
-    from allocator.calibrate import write_key
+    from allocator.analysis.calibrate import write_key
 
     text = "# Laget av fylkeskommunen\r\n" + _original(calibrated).replace("\n", "\r\n").replace("[key]", "# nøkkelen under\r\n[key]")
     original = b"\xef\xbb\xbf" + text.encode("utf-8")
@@ -303,7 +303,7 @@ def test_write_keeps_bom_crlf_mode_comments_and_a_backup(tmp_path, calibrated):
 
 
 def test_write_goes_through_a_symlink_to_its_target(tmp_path, calibrated):
-    from allocator.calibrate import write_key
+    from allocator.analysis.calibrate import write_key
 
     shared = _settings(tmp_path, calibrated, _original(calibrated))
     link_folder = tmp_path / "link"

@@ -27,10 +27,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
 from allocator.check import violations
-from allocator.key import key_share_array
+from allocator.scenario.key import key_share_array
 from allocator.plan import Flow
-from allocator.scenario import Counties
-from allocator.validate import validate_scenario
+from allocator.scenario.data import Counties
+from allocator.scenario.validate import validate_scenario
 from helpers import assert_caught, examples, make_scenario, municipalities_csv, own_limits, run_cli, solve_and_check, write_scenario
 
 # --------------------------------------------------------------------------- builders

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, solve
-from allocator.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose
-from allocator.lp import new_highs, run_highs
-from allocator.model import build_settle_model, network
-from allocator.scenario import RESOURCE_OF_GROUP
+from allocator.analysis.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose
+from allocator.optimize.lp import new_highs, run_highs
+from allocator.optimize.model import build_settle_model, network
+from allocator.scenario.data import RESOURCE_OF_GROUP
 from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check
 from test_counties import county_only, national_scenarios
 from test_properties import scenarios
@@ -29,7 +29,7 @@ def least_change(scenario) -> int:
     person of max_total), RELAX_FACTOR per person of a minimum or lock relaxed, EXCESS_FACTOR per
     person a municipality takes beyond its plan before (or fair share, if more) plus
     ADDED_PER_1000 per 1 000 inhabitants."""
-    from allocator.solve import InfeasibleScenario
+    from allocator.optimize.solve import InfeasibleScenario
 
     table = scenario.municipalities
     n, m = len(table), len(GROUPS)
@@ -38,7 +38,7 @@ def least_change(scenario) -> int:
         before = plan.totals
         fair = plan.fair.sum(axis=1)
     except InfeasibleScenario:
-        from allocator.key import fair_share_array
+        from allocator.scenario.key import fair_share_array
 
         before, fair = np.zeros(n), fair_share_array(scenario).sum(axis=1)
     base = np.maximum(before, np.floor(fair + 1e-9)) + np.floor(ADDED_PER_1000 * table["population"].to_numpy() / 1000 + 1e-9)
@@ -197,7 +197,7 @@ def test_diagnose_on_the_command_line(tmp_path):
 
 
 def test_a_change_found_before_the_time_limit_says_how_far_from_the_least_it_may_be():
-    from allocator.diagnose import Addition, Diagnosis
+    from allocator.analysis.diagnose import Addition, Diagnosis
 
     diagnosis = Diagnosis(shortfall={"adults": 3}, additions=[Addition("4601", "Bergen", "small_dwellings", 3)], unproven_by=1)
     assert diagnosis.to_dict()["unproven_by"] == 1

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
-from allocator.explain import explain, key_contributions
-from allocator.key import key_share_array
-from allocator.model import add_settled, allocation_model, network
-from allocator import targets
+from allocator.analysis.explain import explain, key_contributions
+from allocator.scenario.key import key_share_array
+from allocator.optimize.model import add_settled, allocation_model, network
+from allocator.optimize import targets
 from helpers import SCENARIOS, examples, make_scenario, run_cli
 from test_properties import scenarios
 

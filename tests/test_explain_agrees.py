@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
-from allocator.explain import explain
-from allocator.scenario import RESOURCE_OF_GROUP
+from allocator.analysis.explain import explain
+from allocator.scenario.data import RESOURCE_OF_GROUP
 from helpers import REPO, SCENARIOS, examples
 from test_properties import scenarios
 
@@ -142,8 +142,8 @@ def test_explain_and_diagnose_work_without_highspy():
         import sys
         sys.modules["highspy"] = None  # as if highspy were not installed
         from allocator import load_scenario
-        from allocator.explain import explain
-        from allocator.diagnose import diagnose
+        from allocator.analysis.explain import explain
+        from allocator.analysis.diagnose import diagnose
         scenario = load_scenario({str(SCENARIOS / 'demo-shortfall')!r})
         e = explain(scenario, "4639")
         assert e.marginal["family_dwellings"]["persons"] > 0, e.marginal

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
-from allocator.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
+from allocator.output.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
 from allocator.labels import GROUP_LABELS
 from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check
 

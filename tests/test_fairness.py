@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, KeyTerm, load_scenario
-from allocator.scenario import DATED_COLUMNS, LIMIT_COLUMNS
+from allocator.scenario.data import DATED_COLUMNS, LIMIT_COLUMNS
 from helpers import SCENARIOS, examples, make_scenario, per_group_scale, solve_and_check
 
 try:  # the QP's curvature floor: d = max(f, MIN_CURVATURE_SHARE)
-    from allocator.targets import MIN_CURVATURE_SHARE
+    from allocator.optimize.targets import MIN_CURVATURE_SHARE
 except ImportError:
     MIN_CURVATURE_SHARE = 0.01
 
@@ -142,7 +142,7 @@ def test_several_capped_municipalities_leave_the_others_in_proportion(caps):
 
 def test_a_group_capped_by_dwellings_moves_only_that_group_with_per_group_fairness():
     # The largest municipality has family dwellings for 7 persons (2 × 3.5), nothing else limited.
-    from allocator.scenario import KeyRules
+    from allocator.scenario.data import KeyRules
 
     scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"family_dwellings": 2}})
     scenario = scenario.with_changes(key_rules=KeyRules(per_group=1))  # the setting: each group alone
@@ -164,7 +164,7 @@ def test_fair_in_total_first_a_group_capped_by_dwellings_brings_more_of_the_othe
     """Issue 15.4, the default: the municipality short of family dwellings takes more of the other
     groups, so its total stays close to its total fair share; with per-group fairness it would
     simply be short by the families it cannot take."""
-    from allocator.scenario import KeyRules
+    from allocator.scenario.data import KeyRules
 
     scenario = make_scenario(POPULATIONS, REQUEST, limits={0: {"family_dwellings": 2}})
     number = scenario.municipalities.index[0]
@@ -181,7 +181,7 @@ def test_minors_are_not_on_top_of_everything_else(tmp_path, county, name, fair_t
     """Issue 15.4: Nesna (1 808 inhabitants) got 29 persons against a fair share of 15,7 with 14
     minors; Trondheim took 62 of Trøndelag's 76 minors and its full share of the rest. The load
     a municipality carries is its total."""
-    from allocator.catalog import write_new_scenario
+    from allocator.scenario.catalog import write_new_scenario
     from allocator import load_scenario
 
     scenario = load_scenario(write_new_scenario(tmp_path / "s", county, 2026))
@@ -295,7 +295,7 @@ def test_millions_of_persons_in_two_municipalities_are_split_evenly():
 
 def test_per_group_is_a_setting_of_the_key_read_validated_and_saved(scenario_dir):
     from allocator import ScenarioError
-    from allocator.scenario import settings_dict
+    from allocator.scenario.data import settings_dict
     from helpers import scenario_toml
 
     scenario = load_scenario(scenario_dir(toml=scenario_toml(key="population = 1.0\nper_group = 1")))

@@ -6,10 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator import drafts, edits, fields, load_scenario, record as meeting_record, solve
-from allocator.changes import _flatten, _normal, scenario_changes
+from allocator import load_scenario, solve
+from allocator.present import drafts
+from allocator.present import edits
+from allocator.present import fields
+from allocator.present import record as meeting_record
+from allocator.present.changes import _flatten, _normal, scenario_changes
 from allocator.problems import ScenarioError
-from allocator.scenario import fingerprint, settings_dict
+from allocator.scenario.data import fingerprint, settings_dict
 
 from helpers import SCENARIOS, examples
 
@@ -97,8 +101,8 @@ def test_a_custom_quarterly_baseline_stays_when_the_threshold_moves():
 
 
 def test_a_request_per_group_is_refused_where_the_request_is_per_county():
-    from allocator.catalog import scenario_files
-    from allocator.upload import scenario_from_uploads
+    from allocator.scenario.catalog import scenario_files
+    from allocator.scenario.upload import scenario_from_uploads
 
     toml, csv = scenario_files("Norge", 2026)
     norge = scenario_from_uploads({"scenario.toml": toml.encode(), "municipalities.csv": csv.encode()})
@@ -157,7 +161,7 @@ def test_the_meeting_record_names_who_absorbed_a_cap_and_a_locks_reason():
 
 
 def test_a_name_that_says_its_county_does_not_get_it_twice():
-    from allocator.consistency import Flag
+    from allocator.analysis.consistency import Flag
 
     flag = Flag("3419", "Våler (Innlandet)", "Innlandet", 9.0, 3.0, "gruppe", 5)
     assert "Våler (Innlandet) får" in flag.text and "(Innlandet) (Innlandet)" not in flag.text

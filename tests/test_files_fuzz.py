@@ -47,10 +47,10 @@ from hypothesis import strategies as st
 
 from allocator import GROUPS, InfeasibleScenario, Scenario, ScenarioError, load_scenario, solve
 from allocator.check import violations
-from allocator.readers import _header_names
-from allocator.scenario import LIMIT_COLUMNS, fingerprint
-from allocator.solve import check_feasible
-from allocator.upload import scenario_from_uploads
+from allocator.scenario.readers import _header_names
+from allocator.scenario.data import LIMIT_COLUMNS, fingerprint
+from allocator.optimize.solve import check_feasible
+from allocator.scenario.upload import scenario_from_uploads
 from helpers import examples, run_cli_many
 
 SETTINGS_FILE, ROWS_FILE = "scenario.toml", "municipalities.csv"

@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 
 from allocator import InfeasibleScenario, ScenarioError, load_scenario
-from allocator.solve import check_feasible
-from allocator.upload import scenario_from_uploads
+from allocator.optimize.solve import check_feasible
+from allocator.scenario.upload import scenario_from_uploads
 from helpers import CSV_COLUMNS, DEFAULT_ROWS, municipalities_csv, run_cli_many, scenario_toml, solve_and_check
 
 ROWS = "municipalities.csv"

@@ -9,12 +9,12 @@ import math
 from hypothesis import HealthCheck, given, settings
 
 from allocator import ScenarioError
-from allocator.catalog import scenario_files
-from allocator.geography import COUNTY_CENTRES, county_centres, distance_km
-from allocator.scenario import Counties
-from allocator.sweep import scaled
-from allocator.upload import scenario_from_uploads
-from allocator.validate import validate_scenario
+from allocator.scenario.catalog import scenario_files
+from allocator.optimize.geography import COUNTY_CENTRES, county_centres, distance_km
+from allocator.scenario.data import Counties
+from allocator.analysis.sweep import scaled
+from allocator.scenario.upload import scenario_from_uploads
+from allocator.scenario.validate import validate_scenario
 from helpers import examples, solve_and_check
 from test_counties import independent_optimum, national_scenarios
 

@@ -157,7 +157,7 @@ def test_default_key_is_population(scenario_dir):
 
 def test_key_candidates_are_descriptive_columns_not_negotiated_limits():
     from allocator import load_scenario
-    from allocator.key import key_candidates
+    from allocator.scenario.key import key_candidates
 
     candidates = key_candidates(load_scenario(SCENARIOS / "vestland-2026"))
     assert {"population", "sentralitet", "bosatt_2022", "bosatt_2023"} <= set(candidates)

@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from allocator import mapview
-from allocator.mapview import load_shapes, municipality_map
+from allocator.present import mapview
+from allocator.present.mapview import load_shapes, municipality_map
 
 REPO = Path(__file__).resolve().parents[1]
 NORGE = REPO / "scenarios" / "norge-2026" / "municipalities.csv"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from allocator.meeting import Meetings, may_view
-from allocator.store.access import parse_rules
+from allocator.present.meeting import Meetings, may_view
+from allocator.output.store.access import parse_rules
 
 from store_helpers import actor, county_scenario
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from allocator import load_scenario
-from allocator.explain import explain
-from allocator.validate import validate_scenario
+from allocator.analysis.explain import explain
+from allocator.scenario.validate import validate_scenario
 from helpers import SCENARIOS, solve_and_check
 
 TRONDHEIM = "5001"

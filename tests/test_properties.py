@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, solve
-from allocator import targets
+from allocator.optimize import targets
 from allocator.check import violations
-from allocator.scenario import RESOURCE_COLUMNS
+from allocator.scenario.data import RESOURCE_COLUMNS
 from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check
 
 # --------------------------------------------------------------------------- the checker
@@ -259,7 +259,7 @@ def test_cbc_is_used_when_highs_is_not_available(monkeypatch):
     from allocator import solve as solve_module  # noqa: F401  (the function; the module is below)
     import sys
 
-    monkeypatch.setattr(sys.modules["allocator.solve"], "highs_available", lambda: False)
+    monkeypatch.setattr(sys.modules["allocator.optimize.solve"], "highs_available", lambda: False)
     plan = solve_and_check(SMALL)
     assert plan.solver.startswith("CBC")
     assert plan.settled == solve_and_check(SMALL, solver="cbc").settled

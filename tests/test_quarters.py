@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, Housing, InfeasibleScenario, ScenarioError, SolveError, load_scenario, solve
-from allocator import edits
+from allocator.present import edits
 from allocator.check import violations
-from allocator.quarters import Schedule
-from allocator.scenario import (
+from allocator.optimize.quarters import Schedule
+from allocator.scenario.data import (
     DEFAULT_DEADLINES,
     DEFAULT_GRANTS,
     RESOURCE_OF_GROUP,
@@ -935,10 +935,10 @@ def test_a_pattern_that_readiness_does_not_hold_back_is_unchanged():
 
 def test_a_schedule_stopped_at_its_time_limit_within_the_whole_person_gap_is_accepted(monkeypatch):
     from allocator import solve as solve_function  # noqa: F401
-    from allocator.lp import Solution
+    from allocator.optimize.lp import Solution
     import sys
 
-    solve_module = sys.modules["allocator.solve"]
+    solve_module = sys.modules["allocator.optimize.solve"]
     real = solve_module.SolverRun.solve
 
     def stopped(self, lp, stage, abs_gap=1e-6):

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from allocator import ScenarioError, load_scenario, solve
-from allocator.export import read_workbook
+from allocator.output.export import read_workbook
 from helpers import CSV_COLUMNS, DEFAULT_ROWS, SCENARIOS, municipalities_csv, run_cli, scenario_toml
 
 ROWS = "municipalities.csv"
@@ -188,7 +188,7 @@ def test_the_bundled_scenarios_have_no_notes():
 
 
 def test_the_national_number_changes_work_without_the_shared_data():
-    from allocator import national
+    from allocator.scenario import national
 
     assert national.changes()["1201"] == [("4601", "Bergen", "2020")]
     assert {new for new, _, _ in national.changes()["1507"]} == {"1508", "1580"}  # Ålesund and Haram, 2024

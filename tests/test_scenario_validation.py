@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from allocator import InfeasibleScenario, ScenarioError, load_scenario
-from allocator.validate import Problem
+from allocator.scenario.validate import Problem
 from helpers import (
     CSV_COLUMNS,
     DEFAULT_ROWS,

@@ -25,12 +25,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator import load_scenario, save_scenario
-from allocator.scenario import fingerprint
-from allocator import store
-from allocator.store import AccessDenied, Conflict, NameTaken, NOT_FOUND
-from allocator.store.access import AccessFileError, NOBODY, parse_rules
-from allocator.store.database import SCHEMA_VERSION
-from allocator.store.repository import Store
+from allocator.scenario.data import fingerprint
+from allocator.output import store
+from allocator.output.store import AccessDenied, Conflict, NameTaken, NOT_FOUND
+from allocator.output.store.access import AccessFileError, NOBODY, parse_rules
+from allocator.output.store.database import SCHEMA_VERSION
+from allocator.output.store.repository import Store
 
 from helpers import SCENARIOS, examples
 from store_helpers import actor, county_scenario, postgres_missing, postgres_server
@@ -91,7 +91,7 @@ def sqlite_db(tmp_path, monkeypatch):
 
 
 def test_a_saved_scenario_loads_back_as_the_same_scenario(db):
-    from allocator import edits
+    from allocator.present import edits
 
     scenario = edits.lock(load_scenario(SCENARIOS / "vestland-2026"), "4602", 40, "avtalt, se referat")
     stored = store.save_named(scenario, "Vestland – etter møte 1")
@@ -325,7 +325,7 @@ KILLED_SAVE = textwrap.dedent("""
     import sys, time
     sys.path[:0] = [{repo!r}, {tests!r}]
     from sqlalchemy import event
-    from allocator import store
+    from allocator.output import store
     from store_helpers import county_scenario
     engine = store.store().engine
     @event.listens_for(engine, "commit")
@@ -499,7 +499,7 @@ def test_the_command_line_lists_exports_and_imports_saved_scenarios(sqlite_db, t
     assert main(["saved", "import", str(SCENARIOS / "vestland-2026"), "--name", "Vestland A"]) == 0
     assert main(["saved", "import", str(SCENARIOS / "vestland-2026"), "--name", "Vestland A"]) == 2
     assert "--replace" in capsys.readouterr().err
-    from allocator import edits
+    from allocator.present import edits
 
     edited = edits.lock(load_scenario(SCENARIOS / "vestland-2026"), "4602", 40)
     save_scenario(edited, tmp_path / "endret")

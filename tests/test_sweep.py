@@ -10,8 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, load_scenario
-from allocator.consistency import consistency
-from allocator.sweep import first_limits, parse_totals, plan_point, scaled, sweep
+from allocator.analysis.consistency import consistency
+from allocator.analysis.sweep import first_limits, parse_totals, plan_point, scaled, sweep
 from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check, write_scenario
 from test_counties import TIGHT_AGDER, national
 
@@ -196,7 +196,7 @@ def test_new_for_norway_solves_with_every_county_request(tmp_path):
 def test_no_county_or_group_request_falls_when_the_total_rises(requests, start, step):
     """The Alabama paradox: with largest remainders a county's group could lose a person when the
     total grows (1 872 of the national totals 5 000–20 000); the sweep's scaling never does."""
-    from allocator.sweep import _house_monotone_split
+    from allocator.analysis.sweep import _house_monotone_split
 
     assume(sum(requests) > 0)
     before = _house_monotone_split(start, requests)
@@ -220,8 +220,8 @@ def test_what_runs_out_first_is_what_first_leaves_persons_unplaced(tmp_path):
     """Issue 15.9: «Hva går først tom» named minors' places at the sweep's lowest total in 14 of 15
     counties (most municipalities have none), though nobody was left out there. Now each row is
     the lowest total at which the county's request cannot all be placed, and the limit causing it."""
-    from allocator.catalog import write_new_scenario
-    from allocator.scenario import RESOURCE_OF_GROUP
+    from allocator.scenario.catalog import write_new_scenario
+    from allocator.scenario.data import RESOURCE_OF_GROUP
 
     scenario = load_scenario(write_new_scenario(tmp_path / "norge", "Norge", 2026))
     totals = [6000, 13000, 26000, 52000]

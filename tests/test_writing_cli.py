@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from allocator import GROUPS, load_scenario
-from allocator.export import read_workbook
+from allocator.output.export import read_workbook
 from allocator.labels import GROUP_LABELS
 from helpers import SCENARIOS, run_cli, run_cli_many, solve_and_check
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
-from allocator import export
-from allocator.export import (
+from allocator.output import export
+from allocator.output.export import (
     OutputExists,
     WriteError,
     csv_download,
@@ -29,7 +29,7 @@ from allocator.export import (
     write_plan,
 )
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
-from allocator.scenario import fingerprint, settings_dict
+from allocator.scenario.data import fingerprint, settings_dict
 from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check, write_scenario
 
 VESTLAND = SCENARIOS / "vestland-2026"
@@ -52,7 +52,7 @@ def _header(sheet) -> list:
 @pytest.fixture(scope="module")
 def vestland_plan():
     """Vestland with its quarters, a timeliness weight (persons moved), a lock with a reason."""
-    from allocator import edits
+    from allocator.present import edits
 
     scenario = edits.lock(load_scenario(VESTLAND), "4611", 15, "vedtak 2024")
     scenario = scenario.with_changes(quarters=dataclasses.replace(scenario.quarters, timeliness_weight=0.05))
@@ -317,7 +317,7 @@ def test_an_edited_norwegian_workbook_still_names_sheet_row_and_column():
 
 
 def test_the_sweep_workbook_is_in_norwegian():
-    from allocator.sweep import sweep
+    from allocator.analysis.sweep import sweep
 
     scenario = load_scenario(SCENARIOS / "demo-shortfall")
     book = openpyxl.load_workbook(io.BytesIO(sweep_workbook_bytes(sweep(scenario, [100, 300], workers=1))))

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from allocator.labels import COLUMN_LABELS, column_label
-from allocator.readers import KNOWN_COLUMNS, canonical_header
-from allocator.scenario import DATED_COLUMNS, SCHEDULE_LOCK_COLUMNS
+from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header
+from allocator.scenario.data import DATED_COLUMNS, SCHEDULE_LOCK_COLUMNS
 from helpers import REPO
 
 

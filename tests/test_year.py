@@ -12,15 +12,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from allocator import KeyTerm
-from allocator.apportion import apportion
-from allocator.catalog import write_new_scenario
-from allocator.followup import followup
-from allocator.planrange import plan_range
+from allocator.optimize.apportion import apportion
+from allocator.scenario.catalog import write_new_scenario
+from allocator.analysis.followup import followup
+from allocator.analysis.planrange import plan_range
 from allocator.problems import ScenarioError
-from allocator.revise import revise
-from allocator.round2 import round2
-from allocator.scenario import Incentives, load_scenario
-from allocator.year import year_state
+from allocator.analysis.revise import revise
+from allocator.analysis.round2 import round2
+from allocator.scenario.data import Incentives, load_scenario
+from allocator.analysis.year import year_state
 
 from helpers import examples, make_scenario
 
@@ -98,7 +98,7 @@ def years(draw, offers: bool = True):
 @settings(max_examples=examples(60))
 @given(years())
 def test_round2_never_breaks_a_rule(scenario):
-    from allocator.yeardata import year_data
+    from allocator.scenario.yeardata import year_data
 
     assume(year_data(scenario).present)  # a year with no request or decision at all is refused (tested below)
     result = round2(scenario)
@@ -130,7 +130,7 @@ def test_revise_keeps_settled_direction_and_the_total(scenario, a, b):
     before = first.before
     # what the rules allow, computed here from the columns: up to max_total, a stated offer, and not
     # at all for a council that decided less than asked without one; down to what is settled
-    from allocator.yeardata import year_data
+    from allocator.scenario.yeardata import year_data
 
     data = year_data(scenario)
     cap = np.where(np.isnan(scenario.table.numeric("max_total")), np.inf, scenario.table.numeric("max_total"))
@@ -287,7 +287,7 @@ def test_round_to_and_min_persons_shape_the_asks(tmp_path):
 
 
 def test_no_ask_under_min_persons_where_the_others_can_take_it():
-    from allocator.round2 import _split
+    from allocator.analysis.round2 import _split
 
     free = _split(np.array([10.0, 10.0, 1.0]), np.zeros(3), np.full(3, np.inf), 21, 1, 0)
     assert free.tolist() == [10, 10, 1]
@@ -344,7 +344,7 @@ def years_with_minors(draw):
 @settings(max_examples=examples(60))
 @given(years_with_minors())
 def test_round2_places_minors_only_in_minor_places(scenario):
-    from allocator.yeardata import year_data
+    from allocator.scenario.yeardata import year_data
 
     assume(year_data(scenario).present)
     result = round2(scenario)

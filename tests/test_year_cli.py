@@ -7,10 +7,10 @@ import json
 import openpyxl
 import pytest
 
-from allocator.catalog import write_new_scenario
-from allocator.decisions import read_decisions
+from allocator.scenario.catalog import write_new_scenario
+from allocator.scenario.decisions import read_decisions
 from allocator.problems import ScenarioError
-from allocator.scenario import MUNICIPALITIES_FILE, load_scenario
+from allocator.scenario.data import MUNICIPALITIES_FILE, load_scenario
 
 from helpers import run_cli, run_cli_many
 
@@ -164,7 +164,7 @@ def test_followup_schedules_by_the_scenarios_readiness(tmp_path, bundled):
     """Vestland 2026 has [quarters] with 30/30/20/20 % ready per quarter: the agreement follows it."""
     import numpy as np
 
-    from allocator.followup import followup
+    from allocator.analysis.followup import followup
 
     scenario = load_scenario(bundled("vestland-2026"))
     n = len(scenario.table)

@@ -1,0 +1,385 @@
+"""A key fitted to real requests: weights, exponents and the shape rules that best reproduce them.
+
+County staff want the default key to look like what IMDi actually asks of municipalities. Given a
+column of real past requests (e.g. `anmodning_2024` of the national table), this fits the key's
+weights and exponents over the scenario's numeric columns, and the shape switches of the key
+(KeyRules: no request under a population, a minimum for those asked, multiples of 5), so that the
+plan with no capacity limits — the fair shares of a request as large as the real one — is as close
+as it can be to the real requests, by the relative L1 error Σ|fitted − real| / Σ real.
+
+The fit: a global search (differential evolution, seeded: the same fit every run) over the weights
+(softmax, so they stay positive and sum to 1) and exponents (0 to 1.5), then for each population
+threshold on a small grid a Nelder-Mead polish from its result; the minimum per
+municipality and the rounding to multiples of 5 are then judged on each fitted key (they make the
+error flat almost everywhere, which a simplex cannot climb).
+The target column itself is never a key column; same-year requests and decisions (`anmodning_*`,
+`vedtak_*`) are left out of the default columns, as they are what is being fitted.
+
+What generalises (issue 15.7): a key fitted to one county's 20–40 municipalities with six
+parameters learns noise, and predicted that county's next requests worse than population^0.6. So:
+- categorical codes (`kostragruppe`: a KOSTRA group number is a category, not a quantity) are never
+  key columns; ordinal ones (`sentralitet`, 1 = most central … 6 = least) only when named, with
+  their direction stated (a positive weight on sentralitet brings more persons to less central
+  municipalities); neither is among the default columns;
+- a scenario whose municipalities are all in the national table (a county made with `new`) is
+  calibrated on the whole table (one key for Norway, as the 2020 evaluation asked that similar
+  municipalities be treated alike);
+- with two or more counties, the fit is cross-validated leaving one county out at a time (the
+  key refitted on the others from the full fit, with the same shape rules, and judged on the county
+  left out), and reported beside the in-sample error; the same folds choose how far to shrink the
+  key toward population^0.6 (SHRINKAGES); a key that cross-validates worse than population^0.6 is
+  marked as not generalising, and is neither written (`--write`) nor applied.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from allocator.scenario.key import county_rows, key_share_values, shaped_totals
+from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import DATED_COLUMNS, KEY_RULE_NAMES, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
+
+MAX_EXPONENT = 1.5
+POPULATION_THRESHOLDS = (0, 1000, 2000, 3000, 4000, 5000, 7500)
+ROUNDING = (0, 5)
+LEFT_OUT = re.compile(r"(anmodning|vedtak)", re.IGNORECASE)
+#: Category codes: never key columns.
+CATEGORICAL = ("kostragruppe",)
+#: Ordinal columns: key columns only when named, with their direction stated.
+ORDINAL = {"sentralitet": "1 = mest sentral, 6 = minst; med positiv vekt gir en høyere verdi (mindre sentral) flere personer"}
+
+
+@dataclass
+class Calibration:
+    key: tuple[KeyTerm, ...]
+    rules: KeyRules
+    rel_l1: float
+    baselines: dict[str, float]
+    real: np.ndarray
+    fitted: np.ndarray
+    numbers: tuple[str, ...]
+    names: tuple[str, ...]
+    against: str
+    columns: tuple[str, ...] = field(default_factory=tuple)
+    cv_rel_l1: float | None = None  # leave-one-county-out error of the fit (None with one county)
+    shrinkage: float = 0.0  # how far the key was moved toward population^0.6, chosen by the cross-validation
+    scope: str = ""  # "Norge" when fitted on the whole national table
+
+    @property
+    def generalises(self) -> bool:
+        """Whether the key may be used: it cross-validates no worse than population^0.6 (or could
+        not be cross-validated: one county, where the in-sample comparison is all there is)."""
+        return self.cv_rel_l1 is None or not self.cv_rel_l1 > self.baselines.get("population^0.6", float("inf"))
+
+    def key_settings(self) -> dict[str, Any]:
+        """The `[key]` table of the fitted key, as it is written to scenario.toml."""
+        key: dict[str, Any] = {}
+        for term in self.key:
+            key[term.column] = {"weight": round(term.weight, 4), "exponent": round(term.exponent, 3)}
+        for name in KEY_RULE_NAMES:
+            value = getattr(self.rules, name)
+            if value:
+                key[name] = int(value) if float(value).is_integer() else value
+        return key
+
+    def furthest(self, count: int = 10) -> list[dict[str, Any]]:
+        gap = np.abs(self.fitted - self.real)
+        order = sorted(range(len(gap)), key=lambda k: (-gap[k], self.numbers[k]))[:count]
+        return [{"kommunenummer": self.numbers[k], "kommune": self.names[k], "real": float(self.real[k]),
+                 "fitted": round(float(self.fitted[k]), 2)} for k in order]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `calibrate --json` shape (keys may be added, never renamed)."""
+        return {"key": self.key_settings(), "rel_l1": round(self.rel_l1, 5),
+                "baselines": {k: round(v, 5) for k, v in self.baselines.items()},
+                "against": self.against, "columns": list(self.columns), "furthest": self.furthest(),
+                "cv_rel_l1": None if self.cv_rel_l1 is None else round(self.cv_rel_l1, 5),
+                "generalises": self.generalises, "scope": self.scope or None, "shrinkage": self.shrinkage,
+                "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL}}
+
+    def lines(self) -> list[str]:
+        from allocator.labels import column_label, number
+
+        terms = ", ".join(f"{column_label(t.column)} (vekt {number(t.weight, 2)}, eksponent {number(t.exponent, 2)})" for t in self.key)
+        out = [f"Nøkkelen som best gjenskaper {column_label(self.against)}: {terms}."]
+        rules = self.rules
+        if rules.min_population:
+            out.append(f"Ingen anmodning til kommuner under {number(rules.min_population)} innbyggere.")
+        if rules.min_persons:
+            out.append(f"Minst {number(rules.min_persons)} personer til dem som får en anmodning.")
+        if rules.round_to:
+            out.append(f"Tall rundet til nærmeste {number(rules.round_to)} (summen stemmer).")
+        if self.scope:
+            out.append(f"Tilpasset på hele landets tabell ({number(len(self.numbers))} kommuner): én nøkkel for Norge, "
+                       "så like kommuner behandles likt.")
+        for column in self.columns:
+            if column in ORDINAL:
+                out.append(f"{column_label(column)}: {ORDINAL[column]}.")
+        out.append(f"Avvik: {number(100 * self.rel_l1, 1)} % (Σ|tilpasset − faktisk| / Σ faktisk); med innbyggertall som nøkkel "
+                   f"{number(100 * self.baselines['population'], 1)} %, med innbyggertall^0,6 "
+                   f"{number(100 * self.baselines['population^0.6'], 1)} %.")
+        if self.cv_rel_l1 is not None:
+            out.append(f"Kryssvalidert (ett fylke holdt utenfor om gangen): {number(100 * self.cv_rel_l1, 1)} %.")
+        if self.shrinkage:
+            out.append(f"Nøkkelen er flyttet {number(100 * self.shrinkage)} % av veien mot innbyggertall^0,6, fordi det "
+                       "traff best på fylker den ikke var tilpasset.")
+        if not self.generalises:
+            out.append("Nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset, så den "
+                       "lærer støy: den blir ikke skrevet eller tatt i bruk.")
+        far = "; ".join(f"{f['kommune']} {number(f['fitted'], 1)} mot {number(f['real'])}" for f in self.furthest(5))
+        out.append(f"Lengst unna: {far}.")
+        return out
+
+
+class _Problem:
+    """The fitting problem: columns, real requests and their totals per county, vectorised."""
+
+    def __init__(self, scenario: Scenario, against: str, columns: Sequence[str]):
+        table = scenario.table
+        self.values = {c: table.numeric(c) for c in columns}
+        self.population = table.numeric("population")
+        self.real = np.nan_to_num(table.numeric(against), nan=0.0)
+        groups = county_rows(scenario) if scenario.counties is not None else {"": np.arange(len(table))}
+        self.groups = [(rows, float(self.real[rows].sum())) for rows in groups.values()]
+        self.total = float(self.real.sum())
+        self.county_index = np.zeros(len(table), dtype=np.int64)
+        for c, (rows, _) in enumerate(self.groups):
+            self.county_index[rows] = c
+        self.totals = np.array([total for _, total in self.groups])
+
+    def predict(self, key: Sequence[KeyTerm], rules: KeyRules) -> np.ndarray:
+        fitted = np.zeros_like(self.real)
+        for rows, total in self.groups:
+            shares = key_share_values(self.values, key, rows)
+            fitted[rows] = shaped_totals(shares, total, self.population[rows], rules)
+        return fitted
+
+    def error(self, key: Sequence[KeyTerm], rules: KeyRules) -> float:
+        return float(np.abs(self.predict(key, rules) - self.real).sum() / self.total)
+
+    def fast_error(self, key: Sequence[KeyTerm], min_population: float) -> float:
+        """`error` with only the population threshold, vectorised over all counties at once (the
+        inner loop of the fit: the other rules are judged afterwards on the fitted key)."""
+        county = self.county_index
+        count = len(self.groups)
+        raw = np.zeros_like(self.real)
+        for term in key:
+            values = self.values[term.column]
+            powered = np.where(values > 0, np.abs(values) ** term.exponent, 0.0)
+            sums = np.bincount(county, powered, count)
+            raw += (-term.weight if term.credit else term.weight) * powered / np.where(sums > 0, sums, 1.0)[county]
+        raw = np.clip(raw, 0.0, None)
+        if min_population:
+            kept = np.where(self.population >= min_population, raw, 0.0)
+            keep_county = np.bincount(county, kept, count) > 0
+            raw = np.where(keep_county[county], kept, raw)
+        sums = np.bincount(county, raw, count)
+        fitted = raw / np.where(sums > 0, sums, 1.0)[county] * self.totals[county]
+        return float(np.abs(fitted - self.real).sum() / self.total)
+
+
+def default_columns(scenario: Scenario, against: str) -> list[str]:
+    limits = {*LIMIT_COLUMNS, *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS, *CATEGORICAL, *ORDINAL, against}
+    table = scenario.table
+    return [c for c in table.columns if c not in limits and table.is_numeric(c) and not LEFT_OUT.search(c)
+            and np.nan_to_num(table.numeric(c)).min() >= 0 and np.nan_to_num(table.numeric(c)).max() > 0
+            and not np.isnan(table.numeric(c)).any()]
+
+
+def _terms(columns: Sequence[str], theta: np.ndarray) -> tuple[KeyTerm, ...]:
+    count = len(columns)
+    logits, exponents = theta[:count], theta[count:]
+    weights = np.exp(logits - logits.max())
+    weights = weights / weights.sum()
+    exponents = np.clip(exponents, 0.0, MAX_EXPONENT)
+    return tuple(KeyTerm(c, float(w), float(e)) for c, w, e in zip(columns, weights, exponents))
+
+
+def _minimums(real: np.ndarray) -> list[int]:
+    asked = real[real > 0]
+    smallest = int(asked.min()) if len(asked) else 0
+    return sorted({0, 5, 10, smallest} & set(range(0, 51)))
+
+
+def national_scope(scenario: Scenario, against: str) -> Scenario | None:
+    """The national scenario of the catalog, when every municipality of `scenario` is in the
+    national table (same number and name) and it has no counties of its own: the key is then
+    fitted on all of Norway."""
+    from allocator.scenario.catalog import national_table, scenario_files
+    from allocator.scenario.upload import scenario_from_uploads
+
+    if scenario.counties is not None:
+        return None
+    known = {r["kommunenummer"]: r["kommune"] for r in national_table()}
+    table = scenario.table
+    if len(table) == len(known) or any(known.get(n) != name for n, name in zip(table.numbers, table.text("kommune"))):
+        return None
+    year = scenario.year if scenario.year in (2024, 2025, 2026) else 2026
+    toml, rows = scenario_files("Norge", year)
+    national = scenario_from_uploads({"scenario.toml": toml.encode(), "municipalities.csv": rows.encode()})
+    return national if against in national.table else None
+
+
+def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None, whole_country: bool = True) -> Calibration:
+    """Fit the key to the real requests in column `against` (see the module's docstring)."""
+    if whole_country:
+        national = national_scope(scenario, against)
+        if national is not None and all(c in national.table for c in (columns or ())):
+            calibration = calibrate(national, against, columns, whole_country=False)
+            calibration.scope = "Norge"
+            return calibration
+    return _calibrate(scenario, against, columns)
+
+
+def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
+    from scipy.optimize import differential_evolution, minimize
+
+    table = scenario.table
+    problems = []
+    if against not in table or not table.is_numeric(against):
+        problems.append(Problem("municipalities.csv", column=against, message=(
+            "kolonnen å kalibrere mot finnes ikke eller er ikke tall (f.eks. anmodning_2024 i scenarioer laget med `new`)")))
+    chosen = list(columns) if columns else default_columns(scenario, against) if not problems else []
+    if against in chosen:
+        problems.append(Problem("municipalities.csv", column=against, message="kolonnen det kalibreres mot kan ikke også være i nøkkelen"))
+    for column in chosen:
+        if column in CATEGORICAL:
+            problems.append(Problem("municipalities.csv", column=column, message=(
+                "en kategorikode (f.eks. KOSTRA-gruppe) er ikke en mengde og kan ikke være en kolonne i nøkkelen")))
+    for column in chosen:
+        if column not in table or not table.is_numeric(column) or np.isnan(table.numeric(column)).any():
+            problems.append(Problem("municipalities.csv", column=column, message="ventet en kolonne med et tall for hver kommune"))
+    if not problems and not chosen:
+        problems.append(Problem("municipalities.csv", message="ingen tallkolonner å bygge nøkkelen av"))
+    if problems:
+        raise ScenarioError(problems)
+    fit = _Problem(scenario, against, chosen)
+    if fit.total <= 0:
+        raise ScenarioError([Problem("municipalities.csv", column=against, message="kolonnen summerer til 0")])
+
+    population_only = [KeyTerm("population", 1.0, 1.0)] if "population" in table else []
+    baselines = {"population": fit.error(population_only, KeyRules()) if population_only else float("nan"),
+                 "population^0.6": fit.error([KeyTerm("population", 1.0, 0.6)], KeyRules()) if population_only else float("nan")}
+    thresholds = [t for t in POPULATION_THRESHOLDS if t == 0 or (fit.real[fit.population < t] == 0).mean() > 0.5]
+    count = len(chosen)
+    bounds = [(-4.0, 4.0)] * count + [(0.0, MAX_EXPONENT)] * count
+    # A global search once (columns such as population and refugees settled are nearly collinear,
+    # so a simplex alone stops in the wrong valley), then a simplex per threshold from its result.
+    found = differential_evolution(lambda theta: fit.fast_error(_terms(chosen, theta), 0.0), bounds, seed=2026,
+                                   maxiter=60, popsize=10, tol=1e-9, polish=False)
+    best: tuple[float, tuple[KeyTerm, ...], KeyRules] | None = None
+    for threshold in thresholds:
+        for start in (found.x, np.concatenate([np.zeros(count), np.full(count, 0.6)])):
+            result = minimize(lambda theta: fit.fast_error(_terms(chosen, theta), float(threshold)), start, method="Nelder-Mead",
+                              options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 300 * len(start)})
+            key = _terms(chosen, result.x)
+            for minimum, rounding in itertools.product(_minimums(fit.real), ROUNDING):
+                rules = KeyRules(float(threshold), minimum, rounding)
+                error = fit.error(key, rules)
+                if best is None or error < best[0] - 1e-12:
+                    best = (error, key, rules)
+    error, key, rules = best
+    kept = tuple(t for t in key if t.weight >= 0.01)  # a column the fit weighs at nothing is left out
+    if kept and kept != key:
+        total_weight = sum(t.weight for t in kept)
+        key = tuple(KeyTerm(t.column, t.weight / total_weight, t.exponent) for t in kept)
+        error = fit.error(key, rules)
+    cv, shrinkage = None, 0.0
+    if len(fit.groups) >= 2:
+        by_shrinkage = _cross_validated(scenario, against, chosen, key, rules)
+        shrinkage = min(by_shrinkage, key=lambda s: (by_shrinkage[s], s))
+        cv = by_shrinkage[shrinkage]
+        if shrinkage:
+            key = _shrunk(key, shrinkage)
+            error = fit.error(key, rules)
+    return Calibration(key=key, rules=rules, rel_l1=error, baselines=baselines, real=fit.real, fitted=fit.predict(key, rules),
+                       numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen),
+                       cv_rel_l1=cv, shrinkage=shrinkage)
+
+
+#: Shrinkage toward the default key (population^0.6) tried by the cross-validation.
+SHRINKAGES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _shrunk(key: Sequence[KeyTerm], shrinkage: float) -> tuple[KeyTerm, ...]:
+    """The key moved `shrinkage` of the way toward population^0.6: every weight scaled by
+    1 − shrinkage, population's weight raised by shrinkage and its exponent moved toward 0.6.
+    Keys without population are not moved (the default key is not among them)."""
+    if shrinkage == 0 or not any(t.column == "population" for t in key):
+        return tuple(key)
+    total = sum(t.weight for t in key)
+    out = []
+    for t in key:
+        weight = (1 - shrinkage) * t.weight / total + (shrinkage if t.column == "population" else 0.0)
+        exponent = (1 - shrinkage) * t.exponent + shrinkage * 0.6 if t.column == "population" else t.exponent
+        if weight > 0:
+            out.append(KeyTerm(t.column, weight, exponent, t.credit))
+    return tuple(out)
+
+
+def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], key: Sequence[KeyTerm],
+                     rules: KeyRules) -> dict[float, float]:
+    """Leave one county out: refit the weights and exponents on the other counties (a simplex from
+    the full fit, the same shape rules), shrink the refitted key toward population^0.6 by each of
+    SHRINKAGES, predict the county left out; per shrinkage, the error over all of them."""
+    from scipy.optimize import minimize
+
+    fit = _Problem(scenario, against, columns)
+    fitted = {t.column: t for t in key}
+    weights = np.array([max(fitted[c].weight, 1e-6) if c in fitted else 1e-6 for c in columns])
+    start = np.concatenate([np.log(weights), [fitted[c].exponent if c in fitted else 0.6 for c in columns]])
+    missed = dict.fromkeys(SHRINKAGES, 0.0)
+    for left_out, (rows, total) in enumerate(fit.groups):
+        others = fit.county_index != left_out
+
+        def error(theta: np.ndarray) -> float:
+            terms = _terms(columns, theta)
+            return float(np.abs(fit.predict(terms, rules)[others] - fit.real[others]).sum())
+
+        result = minimize(error, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 60 * len(start)})
+        refitted = _terms(columns, result.x)
+        for shrinkage in SHRINKAGES:
+            predicted = fit.predict(_shrunk(refitted, shrinkage), rules)
+            missed[shrinkage] += float(np.abs(predicted[rows] - fit.real[rows]).sum())
+    return {shrinkage: value / fit.total for shrinkage, value in missed.items()}
+
+
+def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
+    """The scenario with the fitted key (and shape rules) in use; refused for a key that does not
+    generalise (it cross-validates worse than population^0.6)."""
+    from allocator.scenario.validate import validate_scenario
+
+    if not calibration.generalises:
+        raise ScenarioError([Problem("scenario.toml", column="key", message=(
+            "den tilpassede nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset; "
+            "den tas ikke i bruk"))])
+
+    return validate_scenario(scenario.with_changes(key=calibration.key, key_rules=calibration.rules))
+
+
+def write_key(settings_file: Path, calibration: Calibration) -> None:
+    """Replace the `[key]` table of a scenario.toml with the fitted key, keeping the rest of the
+    file as it is (comments, order, BOM, line endings, mode; through a symlink; a .bak backup),
+    atomically; what cannot be rewritten safely is refused (`tomledit.replace_table`)."""
+    import tomli_w
+
+    from allocator.scenario.tomledit import replace_table
+
+    if not calibration.generalises:
+        raise ScenarioError([Problem(str(settings_file), column="key", message=(
+            "den tilpassede nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset "
+            "(kryssvalidert); den skrives ikke"))])
+    block = "[key]\n" + f"# Fitted to {calibration.against} by `python -m allocator calibrate` (relative L1 error {calibration.rel_l1:.4f}).\n"
+    for name, value in calibration.key_settings().items():
+        if isinstance(value, dict):
+            entry = ", ".join(f"{k} = {tomli_w.dumps({'v': v}).split('=', 1)[1].strip()}" for k, v in value.items())
+            block += f"{tomli_w.dumps({name: 0}).split('=', 1)[0].strip()} = {{ {entry} }}\n"
+        else:
+            block += tomli_w.dumps({name: value})
+    replace_table(settings_file, "key", block)

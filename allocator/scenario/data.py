@@ -1,0 +1,651 @@
+"""The scenario: what a county (or the country) is asked to settle and what its municipalities can take.
+
+A scenario lives on disk as a folder with `scenario.toml` (request, housing, key, …) and
+`municipalities.csv` (one row per municipality). Everything downstream (model, plan, app,
+exports) works on the validated, immutable `Scenario` built here, never on raw files, so a
+rule is checked in exactly one place (`validate.py`).
+
+The municipality rows are kept as numpy arrays (`MunicipalityTable`): the model, the key and the
+command line read arrays and never need pandas, whose import alone costs half a second. A pandas
+view (`Scenario.municipalities`) is made on request, for the app and the exports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GROUPS: tuple[str, ...] = ("adults", "families", "minors", "special_needs")
+
+#: The municipality column that limits each group, and how a unit of it converts to persons.
+RESOURCE_OF_GROUP: Mapping[str, str] = {
+    "adults": "small_dwellings",
+    "families": "family_dwellings",
+    "minors": "minor_places",
+    "special_needs": "special_places",
+}
+RESOURCE_COLUMNS: tuple[str, ...] = tuple(RESOURCE_OF_GROUP.values())
+LIMIT_COLUMNS: tuple[str, ...] = ("max_total", "min_total", *RESOURCE_COLUMNS)
+REQUIRED_COLUMNS: tuple[str, ...] = ("kommunenummer", "kommune", "population")
+#: Unaccompanied minors assessed one by one: those who need a child-welfare measure (a care place)
+#: and those who can live with less (a foster family, an own dwelling with follow-up). A care place
+#: may also take a minor who needs less, not the reverse.
+MINOR_SUBGROUPS: tuple[str, ...] = ("minors_care", "minors_other")
+MINOR_SPLIT_COLUMNS: tuple[str, ...] = ("minor_care_places", "minor_other_places")
+#: Units whose cost a scenario may give in [costs] (NOK per dwelling or place; per person for the caps).
+COST_KEYS: tuple[str, ...] = (*RESOURCE_COLUMNS, *MINOR_SPLIT_COLUMNS, "max_total", "min_total")
+#: Free text kept with a municipality, e.g. why its number is locked (shown in the app and exports).
+TEXT_COLUMNS: tuple[str, ...] = ("lock_reason",)
+#: The county a municipality belongs to (text); needed when the request is given per county.
+COUNTY_COLUMN = "fylke"
+
+QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
+#: Quarters allowed from ready to settled: the national targets are 6 months for adults and
+#: 3 months for unaccompanied minors and families with children (IMDi).
+DEFAULT_DEADLINES: Mapping[str, int] = {"adults": 2, "families": 1, "minors": 1, "special_needs": 2}
+#: Year-1 integration grant per person, NOK, 2024 rates: single adult 241,100; adult or child in a
+#: family 194,400; unaccompanied minor 187,000; special needs = single adult + the one-off
+#: special-needs grant 196,400.
+DEFAULT_GRANTS: Mapping[str, float] = {"adults": 241_100.0, "families": 194_400.0, "minors": 187_000.0, "special_needs": 437_500.0}
+BASELINE_PATTERNS: Mapping[str, tuple[float, ...]] = {"even": (0.25, 0.25, 0.25, 0.25), "backloaded": (0.1, 0.2, 0.3, 0.4)}
+#: Dwellings/places added during the year: `<resource>_q<n>` (e.g. family_dwellings_q3).
+DATED_COLUMNS: tuple[str, ...] = tuple(f"{r}_q{q}" for r in RESOURCE_COLUMNS for q in QUARTERS)
+#: A municipality's quarterly schedule locked in persons per quarter (blank = free).
+SCHEDULE_LOCK_COLUMNS: tuple[str, ...] = tuple(f"locked_q{q}" for q in QUARTERS)
+
+SETTINGS_FILE = "scenario.toml"
+MUNICIPALITIES_FILE = "municipalities.csv"
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """One column of the fair-share key.
+
+    A municipality's share from this column is value**exponent over the sum of that across
+    municipalities. A `credit` column measures load already carried (e.g. refugees settled in
+    earlier years) and lowers the share instead of raising it, as in the Danish key.
+    """
+
+    column: str
+    weight: float
+    exponent: float = 1.0
+    credit: bool = False
+
+
+@dataclass(frozen=True)
+class KeyRules:
+    """The shape of real requests, as switches of the key (0 = off).
+
+    IMDi asks municipalities under some size for none, asks the others for at least a few persons,
+    and in round numbers. `min_population`: municipalities with fewer inhabitants get no fair share
+    (the rest share it); `min_persons`: every municipality with a fair share gets at least this many
+    persons in total; `round_to`: each municipality's total fair share is a multiple of this, the
+    totals still exact (the remainder goes, whole, to the largest remainders).
+
+    `per_group` (not a shape rule: it says how the plan follows the fair shares): 0, the default,
+    keeps each municipality's total close to its total fair share first and its groups close to
+    theirs second, so a municipality whose places draw more of one group gets fewer of the others;
+    1 follows each group's fair share alone (the plans before issue 15).
+    """
+
+    min_population: float = 0.0
+    min_persons: int = 0
+    round_to: int = 0
+    per_group: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.min_population or self.min_persons or self.round_to)
+
+
+#: The rule switches' names in [key] (never column names).
+KEY_RULE_NAMES: tuple[str, ...] = ("min_population", "min_persons", "round_to", "per_group")
+
+
+@dataclass(frozen=True)
+class HousingGrant:
+    """Money to buy extra small dwellings for single adults (the KS resolution's "boligtilskudd").
+
+    `budget` NOK in all, `per_dwelling` NOK per dwelling bought, at most `max_per_municipality`
+    dwellings in one municipality (None = no cap). Only where a municipality's small dwellings are a
+    limit can a dwelling bought settle anyone.
+    """
+
+    budget: float
+    per_dwelling: float
+    max_per_municipality: int | None = None
+
+    @property
+    def dwellings(self) -> int:
+        """The most dwellings the budget buys."""
+        return int(self.budget // self.per_dwelling) if self.per_dwelling > 0 else 0
+
+
+@dataclass(frozen=True)
+class Housing:
+    """How dwellings convert to persons (persons per dwelling)."""
+
+    adults_per_small_dwelling: float = 1.0
+    persons_per_family_dwelling: float = 3.5
+
+
+def split_by_shares(total: int, shares: Sequence[float]) -> list[int]:
+    """`total` whole persons split by shares, largest remainders first (the earlier part on ties)."""
+    scale = sum(shares) or 1.0
+    raw = [total * share / scale for share in shares]
+    counts = [math.floor(v + 1e-9) for v in raw]
+    for k in sorted(range(len(raw)), key=lambda k: (-(raw[k] - counts[k]), k))[: total - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
+def even_split(total: int, parts: int = 4) -> tuple[int, ...]:
+    """`total` in `parts` whole numbers as equal as possible, earlier parts first (46 → 12,12,11,11)."""
+    return tuple(split_by_shares(int(total), [1.0] * parts))
+
+
+@dataclass(frozen=True)
+class Quarters:
+    """When persons become ready for settlement, and how fast they should be settled.
+
+    `ready[g][q-1]`: persons of group g whose residence permit comes in quarter q.
+    `deadline[g]`: quarters allowed from ready to settled (1 = within 3 months).
+    `timeliness_weight` w: 0 keeps the yearly split exactly as fair as without quarters and only
+    then settles as early as possible; w > 0 moves a person from one municipality to another in
+    the yearly split when that saves at least 1/w person-quarters of waiting.
+    `baseline`: the quarterly pattern the optimised schedule is compared with.
+    """
+
+    ready: Mapping[str, tuple[int, ...]]
+    deadline: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    timeliness_weight: float = 0.0
+    baseline: str | tuple[float, ...] = "even"
+
+    @staticmethod
+    def evenly(request: Mapping[str, int]) -> "Quarters":
+        return Quarters(ready={g: even_split(request[g]) for g in GROUPS})
+
+    @property
+    def baseline_shares(self) -> tuple[float, ...]:
+        if isinstance(self.baseline, str):
+            return BASELINE_PATTERNS[self.baseline]
+        return tuple(self.baseline)
+
+
+@dataclass(frozen=True)
+class Incentives:
+    """The KS idea priced: a bonus per person settled early, a deduction for Q4 pile-ups (NOK).
+
+    No such scheme exists; the defaults are illustrative. A municipality pays `q4_deduction` for
+    each person settled in Q4 beyond `q4_threshold` × its yearly number (rounded down).
+    """
+
+    bonus: tuple[float, ...] = (50_000.0, 25_000.0, 0.0, 0.0)
+    q4_threshold: float = 0.4
+    q4_deduction: float = 25_000.0
+    grant: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_GRANTS))
+
+
+@dataclass(frozen=True)
+class Counties:
+    """A request given per county (fylke), as the national committee splits the national need.
+
+    `requests[fylke][group]`: persons of that county's request. Either given in the scenario
+    (`[request.counties."Vestland"]`) or made from a national request by the key (`split = "key"`:
+    each group split in proportion to the sum of the key shares of each county's municipalities).
+    `cross_border`: persons a county cannot place at home may be settled in another county's
+    municipalities; `max_share` caps the persons a county sends at that share of its request.
+    """
+
+    requests: Mapping[str, Mapping[str, int]]
+    split: str | None = None
+    cross_border: bool = False
+    max_share: float | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.requests))
+
+    def total(self, fylke: str) -> int:
+        return sum(self.requests[fylke].values())
+
+
+# --------------------------------------------------------------------------- the municipality rows
+
+
+class MunicipalityTable:
+    """One row per municipality, as arrays: numeric columns are read-only float arrays (NaN = blank),
+    text columns tuples of str ("" = blank). Rows keep the input order; `order` sorts them by
+    kommunenummer for the model, so no plan depends on the order of the rows in a file."""
+
+    def __init__(self, numbers: Sequence[str], columns: Mapping[str, Any]):
+        self.numbers: tuple[str, ...] = tuple(numbers)
+        self._columns: dict[str, np.ndarray | tuple[str, ...]] = {}
+        for name, values in columns.items():
+            if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
+                array = values.astype(float, copy=True)
+                array.setflags(write=False)
+                self._columns[name] = array
+            else:
+                self._columns[name] = tuple("" if v is None else str(v) for v in values)
+            if len(self._columns[name]) != len(self.numbers):
+                raise ValueError(f"column {name} has {len(self._columns[name])} values for {len(self.numbers)} rows")
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._columns
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self._columns)
+
+    def is_numeric(self, column: str) -> bool:
+        return isinstance(self._columns.get(column), np.ndarray)
+
+    def numeric(self, column: str) -> np.ndarray:
+        """A numeric column (NaN = blank); a missing column is all NaN."""
+        values = self._columns.get(column)
+        if values is None:
+            return np.full(len(self), np.nan)
+        if not isinstance(values, np.ndarray):
+            raise TypeError(f"column {column} is text")
+        return values
+
+    def text(self, column: str) -> tuple[str, ...]:
+        values = self._columns.get(column)
+        if values is None:
+            return ("",) * len(self)
+        if isinstance(values, np.ndarray):
+            return tuple(_format_number(v) for v in values)
+        return values
+
+    def raw(self, column: str):
+        return self._columns[column]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {number: k for k, number in enumerate(self.numbers)}
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Row positions sorted by kommunenummer (the model's order)."""
+        return np.array(sorted(range(len(self.numbers)), key=self.numbers.__getitem__), dtype=np.int64)
+
+    def with_columns(self, changes: Mapping[str, Any]) -> "MunicipalityTable":
+        columns = dict(self._columns)
+        columns.update(changes)
+        return MunicipalityTable(self.numbers, columns)
+
+    def frame(self) -> "pd.DataFrame":
+        """A pandas copy: index kommunenummer, population as whole numbers, blanks as NaN / ""."""
+        import pandas as pd
+
+        data: dict[str, Any] = {}
+        for name, values in self._columns.items():
+            if isinstance(values, np.ndarray):
+                data[name] = values.astype(np.int64) if name == "population" else values.copy()
+            else:
+                data[name] = pd.array(values, dtype=object) if not values else list(values)
+        return pd.DataFrame(data, index=pd.Index(list(self.numbers), name="kommunenummer"))
+
+    @classmethod
+    def from_frame(cls, frame: "pd.DataFrame") -> "MunicipalityTable":
+        import pandas as pd
+
+        columns: dict[str, Any] = {}
+        for name in frame.columns:
+            values = frame[name]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                columns[str(name)] = values.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                columns[str(name)] = ["" if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA) else str(v)
+                                      for v in values.tolist()]
+        return cls([str(n) for n in frame.index], columns)
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class Scenario:
+    """A validated scenario. Build it with `load_scenario` or `validate.build_scenario`.
+
+    `table` holds the municipality rows (`MunicipalityTable`): the columns `kommune`,
+    `population`, every column in `LIMIT_COLUMNS` (NaN = no limit), `lock_reason` ("" = none), and
+    any further columns of the input. `municipalities` is the same as a pandas DataFrame indexed by
+    kommunenummer. `request` is the whole request per group; with `counties` it is the sum of the
+    county requests.
+    """
+
+    name: str
+    request: Mapping[str, int]
+    table: MunicipalityTable
+    key: tuple[KeyTerm, ...]
+    housing: Housing
+    description: str
+    year: int | None
+    quarters: Quarters | None
+    incentives: Incentives
+    counties: Counties | None
+    notes: tuple[str, ...]
+    key_rules: KeyRules
+    minors_split: Mapping[str, int] | None
+    costs: Mapping[str, float] | None
+    housing_grant: HousingGrant | None
+
+    def __init__(
+        self,
+        name: str,
+        request: Mapping[str, int],
+        municipalities: "pd.DataFrame | MunicipalityTable | None" = None,
+        key: tuple[KeyTerm, ...] = (KeyTerm("population", 1.0),),
+        housing: Housing | None = None,
+        description: str = "",
+        year: int | None = None,
+        quarters: Quarters | None = None,
+        incentives: Incentives | None = None,
+        counties: Counties | None = None,
+        notes: tuple[str, ...] = (),
+        table: MunicipalityTable | None = None,
+        key_rules: KeyRules | None = None,
+        minors_split: Mapping[str, int] | None = None,
+        costs: Mapping[str, float] | None = None,
+        housing_grant: HousingGrant | None = None,
+    ):
+        if municipalities is not None:  # a DataFrame (tests, edits) or a table; it wins over `table`
+            table = municipalities if isinstance(municipalities, MunicipalityTable) else MunicipalityTable.from_frame(municipalities)
+        if table is None:
+            raise TypeError("Scenario needs municipalities")
+        values = dict(name=name, request=request, table=table, key=tuple(key), housing=housing or Housing(),
+                      description=description, year=year, quarters=quarters, incentives=incentives or Incentives(),
+                      counties=counties, notes=tuple(notes), key_rules=key_rules or KeyRules(),
+                      minors_split=dict(minors_split) if minors_split else None, costs=dict(costs) if costs else None,
+                      housing_grant=housing_grant)
+        for attribute, value in values.items():
+            object.__setattr__(self, attribute, value)
+
+    @property
+    def total_request(self) -> int:
+        return sum(self.request.values())
+
+    @cached_property
+    def municipalities(self) -> "pd.DataFrame":
+        return self.table.frame()
+
+    def with_changes(self, **changes) -> "Scenario":
+        """A copy with some fields replaced (the app's edits go through here)."""
+        return dataclasses.replace(self, **changes)
+
+    # ---------------------------------------------------------------- limits as arrays (table order)
+
+    def resource_units(self, resource: str, quarter: int | None = None) -> np.ndarray:
+        """Dwellings or places of one kind per municipality (NaN = no limit).
+
+        With `quarter`, only what exists by the end of that quarter: the undated column plus what
+        is added (`<resource>_q<n>`) up to it; without, the whole year's. A blank undated cell
+        with dated additions means none until they come ("0 now, 2 from Q3"), not "no limit".
+        """
+        table = self.table
+        dated = [f"{resource}_q{q}" for q in QUARTERS if f"{resource}_q{q}" in table]
+        available = table.numeric(resource).copy()
+        if dated:
+            any_dated = np.any([~np.isnan(table.numeric(c)) for c in dated], axis=0)
+            available[np.isnan(available) & any_dated] = 0.0
+            for q in QUARTERS[: quarter or len(QUARTERS)]:
+                column = f"{resource}_q{q}"
+                if column in table:
+                    available = available + np.nan_to_num(table.numeric(column))
+        return available
+
+    def minor_places(self) -> tuple[np.ndarray, np.ndarray]:
+        """Care places (also taking other minors) and places for minors who need less (inf = no limit)."""
+        care, other = (np.where(np.isnan(self.table.numeric(c)), np.inf, self.table.numeric(c)) for c in MINOR_SPLIT_COLUMNS)
+        return care, other
+
+    def person_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
+        """Most persons of `group` each municipality can take from its own resource (inf = no limit)."""
+        if group == "minors" and any(c in self.table for c in MINOR_SPLIT_COLUMNS):
+            care, other = self.minor_places()
+            caps = self._resource_caps(group, quarter)
+            return np.minimum(caps, care + other)
+        return self._resource_caps(group, quarter)
+
+    def _resource_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
+        units = self.resource_units(RESOURCE_OF_GROUP[group], quarter)
+        if group == "adults":
+            persons = units * self.housing.adults_per_small_dwelling
+        elif group == "families":
+            persons = units * self.housing.persons_per_family_dwelling
+        else:
+            persons = units
+        # A small tolerance so 4 dwellings x 3.5 = 14.0 never floors to 13 through rounding error.
+        caps = np.floor(persons + 1e-9)
+        caps[np.isnan(caps)] = np.inf
+        return caps
+
+    @cached_property
+    def year_caps(self) -> np.ndarray:
+        """`person_caps` for the whole year, every group: (municipalities, groups), table order."""
+        caps = np.column_stack([self.person_caps(g) for g in GROUPS]) if len(self.table) else np.zeros((0, len(GROUPS)))
+        caps.setflags(write=False)
+        return caps
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """min_total and max_total per municipality (NaN = none), tightened by a locked quarterly schedule.
+
+        Locked quarters must be settled, so the year is at least their sum; with all four quarters
+        locked the year is exactly that.
+        """
+        table = self.table
+        low, high = table.numeric("min_total").copy(), table.numeric("max_total").copy()
+        locks = [table.numeric(c) for c in SCHEDULE_LOCK_COLUMNS if c in table]
+        if locks:
+            locked = np.vstack(locks)
+            given = ~np.isnan(locked)
+            locked_sum = np.where(given.any(axis=0), np.nansum(locked, axis=0), np.nan)
+            low = np.fmax(low, locked_sum)
+            all_four = given.sum(axis=0) == len(QUARTERS)
+            high = np.where(all_four, np.fmin(high, locked_sum), high)
+        return low, high
+
+    def county_of(self) -> tuple[str, ...]:
+        """Each municipality's county ("" when the table has no fylke column)."""
+        return self.table.text(COUNTY_COLUMN)
+
+    # ---------------------------------------------------------------- the same as pandas (app, exports)
+
+    def _series(self, values: np.ndarray, name: str | None = None) -> "pd.Series":
+        import pandas as pd
+
+        return pd.Series(values, index=pd.Index(list(self.table.numbers), name="kommunenummer"), name=name)
+
+    def resource_available(self, resource: str, quarter: int | None = None) -> "pd.Series":
+        return self._series(self.resource_units(resource, quarter), resource)
+
+    def group_limit(self, group: str, quarter: int | None = None) -> "pd.Series":
+        return self._series(self.person_caps(group, quarter), group)
+
+    def total_bounds(self) -> tuple["pd.Series", "pd.Series"]:
+        low, high = self.bounds()
+        return self._series(low, "min_total"), self._series(high, "max_total")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load_scenario(folder: str | os.PathLike, agreed_minimums: bool = True) -> Scenario:
+    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found
+    (`agreed_minimums=False`: all but whether minimums and locks can be met together, for `diagnose`)."""
+    from allocator.scenario.readers import read_csv_file, read_toml_file
+    from allocator.scenario.validate import Problem, ScenarioError, build_scenario
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ScenarioError([Problem(str(folder), message="fant ingen scenariomappe her")])
+    settings, settings_notes = read_toml_file(folder / SETTINGS_FILE)
+    rows = read_csv_file(folder / MUNICIPALITIES_FILE)
+    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE, agreed_minimums=agreed_minimums)
+    return scenario.with_changes(notes=(*settings_notes, *scenario.notes)) if settings_notes else scenario
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def fingerprint(scenario: Scenario) -> str:
+    """A digest of everything that decides the plan: equal scenarios give equal fingerprints."""
+    digest = hashlib.sha256(json.dumps(settings_dict(scenario), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    table = scenario.table
+    order = table.order
+    digest.update("\x1e".join(table.numbers[k] for k in order).encode("utf-8"))
+    for column in sorted(table.columns):
+        digest.update(f"\x1d{column}\x1d".encode("utf-8"))
+        values = table.raw(column)
+        if isinstance(values, np.ndarray):
+            digest.update(np.ascontiguousarray(np.where(np.isnan(values), np.nan, values)[order]).tobytes())
+        else:
+            digest.update("\x1f".join(values[k] for k in order).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def settings_dict(scenario: Scenario) -> dict:
+    """The `scenario.toml` content of a scenario, as plain data."""
+    key: dict[str, object] = {}
+    for term in scenario.key:
+        if term.exponent == 1.0 and not term.credit:
+            key[term.column] = term.weight
+        else:
+            entry: dict[str, object] = {"weight": term.weight, "exponent": term.exponent}
+            if term.credit:
+                entry["credit"] = True
+            key[term.column] = entry
+    settings: dict[str, object] = {"name": scenario.name}
+    if scenario.description:
+        settings["description"] = scenario.description
+    if scenario.year is not None:
+        settings["year"] = scenario.year
+    counties = scenario.counties
+    if counties is not None and counties.split is None:
+        settings["request"] = {"counties": {c: {g: int(counties.requests[c].get(g, 0)) for g in GROUPS} for c in counties.names}}
+    else:
+        settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
+        if scenario.minors_split:
+            del settings["request"]["minors"]
+            settings["request"].update({g: int(scenario.minors_split[g]) for g in MINOR_SUBGROUPS})
+    if counties is not None:
+        section: dict[str, object] = {"cross_border": counties.cross_border}
+        if counties.split is not None:
+            section["split"] = counties.split
+        if counties.max_share is not None:
+            section["max_share"] = counties.max_share
+        settings["counties"] = section
+    settings["housing"] = dataclasses.asdict(scenario.housing)
+    rules = scenario.key_rules
+    for name in KEY_RULE_NAMES:
+        if getattr(rules, name):
+            key[name] = getattr(rules, name)
+    settings["key"] = key
+    if scenario.quarters is not None:
+        quarters = scenario.quarters
+        settings["quarters"] = {
+            "ready": {g: list(quarters.ready[g]) for g in GROUPS},
+            "deadline": dict(quarters.deadline),
+            "timeliness_weight": quarters.timeliness_weight,
+            "baseline": quarters.baseline if isinstance(quarters.baseline, str) else list(quarters.baseline),
+        }
+    if scenario.costs:
+        settings["costs"] = dict(scenario.costs)
+    if scenario.housing_grant is not None:
+        grant = scenario.housing_grant
+        settings["housing_grant"] = {"budget": grant.budget, "per_dwelling": grant.per_dwelling}
+        if grant.max_per_municipality is not None:
+            settings["housing_grant"]["max_per_municipality"] = grant.max_per_municipality
+    incentives = scenario.incentives
+    if scenario.quarters is not None or incentives != Incentives():
+        settings["incentives"] = {
+            "bonus": list(incentives.bonus),
+            "q4_threshold": incentives.q4_threshold,
+            "q4_deduction": incentives.q4_deduction,
+            "grant": dict(incentives.grant),
+        }
+    return settings
+
+
+def municipalities_csv_rows(scenario: Scenario) -> tuple[list[str], list[list[str]]]:
+    """The municipality table as written to `municipalities.csv`: header and text cells, whole
+    numbers without decimals, blanks for no limit (a fraction stays visible, so validation refuses it)."""
+    table = scenario.table
+    columns = [c for c in table.columns if not (c == "lock_reason" and not any(table.text(c)))]
+    cells = [table.text(c) for c in columns]
+    return ["kommunenummer", *columns], [[number, *row] for number, *row in zip(table.numbers, *cells)]
+
+
+def municipalities_csv_frame(scenario: Scenario) -> "pd.DataFrame":
+    """`municipalities_csv_rows` as a DataFrame of text."""
+    import pandas as pd
+
+    header, rows = municipalities_csv_rows(scenario)
+    return pd.DataFrame(rows, columns=header, dtype=object)
+
+
+def municipalities_csv_text(scenario: Scenario) -> str:
+    import csv
+    import io
+
+    header, rows = municipalities_csv_rows(scenario)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _format_number(value: float) -> str:
+    if value is None or math.isnan(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def save_scenario(scenario: Scenario, folder: str | os.PathLike) -> Path:
+    """Write a scenario folder atomically: each file is written beside its target, then renamed."""
+    import tomli_w
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / SETTINGS_FILE, tomli_w.dumps(settings_dict(scenario)).encode("utf-8"))
+    atomic_write(folder / MUNICIPALITIES_FILE, municipalities_csv_text(scenario).encode("utf-8"))
+    return folder
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see either the old or the new file, never half.
+
+    The temporary file is created with mode 0666 so the user's umask decides who may read the
+    result, as for any other file they save (tempfile.mkstemp would make it private, 0600).
+    """
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
