@@ -13,8 +13,23 @@ from __future__ import annotations
 import streamlit as st
 
 from allocator.labels import plain_text
-
-from app_pages import compare, explain, export, keys, mapview, meeting, negotiation, plan, quarters, record, sidebar, signin, state, whatif, year
+from app_pages import (
+    compare,
+    explain,
+    export,
+    keys,
+    mapview,
+    meeting,
+    negotiation,
+    plan,
+    quarters,
+    record,
+    sidebar,
+    signin,
+    state,
+    whatif,
+    year,
+)
 
 VIEWS = {
     "Forhandling": negotiation.view,

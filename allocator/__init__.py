@@ -8,11 +8,11 @@ PuLP are imported where they are used, so `python -m allocator --help` and `vali
 """
 
 from allocator.check import PlanViolation, check_plan
-from allocator.scenario.key import fair_shares, key_shares
+from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import GROUPS, Housing, KeyTerm, Scenario, load_scenario, save_scenario
-from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
+from allocator.scenario.key import fair_shares, key_shares
 
 __all__ = [
     "GROUPS", "Housing", "InfeasibleScenario", "KeyTerm", "Plan", "PlanViolation", "Problem",

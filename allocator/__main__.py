@@ -143,10 +143,10 @@ def _load(path: str, agreed_minimums: bool = True):
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" and not source.is_dir():
+        import io
+
         from allocator.output.export import read_workbook
         from allocator.scenario.readers import read_file_bytes
-
-        import io
 
         return read_workbook(io.BytesIO(read_file_bytes(source)), label=source.name)
     if source.is_file():
@@ -246,7 +246,8 @@ def _new(args: argparse.Namespace) -> int:
     import shutil
     from pathlib import Path
 
-    from allocator.scenario.catalog import CatalogError, ScenarioExists, resolve_county, write_new_scenario
+    from allocator.scenario.catalog import ScenarioExists, write_new_scenario
+    from allocator.scenario.national import CatalogError, resolve_county
     from allocator.scenario.readers import os_reason
 
     if not args.folder.strip():
@@ -472,10 +473,9 @@ def _range(args: argparse.Namespace) -> int:
 
 
 def _decisions(args: argparse.Namespace) -> int:
-    from allocator.scenario.decisions import read_decisions, write_decisions
-    from allocator.scenario.data import load_scenario
-
     from allocator.problems import ScenarioError
+    from allocator.scenario.data import load_scenario
+    from allocator.scenario.decisions import read_decisions, write_decisions
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allocator.scenario.data import QUARTERS
+#: The quarters of the settlement year (scenario files name them _q1 … _q4).
+QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 
 
 @dataclass(frozen=True)

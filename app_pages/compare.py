@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator.output import store
-from allocator.present.charts import difference_chart
 from allocator.analysis.compare import FAIRNESS_LABELS, fairness_table, totals_side_by_side
-from allocator.plan import Plan
-from allocator.problems import ScenarioError
 from allocator.optimize.solve import SolveError
+from allocator.output import store
+from allocator.plan import Plan
+from allocator.present.charts import difference_chart
+from allocator.problems import ScenarioError
 
 from . import state
 from .common import chart, table

@@ -8,9 +8,9 @@ import streamlit as st
 from allocator.analysis.diagnose import apply_diagnosis, diagnose
 from allocator.analysis.explain import UNIT_WORDS, explain
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
+from allocator.optimize.solve import SolveError
 from allocator.problems import ScenarioError
 from allocator.scenario.data import Scenario, fingerprint
-from allocator.optimize.solve import SolveError
 
 from . import keys, state
 from .common import chart, summary_strip, table
@@ -121,9 +121,8 @@ def on_use_calibration() -> None:
 def _calibrate_panel(scenario: Scenario) -> None:
     import plotly.graph_objects as go
 
-    from allocator.present.charts import norwegian
-
     from allocator.analysis.calibrate import LEFT_OUT
+    from allocator.present.charts import norwegian
 
     st.subheader("Tilpass nøkkelen til faktiske anmodninger")
     table_ = scenario.table

@@ -11,19 +11,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from allocator.present import edits
-from allocator.present import fields
-from allocator.scenario.key import key_candidates, key_shares
 from allocator.labels import GROUP_LABELS, column_label, number, signed
 from allocator.plan import Plan
-from allocator.scenario.data import GROUPS, KeyTerm, Scenario
-from allocator.scenario.validate import MAX_PERSONS
+from allocator.present import edits, fields
 from allocator.present.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
+from allocator.scenario.data import GROUPS, KeyTerm, Scenario
+from allocator.scenario.key import key_candidates, key_shares
+from allocator.scenario.validate import MAX_PERSONS
 
 from . import keys, state
 from .common import summary_strip
 from .inputs import field_input
-
 
 #: Widths (px) and short headings so that at 1366 px (sidebar open) every negotiated column is in view.
 WIDTHS = {"max_total": 98, "min_total": 95, "small_dwellings": 100, "family_dwellings": 122, "minor_places": 98,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator.present.charts import allocation_chart
 from allocator.labels import column_label, number
+from allocator.present.charts import allocation_chart
 from allocator.present.views import HOLDING_HELP, county_view, flow_view, plan_view, summary_view
 
 from . import keys, state

@@ -6,12 +6,9 @@ import dataclasses
 
 import streamlit as st
 
-from allocator.present import edits
-from allocator.present import fields
-from allocator.present.charts import quarter_chart
 from allocator.labels import column_label, number, signed
-from allocator.scenario.validate import MAX_PERSONS
-from allocator.scenario.data import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
+from allocator.present import edits, fields
+from allocator.present.charts import quarter_chart
 from allocator.present.views import (
     DATED_INPUTS,
     apply_readiness_edits,
@@ -22,6 +19,8 @@ from allocator.present.views import (
     schedule_frame,
     timeliness_view,
 )
+from allocator.scenario.data import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
+from allocator.scenario.validate import MAX_PERSONS
 
 from . import keys, state
 from .common import chart, summary_strip, table

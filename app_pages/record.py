@@ -7,10 +7,10 @@ import datetime
 
 import streamlit as st
 
-from allocator.present import record as meeting_record
-from allocator.output import store
-from allocator.problems import ScenarioError
 from allocator.optimize.solve import SolveError
+from allocator.output import store
+from allocator.present import record as meeting_record
+from allocator.problems import ScenarioError
 
 from . import state
 

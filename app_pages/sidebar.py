@@ -9,8 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from allocator.output import store
-from allocator.scenario.catalog import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, scenario_files
 from allocator.problems import ScenarioError
+from allocator.scenario.catalog import scenario_files
+from allocator.scenario.national import COUNTY_NAMES, NATIONAL, YEARS, CatalogError
 from allocator.scenario.upload import scenario_from_uploads
 
 from . import keys, saving, signin, state

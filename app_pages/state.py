@@ -16,14 +16,13 @@ from typing import Callable
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from allocator.present import changes
-from allocator.present import drafts
+from allocator.optimize.solve import SolveError, schedule_optional, solve
 from allocator.output import store
 from allocator.plan import Plan
+from allocator.present import changes, drafts
+from allocator.present.views import plain_problems
 from allocator.problems import ScenarioError
 from allocator.scenario.data import Scenario, fingerprint
-from allocator.optimize.solve import SolveError, schedule_optional, solve
-from allocator.present.views import plain_problems
 
 from . import keys
 

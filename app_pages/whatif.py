@@ -9,11 +9,10 @@ from concurrent.futures.process import BrokenProcessPool
 import streamlit as st
 
 from allocator.labels import number
-from allocator.scenario.validate import parse_number
 from allocator.plan import Plan
-from allocator.scenario.data import Scenario, fingerprint
-
 from allocator.present import fields
+from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.validate import parse_number
 
 from . import state
 from .common import chart, table
@@ -62,8 +61,8 @@ def _whole(container, label: str, default: int, key: str) -> int | None:
 
 
 def _sweep(scenario: Scenario) -> None:
-    from allocator.present.charts import sweep_chart
     from allocator.analysis.sweep import sweep, sweep_tables
+    from allocator.present.charts import sweep_chart
 
     st.subheader("Hva om behovet endres?")
     st.caption("Planen lages på nytt for hver total. Hver gruppe (og hvert fylke) skaleres i samme forhold som i dag, "
@@ -154,9 +153,10 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
                     f"beløpet gir én million til {number(grant.persons_per_million, 1)} personer til (se kurven).\n"
                     + (f"- {number(grant.returned)} boliger planen ikke ville brukt, er ikke kjøpt.\n" if grant.returned else ""))
     if st.button("Vis hvor mange tilskuddet kan bosette", key="grant_curve"):
-        from allocator.present.charts import norwegian
-        from allocator.optimize.grant import settled_by_budget
         import plotly.graph_objects as go
+
+        from allocator.optimize.grant import settled_by_budget
+        from allocator.present.charts import norwegian
 
         millions = list(range(0, 201, 10))
         settled = settled_by_budget(scenario, [m * 1_000_000.0 for m in millions])

@@ -114,8 +114,8 @@ def national_counties(total: int | None = None, cross_border: bool = True) -> Ca
     scenario), settlement across county borders on, optionally scaled to `total` persons."""
 
     def make() -> Scenario:
-        from allocator.scenario.catalog import scenario_files
         from allocator.analysis.sweep import scaled
+        from allocator.scenario.catalog import scenario_files
         from allocator.scenario.upload import scenario_from_uploads
 
         settings, rows = scenario_files("Norge", 2026)

@@ -14,9 +14,8 @@ try:  # `make` installs the package (pip install -e .); pytest puts this folder 
 except ImportError:  # a checkout without `make`, tests started from another folder
     sys.path.insert(0, str(TESTS.parent))
 
-from hypothesis import HealthCheck, settings  # noqa: E402
-
 from helpers import SCENARIOS, write_scenario  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Hypothesis: a fast default for `make test`, and a long run for a deeper search
 # (`HYPOTHESIS_PROFILE=long make test`: every property test tries ten times as many examples,

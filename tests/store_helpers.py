@@ -11,10 +11,10 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from allocator.scenario.catalog import national_table
-from allocator.output.store.access import parse_rules
-
 from helpers import make_scenario
+
+from allocator.output.store.access import parse_rules
+from allocator.scenario.national import national_table
 
 _BY_COUNTY: dict[str, list[str]] = {}
 for _row in national_table():

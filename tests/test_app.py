@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-import streamlit.testing.v1.app_test as app_test_module
 
 from allocator import load_scenario, solve
-from allocator.present import fields
 from allocator.labels import GROUP_LABELS
+from allocator.present import fields
 from allocator.scenario.data import GROUPS, fingerprint
 from allocator.scenario.upload import scenario_from_uploads
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from allocator.present import fields
-from allocator.labels import GROUP_LABELS
-from allocator.scenario.data import GROUPS
-
 from test_app import APP, BERGEN, click, edit_table, errors, field, open_app, request_shown, save_as, show, totals, type_into
+
+from allocator.labels import GROUP_LABELS
+from allocator.present import fields
+from allocator.scenario.data import GROUPS
 
 VIEWS = ["Plan", "Forklar", "Kvartaler", "Kart", "Sammenlign", "Hva om", "Møtereferat", "Eksport", "Forhandling"]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from allocator.output import store
 from allocator.labels import GROUP_LABELS
+from allocator.output import store
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
@@ -286,8 +286,9 @@ def test_a_meeting_link_shows_the_plan_only_to_those_who_may_read_the_county(ser
     assert [b.label for b in nobody.button] == ["Logg inn"] and not nobody.metric
 
     # the adviser opens a Rogaland scenario: the Vestland reader's next refresh shows nothing of it
-    from allocator.present.meeting import MEETINGS
     from store_helpers import county_scenario
+
+    from allocator.present.meeting import MEETINGS
 
     MEETINGS.publish(token, county_scenario("Rogaland", 5, name="Rogaland-plan"))
     reader.run()

@@ -42,10 +42,10 @@ rolle = "admin"
 def server(tmp_path_factory):
     """The OpenID provider and the app in server mode, with a Vestland and a Rogaland scenario saved."""
     from oidc_provider_mock import User, run_server_in_thread
+    from store_helpers import actor, county_scenario
 
     from allocator.output import store
     from benchmarks.app_speed import AppServer, free_port
-    from store_helpers import actor, county_scenario
 
     tmp = tmp_path_factory.mktemp("signin")
     saved = tmp / "saved"
@@ -148,8 +148,9 @@ def test_a_user_not_in_the_access_file_is_politely_refused(server, browser):
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
     assert "Velg scenario" not in page.content() and "Vestland-plan" not in page.content()
 
-    from allocator.output.store.repository import Store
     from store_helpers import actor
+
+    from allocator.output.store.repository import Store
 
     log = Store(f"sqlite:///{saved / 'scenarier.sqlite3'}").read_log(actor("admin"))
     assert (STRANGER, "avvist") in {(e.actor, e.action) for e in log}

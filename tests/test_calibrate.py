@@ -9,12 +9,12 @@ import tomllib
 
 import numpy as np
 import pytest
+from helpers import make_scenario, run_cli
 
 from allocator import KeyTerm, ScenarioError, load_scenario, solve
 from allocator.analysis.calibrate import apply_calibration, calibrate, write_key
-from allocator.scenario.key import fair_shares, shaped_totals
 from allocator.scenario.data import KeyRules, save_scenario
-from helpers import make_scenario, run_cli
+from allocator.scenario.key import fair_shares, shaped_totals
 
 
 def synthetic(rules: KeyRules = KeyRules(), seed: int = 7):

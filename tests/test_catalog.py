@@ -15,14 +15,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import SCENARIOS, solve_and_check
 
 from allocator import GROUPS, load_scenario
 from allocator.scenario import catalog
-from allocator.scenario.catalog import (
-    COUNTY_NAMES, NATIONAL, YEARS, CatalogError, county_request, national_table, scenario_files,
-    write_new_scenario,
-)
-from helpers import SCENARIOS, solve_and_check
+from allocator.scenario.catalog import county_request, scenario_files, write_new_scenario
+from allocator.scenario.national import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, national_table
 
 SHARED = ("max_total", "small_dwellings", "family_dwellings", "minor_places", "special_places", "population")
 
@@ -271,7 +269,8 @@ def test_a_municipality_without_a_decision_gets_a_capacity_from_comparable_ones(
     shares, and became the sink of diagnose and the grant (Utsira, 215 inhabitants). The 2024 decision
     is the stand-in capacity of the later years; a 2024 scenario replays the year, so its decisions are
     in `vedtak` and `max_total` is blank there (see test_year)."""
-    from allocator.scenario.catalog import estimated_decision, national_table
+    from allocator.scenario.catalog import estimated_decision
+    from allocator.scenario.national import national_table
 
     rows = {r["kommune"]: r for r in national_table()}
     for county, name in (("Rogaland", "Utsira"), ("Nordland", "Moskenes"), ("Østfold", "Rakkestad"),

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, SCENARIOS, run_cli, run_cli_many
 
 from allocator import load_scenario
 from allocator.__main__ import main
-from helpers import REPO, SCENARIOS, run_cli, run_cli_many
 
 VESTLAND = SCENARIOS / "vestland-2026"
 DEMO = SCENARIOS / "demo-shortfall"

@@ -21,17 +21,26 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import (
+    assert_caught,
+    examples,
+    make_scenario,
+    municipalities_csv,
+    own_limits,
+    run_cli,
+    solve_and_check,
+    write_scenario,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
 from allocator.check import violations
-from allocator.scenario.key import key_share_array
 from allocator.plan import Flow
 from allocator.scenario.data import Counties
+from allocator.scenario.key import key_share_array
 from allocator.scenario.validate import validate_scenario
-from helpers import assert_caught, examples, make_scenario, municipalities_csv, own_limits, run_cli, solve_and_check, write_scenario
 
 # --------------------------------------------------------------------------- builders
 

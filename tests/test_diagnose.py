@@ -8,17 +8,17 @@ import json
 import math
 
 import numpy as np
+from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check
 from hypothesis import HealthCheck, given, settings
 from scipy.optimize import Bounds, LinearConstraint, milp
+from test_counties import county_only, national_scenarios
+from test_properties import scenarios
 
 from allocator import GROUPS, solve
 from allocator.analysis.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose
 from allocator.optimize.lp import new_highs, run_highs
 from allocator.optimize.model import build_settle_model, network
 from allocator.scenario.data import RESOURCE_OF_GROUP
-from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check
-from test_counties import county_only, national_scenarios
-from test_properties import scenarios
 
 DEMO = SCENARIOS / "demo-shortfall"
 

@@ -7,15 +7,15 @@ import json
 
 import numpy as np
 import pytest
+from helpers import SCENARIOS, examples, make_scenario, run_cli
 from hypothesis import HealthCheck, assume, given, settings
+from test_properties import scenarios
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
 from allocator.analysis.explain import explain, key_contributions
-from allocator.scenario.key import key_share_array
-from allocator.optimize.model import add_settled, allocation_model, network
 from allocator.optimize import targets
-from helpers import SCENARIOS, examples, make_scenario, run_cli
-from test_properties import scenarios
+from allocator.optimize.model import add_settled, allocation_model, network
+from allocator.scenario.key import key_share_array
 
 DEMO = SCENARIOS / "demo-shortfall"
 

@@ -12,13 +12,13 @@ import textwrap
 
 import numpy as np
 import pytest
+from helpers import REPO, SCENARIOS, examples
 from hypothesis import HealthCheck, assume, given, settings
+from test_properties import scenarios
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
 from allocator.analysis.explain import explain
 from allocator.scenario.data import RESOURCE_OF_GROUP
-from helpers import REPO, SCENARIOS, examples
-from test_properties import scenarios
 
 VESTLAND = SCENARIOS / "vestland-2026"
 GROUP_OF = {resource: group for group, resource in RESOURCE_OF_GROUP.items()}

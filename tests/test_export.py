@@ -8,11 +8,11 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
-from allocator.output.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
 from allocator.labels import GROUP_LABELS
-from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check
+from allocator.output.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
 
 ROWS = [
     {"kommunenummer": "0301", "kommune": "Oslo", "population": "717710", "max_total": "400", "bosatt": "2018", "fylke": "Oslo"},

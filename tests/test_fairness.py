@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import SCENARIOS, examples, make_scenario, per_group_scale, solve_and_check
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, KeyTerm, load_scenario
 from allocator.scenario.data import DATED_COLUMNS, LIMIT_COLUMNS
-from helpers import SCENARIOS, examples, make_scenario, per_group_scale, solve_and_check
 
 try:  # the QP's curvature floor: d = max(f, MIN_CURVATURE_SHARE)
     from allocator.optimize.targets import MIN_CURVATURE_SHARE
@@ -181,8 +181,8 @@ def test_minors_are_not_on_top_of_everything_else(tmp_path, county, name, fair_t
     """Issue 15.4: Nesna (1 808 inhabitants) got 29 persons against a fair share of 15,7 with 14
     minors; Trondheim took 62 of Trøndelag's 76 minors and its full share of the rest. The load
     a municipality carries is its total."""
-    from allocator.scenario.catalog import write_new_scenario
     from allocator import load_scenario
+    from allocator.scenario.catalog import write_new_scenario
 
     scenario = load_scenario(write_new_scenario(tmp_path / "s", county, 2026))
     plan = solve_and_check(scenario)
@@ -294,9 +294,10 @@ def test_millions_of_persons_in_two_municipalities_are_split_evenly():
 
 
 def test_per_group_is_a_setting_of_the_key_read_validated_and_saved(scenario_dir):
+    from helpers import scenario_toml
+
     from allocator import ScenarioError
     from allocator.scenario.data import settings_dict
-    from helpers import scenario_toml
 
     scenario = load_scenario(scenario_dir(toml=scenario_toml(key="population = 1.0\nper_group = 1")))
     assert scenario.key_rules.per_group == 1 and settings_dict(scenario)["key"]["per_group"] == 1

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from helpers import SCENARIOS, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import load_scenario, solve
-from allocator.present import drafts
-from allocator.present import edits
-from allocator.present import fields
+from allocator.present import drafts, edits, fields
 from allocator.present import record as meeting_record
 from allocator.present.changes import _flatten, _normal, scenario_changes
 from allocator.problems import ScenarioError
 from allocator.scenario.data import fingerprint, settings_dict
-
-from helpers import SCENARIOS, examples
 
 VESTLAND = load_scenario(SCENARIOS / "vestland-2026")
 

@@ -42,16 +42,16 @@ import numpy as np
 import openpyxl
 import pytest
 import tomli_w
+from helpers import examples, run_cli_many
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, InfeasibleScenario, Scenario, ScenarioError, load_scenario, solve
 from allocator.check import violations
-from allocator.scenario.readers import _header_names
-from allocator.scenario.data import LIMIT_COLUMNS, fingerprint
 from allocator.optimize.solve import check_feasible
+from allocator.scenario.data import LIMIT_COLUMNS, fingerprint
+from allocator.scenario.readers import _header_names
 from allocator.scenario.upload import scenario_from_uploads
-from helpers import examples, run_cli_many
 
 SETTINGS_FILE, ROWS_FILE = "scenario.toml", "municipalities.csv"
 FUZZ = settings(

@@ -14,11 +14,11 @@ import io
 
 import openpyxl
 import pytest
+from helpers import CSV_COLUMNS, DEFAULT_ROWS, municipalities_csv, run_cli_many, scenario_toml, solve_and_check
 
 from allocator import InfeasibleScenario, ScenarioError, load_scenario
 from allocator.optimize.solve import check_feasible
 from allocator.scenario.upload import scenario_from_uploads
-from helpers import CSV_COLUMNS, DEFAULT_ROWS, municipalities_csv, run_cli_many, scenario_toml, solve_and_check
 
 ROWS = "municipalities.csv"
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import math
 
+from helpers import examples, solve_and_check
 from hypothesis import HealthCheck, given, settings
+from test_counties import independent_optimum, national_scenarios
 
 from allocator import ScenarioError
-from allocator.scenario.catalog import scenario_files
-from allocator.optimize.geography import COUNTY_CENTRES, county_centres, distance_km
-from allocator.scenario.data import Counties
 from allocator.analysis.sweep import scaled
+from allocator.optimize.geography import COUNTY_CENTRES, county_centres, distance_km
+from allocator.scenario.catalog import scenario_files
+from allocator.scenario.data import Counties
 from allocator.scenario.upload import scenario_from_uploads
 from allocator.scenario.validate import validate_scenario
-from helpers import examples, solve_and_check
-from test_counties import independent_optimum, national_scenarios
 
 
 def two_way(plan) -> set[tuple[str, str]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import CSV_COLUMNS, SCENARIOS, make_scenario, municipalities_csv, scenario_toml
 
 from allocator import GROUPS, KeyTerm, fair_shares, key_shares, load_scenario
-from helpers import CSV_COLUMNS, SCENARIOS, make_scenario, municipalities_csv, scenario_toml
 
 POPULATIONS = [291940, 17349, 4072, 5742, 1800]
 SETTLED_BEFORE = [1037, 221, 19, 32, 15]  # refugees already settled (a credit column)

@@ -7,16 +7,16 @@ import json
 import math
 
 import pytest
+from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_properties import scenarios
 
 from allocator import ScenarioError, load_scenario
 from allocator.analysis.diagnose import apply_diagnosis, diagnose
 from allocator.optimize.grant import settled_by_budget
 from allocator.scenario.data import HousingGrant
 from allocator.scenario.validate import validate_scenario
-from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check
-from test_properties import scenarios
 
 # --------------------------------------------------------------------------- housing grant
 

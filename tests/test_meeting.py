@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from allocator.present.meeting import Meetings, may_view
-from allocator.output.store.access import parse_rules
-
 from store_helpers import actor, county_scenario
+
+from allocator.output.store.access import parse_rules
+from allocator.present.meeting import Meetings, may_view
 
 RULES = parse_rules('[[users]]\nemail = "v@ks.no"\nfylker = ["Vestland"]\nrolle = "les"\n'
                     '[[users]]\nemail = "r@ks.no"\nfylker = ["Rogaland"]\nrolle = "les"\n')

@@ -5,11 +5,11 @@ places by solving again (the places bind together)."""
 from __future__ import annotations
 
 import numpy as np
+from helpers import SCENARIOS, solve_and_check
 
 from allocator import load_scenario
 from allocator.analysis.explain import explain
 from allocator.scenario.validate import validate_scenario
-from helpers import SCENARIOS, solve_and_check
 
 TRONDHEIM = "5001"
 

@@ -16,12 +16,12 @@ import io
 import shutil
 import string
 
+from helpers import SCENARIOS, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator import ScenarioError, load_scenario, solve
 from allocator.labels import column_label
-from helpers import SCENARIOS, examples
 
 VESTLAND = SCENARIOS / "vestland-2026"
 with (VESTLAND / "municipalities.csv").open(encoding="utf-8") as _handle:

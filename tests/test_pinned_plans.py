@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import SCENARIOS, solve_and_check
 
 from allocator import GROUPS, load_scenario
-from helpers import SCENARIOS, solve_and_check
 
 DATA = Path(__file__).resolve().parent / "data"
 PINNED = json.loads((DATA / "pinned_plans.json").read_text(encoding="utf-8"))

@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, solve
-from allocator.optimize import targets
 from allocator.check import violations
+from allocator.optimize import targets
 from allocator.scenario.data import RESOURCE_COLUMNS
-from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check
 
 # --------------------------------------------------------------------------- the checker
 
@@ -256,8 +256,9 @@ def test_cbc_leaves_no_solver_files_in_the_temporary_folder():
 
 
 def test_cbc_is_used_when_highs_is_not_available(monkeypatch):
-    from allocator import solve as solve_module  # noqa: F401  (the function; the module is below)
     import sys
+
+    from allocator import solve as solve_module  # noqa: F401  (the function; the module is below)
 
     monkeypatch.setattr(sys.modules["allocator.optimize.solve"], "highs_available", lambda: False)
     plan = solve_and_check(SMALL)

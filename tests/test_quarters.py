@@ -21,13 +21,25 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import (
+    CSV_COLUMNS,
+    SCENARIOS,
+    assert_caught,
+    examples,
+    make_scenario,
+    municipalities_csv,
+    run_cli,
+    run_cli_many,
+    scenario_toml,
+    solve_and_check,
+)
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from allocator import GROUPS, Housing, InfeasibleScenario, ScenarioError, SolveError, load_scenario, solve
-from allocator.present import edits
 from allocator.check import violations
 from allocator.optimize.quarters import Schedule
+from allocator.present import edits
 from allocator.scenario.data import (
     DEFAULT_DEADLINES,
     DEFAULT_GRANTS,
@@ -37,8 +49,6 @@ from allocator.scenario.data import (
     even_split,
     save_scenario,
 )
-from helpers import (CSV_COLUMNS, SCENARIOS, assert_caught, examples, make_scenario, municipalities_csv, run_cli, run_cli_many,
-                     scenario_toml, solve_and_check)
 
 QUARTERS = (1, 2, 3, 4)
 GRANT = DEFAULT_GRANTS  # 2024 rates, restated by hand in test_default_grants_are_the_2024_rates
@@ -934,9 +944,10 @@ def test_a_pattern_that_readiness_does_not_hold_back_is_unchanged():
 
 
 def test_a_schedule_stopped_at_its_time_limit_within_the_whole_person_gap_is_accepted(monkeypatch):
+    import sys
+
     from allocator import solve as solve_function  # noqa: F401
     from allocator.optimize.lp import Solution
-    import sys
 
     solve_module = sys.modules["allocator.optimize.solve"]
     real = solve_module.SolverRun.solve

@@ -11,10 +11,10 @@ import io
 
 import openpyxl
 import pytest
+from helpers import CSV_COLUMNS, DEFAULT_ROWS, SCENARIOS, municipalities_csv, run_cli, scenario_toml
 
 from allocator import ScenarioError, load_scenario, solve
 from allocator.output.export import read_workbook
-from helpers import CSV_COLUMNS, DEFAULT_ROWS, SCENARIOS, municipalities_csv, run_cli, scenario_toml
 
 ROWS = "municipalities.csv"
 VESTLAND = SCENARIOS / "vestland-2026"

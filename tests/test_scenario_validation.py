@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
-from allocator import InfeasibleScenario, ScenarioError, load_scenario
-from allocator.scenario.validate import Problem
 from helpers import (
     CSV_COLUMNS,
     DEFAULT_ROWS,
@@ -23,6 +20,9 @@ from helpers import (
     scenario_toml,
     solve_and_check,
 )
+
+from allocator import InfeasibleScenario, ScenarioError, load_scenario
+from allocator.scenario.validate import Problem
 
 SETTINGS = "scenario.toml"
 ROWS = "municipalities.csv"

@@ -21,19 +21,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from helpers import SCENARIOS, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_helpers import actor, county_scenario, postgres_missing, postgres_server
 
 from allocator import load_scenario, save_scenario
-from allocator.scenario.data import fingerprint
 from allocator.output import store
-from allocator.output.store import AccessDenied, Conflict, NameTaken, NOT_FOUND
-from allocator.output.store.access import AccessFileError, NOBODY, parse_rules
+from allocator.output.store import NOT_FOUND, AccessDenied, Conflict, NameTaken
+from allocator.output.store.access import NOBODY, AccessFileError, parse_rules
 from allocator.output.store.database import SCHEMA_VERSION
 from allocator.output.store.repository import Store
-
-from helpers import SCENARIOS, examples
-from store_helpers import actor, county_scenario, postgres_missing, postgres_server
+from allocator.scenario.data import fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTIES = ("Vestland", "Rogaland", "Agder")

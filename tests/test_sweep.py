@@ -6,14 +6,14 @@ import json
 
 import pandas as pd
 import pytest
+from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check, write_scenario
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_counties import TIGHT_AGDER, national
 
 from allocator import GROUPS, load_scenario
 from allocator.analysis.consistency import consistency
 from allocator.analysis.sweep import first_limits, parse_totals, plan_point, scaled, sweep
-from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check, write_scenario
-from test_counties import TIGHT_AGDER, national
 
 # --------------------------------------------------------------------------- totals and scaling
 

@@ -12,11 +12,11 @@ import stat
 
 import pandas as pd
 import pytest
+from helpers import SCENARIOS, run_cli, run_cli_many, solve_and_check
 
 from allocator import GROUPS, load_scenario
-from allocator.output.export import read_workbook
 from allocator.labels import GROUP_LABELS
-from helpers import SCENARIOS, run_cli, run_cli_many, solve_and_check
+from allocator.output.export import read_workbook
 
 DEMO = SCENARIOS / "demo-shortfall"
 

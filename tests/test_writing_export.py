@@ -14,8 +14,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check, write_scenario
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.output import export
 from allocator.output.export import (
     OutputExists,
@@ -28,9 +30,7 @@ from allocator.output.export import (
     sweep_workbook_bytes,
     write_plan,
 )
-from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.scenario.data import fingerprint, settings_dict
-from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, solve_and_check, write_scenario
 
 VESTLAND = SCENARIOS / "vestland-2026"
 CODES = {*GROUPS, "total", "binding", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places",

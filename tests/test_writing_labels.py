@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REPO
 
 from allocator.labels import COLUMN_LABELS, column_label
-from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header
 from allocator.scenario.data import DATED_COLUMNS, SCHEDULE_LOCK_COLUMNS
-from helpers import REPO
+from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header
 
 
 @pytest.mark.parametrize("code, label", [

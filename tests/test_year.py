@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import examples, make_scenario
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from allocator import KeyTerm
-from allocator.optimize.apportion import apportion
-from allocator.scenario.catalog import write_new_scenario
 from allocator.analysis.followup import followup
 from allocator.analysis.planrange import plan_range
-from allocator.problems import ScenarioError
 from allocator.analysis.revise import revise
 from allocator.analysis.round2 import round2
-from allocator.scenario.data import Incentives, load_scenario
 from allocator.analysis.year import year_state
-
-from helpers import examples, make_scenario
+from allocator.optimize.apportion import apportion
+from allocator.problems import ScenarioError
+from allocator.scenario.catalog import write_new_scenario
+from allocator.scenario.data import Incentives, load_scenario
 
 NAN = float("nan")
 

@@ -6,13 +6,12 @@ import json
 
 import openpyxl
 import pytest
-
-from allocator.scenario.catalog import write_new_scenario
-from allocator.scenario.decisions import read_decisions
-from allocator.problems import ScenarioError
-from allocator.scenario.data import MUNICIPALITIES_FILE, load_scenario
-
 from helpers import run_cli, run_cli_many
+
+from allocator.problems import ScenarioError
+from allocator.scenario.catalog import write_new_scenario
+from allocator.scenario.data import MUNICIPALITIES_FILE, load_scenario
+from allocator.scenario.decisions import read_decisions
 
 
 @pytest.fixture

@@ -36,8 +36,18 @@ sys.path.insert(0, str(REPO))  # run as a script from the repository root: make 
 
 from allocator import catalog  # noqa: E402
 from allocator.scenario.catalog import (  # noqa: E402
-    GROUPS, HOUSING_TEXT, KEY_EXPONENT, MAX_TEXT, PERSONS_PER_FAMILY_DWELLING, REAL_TEXT, SPLIT_TEXT,
-    build_table, csv_text, minors_text, nok, split_request,
+    GROUPS,
+    HOUSING_TEXT,
+    KEY_EXPONENT,
+    MAX_TEXT,
+    PERSONS_PER_FAMILY_DWELLING,
+    REAL_TEXT,
+    SPLIT_TEXT,
+    build_table,
+    csv_text,
+    minors_text,
+    nok,
+    split_request,
 )
 
 #: Columns of the bundled scenarios (the catalog's own scenarios carry every real column).

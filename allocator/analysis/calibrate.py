@@ -41,9 +41,17 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from allocator.scenario.key import county_rows, key_share_values, shaped_totals
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.data import DATED_COLUMNS, KEY_RULE_NAMES, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
+from allocator.scenario.data import (
+    DATED_COLUMNS,
+    KEY_RULE_NAMES,
+    LIMIT_COLUMNS,
+    SCHEDULE_LOCK_COLUMNS,
+    KeyRules,
+    KeyTerm,
+    Scenario,
+)
+from allocator.scenario.key import county_rows, key_share_values, shaped_totals
 
 MAX_EXPONENT = 1.5
 POPULATION_THRESHOLDS = (0, 1000, 2000, 3000, 4000, 5000, 7500)
@@ -211,7 +219,8 @@ def national_scope(scenario: Scenario, against: str) -> Scenario | None:
     """The national scenario of the catalog, when every municipality of `scenario` is in the
     national table (same number and name) and it has no counties of its own: the key is then
     fitted on all of Norway."""
-    from allocator.scenario.catalog import national_table, scenario_files
+    from allocator.scenario.catalog import scenario_files
+    from allocator.scenario.national import national_table
     from allocator.scenario.upload import scenario_from_uploads
 
     if scenario.counties is not None:

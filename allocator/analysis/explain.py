@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from allocator.scenario.key import county_rows, key_share_values
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
 from allocator.optimize.lp import highs_available, new_highs, run_highs, solve_lp
 from allocator.optimize.model import add_settled, allocation_model, build_settle_model, network
+from allocator.optimize.solve import SolveError, solve
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
-from allocator.optimize.solve import SolveError, solve
+from allocator.scenario.key import county_rows, key_share_values
 
 #: The resource's own unit, in Norwegian.
 UNIT_WORDS = {"small_dwellings": "småbolig", "family_dwellings": "familiebolig", "minor_places": "plass for enslige mindreårige",

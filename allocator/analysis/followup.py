@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from allocator.scenario.data import GROUPS
 from allocator.analysis.year import county_positions, require_year
+from allocator.scenario.data import GROUPS
 from allocator.scenario.yeardata import YearData
 
 

@@ -61,8 +61,8 @@ def plan_range(scenario, low: int, plan: int, high: int) -> PlanRange:
     """Each municipality's number at `low`, `plan` and `high` (see the module docstring)."""
     from allocator.analysis.revise import county_groups, county_targets, locked, spread, upper_limits
     from allocator.analysis.round2 import weights
-    from allocator.optimize.solve import solve
     from allocator.analysis.sweep import scaled
+    from allocator.optimize.solve import solve
 
     planned = solve(scaled(scenario, plan)).persons.sum(axis=1).astype(float)
     keep = locked(scenario)

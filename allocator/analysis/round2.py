@@ -31,8 +31,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from allocator.optimize.apportion import apportion_in_units
 from allocator.analysis.year import county_positions, require_year, sums
+from allocator.optimize.apportion import apportion_in_units
 from allocator.scenario.yeardata import YearData
 
 GROUP_NAMES = ("minors", "other")  # the gap's two groups: unaccompanied minors, everyone else

@@ -21,8 +21,8 @@ import multiprocessing
 import os
 import sys
 import types
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 

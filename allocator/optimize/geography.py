@@ -44,7 +44,7 @@ COUNTY_CENTRES: dict[str, tuple[float, float]] = {
 @functools.lru_cache(maxsize=1)
 def county_centres() -> dict[str, tuple[float, float]]:
     """(latitude, longitude) of each county of the national table, in degrees ({} without the map)."""
-    from allocator.scenario.catalog import national_table
+    from allocator.scenario.national import national_table
 
     try:
         features = json.loads(SHAPES.read_text(encoding="utf-8"))["features"]

@@ -88,9 +88,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocator.scenario.key import fair_share_array
 from allocator.optimize.lp import INF, LinearProgram
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, Scenario
+from allocator.scenario.key import fair_share_array
 
 TIE_BREAK = 1e-4
 FLOW_TIE_BREAK = 1e-6

@@ -21,8 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocator.problems import ScenarioError
+from allocator.scenario.data import (
+    MUNICIPALITIES_FILE,
+    SETTINGS_FILE,
+    Scenario,
+    atomic_write,
+    municipalities_csv_rows,
+    settings_dict,
+)
 from allocator.scenario.readers import RawTable
-from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario, atomic_write, municipalities_csv_rows, settings_dict
 from allocator.scenario.validate import build_scenario
 
 KEEP_DAYS = 14

@@ -14,7 +14,20 @@ import numpy as np
 import pandas as pd
 
 from allocator.plan import Plan
-from allocator.scenario.data import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, MINOR_SPLIT_COLUMNS, MINOR_SUBGROUPS, SCHEDULE_LOCK_COLUMNS, Incentives, KeyTerm, Quarters, Scenario, even_split, split_by_shares
+from allocator.scenario.data import (
+    DATED_COLUMNS,
+    GROUPS,
+    LIMIT_COLUMNS,
+    MINOR_SPLIT_COLUMNS,
+    MINOR_SUBGROUPS,
+    SCHEDULE_LOCK_COLUMNS,
+    Incentives,
+    KeyTerm,
+    Quarters,
+    Scenario,
+    even_split,
+    split_by_shares,
+)
 from allocator.scenario.validate import validate_scenario
 
 #: Municipality columns a user may edit in the app (the rest are data, not negotiation).

@@ -16,9 +16,26 @@ from typing import Any
 
 from allocator.labels import GROUP_LABELS, column_label, number
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, MUNICIPALITIES_FILE, QUARTERS, SETTINGS_FILE, Scenario, municipalities_csv_rows, settings_dict
-from allocator.scenario.validate import MAX_EXPONENT, MAX_NOK, MAX_PERSONS, MAX_TIMELINESS_WEIGHT, MAX_WEIGHT, build_scenario, parse_number
+from allocator.scenario.data import (
+    GROUPS,
+    MINOR_SUBGROUPS,
+    MUNICIPALITIES_FILE,
+    QUARTERS,
+    SETTINGS_FILE,
+    Scenario,
+    municipalities_csv_rows,
+    settings_dict,
+)
 from allocator.scenario.readers import RawTable
+from allocator.scenario.validate import (
+    MAX_EXPONENT,
+    MAX_NOK,
+    MAX_PERSONS,
+    MAX_TIMELINESS_WEIGHT,
+    MAX_WEIGHT,
+    build_scenario,
+    parse_number,
+)
 
 Path = tuple[Any, ...]
 

@@ -14,9 +14,9 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from allocator.scenario.data import Scenario, fingerprint
 from allocator.output.store.access import AccessRules, Actor
 from allocator.output.store.repository import owner_of
+from allocator.scenario.data import Scenario, fingerprint
 
 #: A meeting nobody has published to for this long is closed (the adviser's tab was closed).
 IDLE_SECONDS = 12 * 3600

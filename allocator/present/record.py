@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from allocator.present.changes import Change, scenario_changes
 from allocator.labels import number, signed
 from allocator.plan import Plan
+from allocator.present.changes import Change, scenario_changes
 from allocator.scenario.data import Scenario
 
 MOST_NAMED = 8

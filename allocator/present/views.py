@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-import re
-
-from allocator.present import edits
 from allocator.labels import GROUP_LABELS, SETTINGS_SECTION_LABELS, column_label, number
-from allocator.plan import Plan
-from allocator.output.report import holding_texts
-from allocator.problems import Problem, ScenarioError
 from allocator.optimize.quarters import TARGET_MONTHS
-from allocator.scenario.data import GROUPS, LIMIT_COLUMNS, MINOR_SPLIT_COLUMNS, QUARTERS, RESOURCE_OF_GROUP, SCHEDULE_LOCK_COLUMNS, Scenario
+from allocator.output.report import holding_texts
+from allocator.plan import Plan
+from allocator.present import edits
+from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import (
+    GROUPS,
+    LIMIT_COLUMNS,
+    MINOR_SPLIT_COLUMNS,
+    QUARTERS,
+    RESOURCE_OF_GROUP,
+    SCHEDULE_LOCK_COLUMNS,
+    Scenario,
+)
 
 #: Editor columns in the order shown; the first block is editable, the rest is the plan's answer.
 EDITOR_INPUTS = ("locked", "lock_reason", *LIMIT_COLUMNS)

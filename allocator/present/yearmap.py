@@ -22,8 +22,8 @@ def status_map(status: Mapping[str, str], hover: Mapping[str, str] | None = None
     """A map of municipalities coloured by status (kommunenummer → status), or None without shapes."""
     import plotly.graph_objects as go
 
-    from allocator.present.mapview import ATTRIBUTION, _DEFAULT_WIDTH, _view, load_shapes
     from allocator.analysis.year import STATUS_TEXT
+    from allocator.present.mapview import _DEFAULT_WIDTH, ATTRIBUTION, _view, load_shapes
 
     shapes = load_shapes()
     if shapes is None:

@@ -19,8 +19,6 @@ and the national pool.
 from __future__ import annotations
 
 import csv
-import difflib
-import functools
 import io
 import math
 import os
@@ -28,22 +26,21 @@ import re
 import secrets
 import textwrap
 import tomllib
-import unicodedata
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-NATIONAL_FILE = DATA / "kommuner_2024.csv"
-COUNTIES_FILE = DATA / "fylker.csv"
-
-#: The 15 counties of 2024, spelt as in the national table, in Norwegian alphabetical order.
-COUNTY_NAMES: tuple[str, ...] = (
-    "Agder", "Akershus", "Buskerud", "Finnmark", "Innlandet", "Møre og Romsdal", "Nordland", "Oslo",
-    "Rogaland", "Telemark", "Troms", "Trøndelag", "Vestfold", "Vestland", "Østfold",
+from allocator.scenario.national import (
+    COUNTY_NAMES,
+    NATIONAL,
+    CatalogError,
+    _county_rows,
+    _national_rows,
+    check_year,
+    resolve_county,
 )
-#: The name that means every county at once.
-NATIONAL = "Norge"
-YEARS: tuple[int, ...] = (2024, 2025, 2026)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
 
 #: Same order as allocator.scenario.GROUPS (not imported: that module pulls in pandas).
 GROUPS: tuple[str, ...] = ("adults", "families", "minors", "special_needs")
@@ -61,7 +58,6 @@ NATIONAL_COLUMNS: tuple[str, ...] = (
     "kommunenummer", "kommune", "fylke", "population", "sentralitet", "kostragruppe", "bosatt_2022",
     "bosatt_2023", "bosatt_2024", "anmodning_2024", "vedtak_2024", "anmodning_em_2024", "vedtak_em_2024",
 )
-TEXT_COLUMNS: tuple[str, ...] = ("kommunenummer", "kommune", "fylke")
 #: Real columns copied unchanged into a scenario, after the capacity columns.
 REAL_COLUMNS: tuple[str, ...] = NATIONAL_COLUMNS[4:]
 #: Illustrative capacity columns (max_total is the real 2024 decision used as a stand-in).
@@ -92,8 +88,6 @@ SETTINGS_FILE = "scenario.toml"
 MUNICIPALITIES_FILE = "municipalities.csv"
 
 
-class CatalogError(ValueError):
-    """A county, year or folder the catalog cannot serve; the message is for the user (Norwegian)."""
 
 
 class ScenarioExists(CatalogError):
@@ -408,74 +402,20 @@ def csv_text(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> st
     return buffer.getvalue()
 
 
-# --------------------------------------------------------------------------- the data
-@functools.lru_cache(maxsize=None)
-def _national_rows() -> tuple[dict, ...]:
-    with NATIONAL_FILE.open(encoding="utf-8", newline="") as handle:
-        return tuple({c: (v if c in TEXT_COLUMNS else _whole(v)) for c, v in row.items()}
-                     for row in csv.DictReader(handle))
 
 
-@functools.lru_cache(maxsize=None)
-def _county_rows() -> dict[tuple[str, int], dict]:
-    with COUNTIES_FILE.open(encoding="utf-8", newline="") as handle:
-        return {(row["fylke"], int(row["year"])): {"total": int(row["total"]), "minors": int(row["minors"]),
-                                                   "minors_source": row["minors_source"]}
-                for row in csv.DictReader(handle)}
 
 
-def _whole(cell: str) -> int | None:
-    return int(cell) if cell.strip() else None
 
 
-def national_table() -> list[dict]:
-    """All 357 municipalities (2024 structure) with their real figures; blank cells are None.
-
-    Parsed once per process; each call returns fresh dicts so a caller cannot change the cache.
-    """
-    return [dict(row) for row in _national_rows()]
 
 
-def clear_cache() -> None:
-    """Forget the parsed tables (the build tool calls this after rewriting them)."""
-    _national_rows.cache_clear()
-    _county_rows.cache_clear()
 
 
-# --------------------------------------------------------------------------- names and years
-def _plain(name: str) -> str:
-    """A name folded for matching: case, spacing, æøå (ø→o and ø→oe both match) and accents."""
-    folded = " ".join(name.split()).casefold()
-    folded = folded.replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    folded = folded.replace("oe", "o").replace("aa", "a")
-    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
-def resolve_county(name: str) -> str:
-    """The county (or NATIONAL) a user means, spelt as in the table; CatalogError if unknown.
-
-    Forgiving on case and on æøå because the name is often typed on a keyboard or in a shell
-    without them, but never guessing: a name that is not a county is refused with the list.
-    """
-    wanted = _plain(str(name))
-    names = {_plain(n): n for n in (*COUNTY_NAMES, NATIONAL)}
-    if wanted in names:
-        return names[wanted]
-    close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
-    hint = f" Mente du «{names[close[0]]}»?" if close else ""
-    raise CatalogError(f"Ukjent fylke: «{name}».{hint} Gyldige navn er {', '.join(COUNTY_NAMES)}, "
-                       f"eller {NATIONAL} for alle fylker.")
 
 
-def check_year(year: object) -> int:
-    """The scenario year as an int; CatalogError unless it is one of YEARS."""
-    try:
-        value = int(year) if not isinstance(year, (bool, float)) else None
-    except (TypeError, ValueError):
-        value = None
-    if value not in YEARS:
-        raise CatalogError(f"Ukjent år: {year}. Velg et av årene {', '.join(map(str, YEARS))}.")
-    return value
 
 
 def county_request(fylke: str, year: int = 2026) -> dict:

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from allocator.columns import QUARTERS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -52,7 +54,6 @@ TEXT_COLUMNS: tuple[str, ...] = ("lock_reason",)
 #: The county a municipality belongs to (text); needed when the request is given per county.
 COUNTY_COLUMN = "fylke"
 
-QUARTERS: tuple[int, ...] = (1, 2, 3, 4)
 #: Quarters allowed from ready to settled: the national targets are 6 months for adults and
 #: 3 months for unaccompanied minors and families with children (IMDi).
 DEFAULT_DEADLINES: Mapping[str, int] = {"adults": 2, "families": 1, "minors": 1, "special_needs": 2}

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from allocator.scenario.names import fold, name_index
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.names import fold, name_index
 from allocator.scenario.yeardata import SUPPRESSED, _cell_value, year_columns
 
 #: The list's columns, by folded header → our name.

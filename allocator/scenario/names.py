@@ -69,7 +69,7 @@ class NameIndex:
 
 def name_index(numbers, names, counties) -> NameIndex:
     """The index of a scenario's rows: their own names and the national table's official names."""
-    from allocator.scenario.catalog import national_table
+    from allocator.scenario.national import national_table
 
     national = {row["kommunenummer"]: row for row in national_table()}
     index = NameIndex([f"{n} {name}" + (f" ({c})" if c else "") for n, name, c in zip(numbers, names, counties)],

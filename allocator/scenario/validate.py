@@ -23,26 +23,25 @@ from typing import Any
 import numpy as np
 
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.readers import RawTable, canonical_header
 from allocator.scenario.data import (
     BASELINE_PATTERNS,
+    COST_KEYS,
     COUNTY_COLUMN,
     DATED_COLUMNS,
     DEFAULT_DEADLINES,
     DEFAULT_GRANTS,
     GROUPS,
+    KEY_RULE_NAMES,
     LIMIT_COLUMNS,
+    MINOR_SPLIT_COLUMNS,
+    MINOR_SUBGROUPS,
     REQUIRED_COLUMNS,
     SCHEDULE_LOCK_COLUMNS,
     TEXT_COLUMNS,
     Counties,
     Housing,
-    COST_KEYS,
     HousingGrant,
     Incentives,
-    KEY_RULE_NAMES,
-    MINOR_SPLIT_COLUMNS,
-    MINOR_SUBGROUPS,
     KeyRules,
     KeyTerm,
     MunicipalityTable,
@@ -51,6 +50,7 @@ from allocator.scenario.data import (
     even_split,
     split_by_shares,
 )
+from allocator.scenario.readers import RawTable, canonical_header
 
 __all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
 

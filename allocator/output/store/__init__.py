@@ -26,12 +26,22 @@ from typing import Callable
 from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.scenario.data import SETTINGS_FILE, Scenario, load_scenario
-from .access import (ACCESS_ENV, NATIONAL_OWNER, NOBODY, AccessDenied, AccessFileError, AccessRules, Actor, Grant,
-                     local_actor, read_rules)
+
+from .access import (
+    ACCESS_ENV,
+    NATIONAL_OWNER,
+    NOBODY,
+    AccessDenied,
+    AccessFileError,
+    AccessRules,
+    Actor,
+    Grant,
+    local_actor,
+    read_rules,
+)
 from .changes import Change
 from .database import DATABASE_ENV, database_url
-from .repository import (NOT_FOUND, Conflict, LogEntry, NameTaken, Store, StoredScenario, VersionInfo, clock,
-                         owner_label, owner_of)
+from .repository import NOT_FOUND, Conflict, LogEntry, NameTaken, Store, StoredScenario, VersionInfo, clock, owner_label, owner_of
 
 __all__ = [
     "ACCESS_ENV", "DATABASE_ENV", "NATIONAL_OWNER", "AccessDenied", "AccessFileError", "AccessRules", "Actor", "Change",

@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from allocator.scenario.catalog import COUNTY_NAMES
+from allocator.scenario.national import COUNTY_NAMES
 
 NATIONAL_OWNER = "nasjonal"
 ROLES = ("les", "rediger", "nasjonal", "admin")

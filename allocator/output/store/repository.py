@@ -27,9 +27,17 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from allocator.scenario.data import (
+    COUNTY_COLUMN,
+    MUNICIPALITIES_FILE,
+    SETTINGS_FILE,
+    Scenario,
+    municipalities_csv_text,
+    save_scenario,
+    settings_dict,
+)
 from allocator.scenario.readers import parse_csv, parse_toml
-from allocator.scenario.data import (COUNTY_COLUMN, MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario, municipalities_csv_text,
-                        save_scenario, settings_dict)
+
 from .access import NATIONAL_OWNER, AccessDenied, Actor
 from .changes import Change, changes_between
 from .database import log, make_engine, migrate, scenarios, versions
@@ -119,7 +127,7 @@ def name_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _county_by_number() -> dict[str, str]:
-    from allocator.scenario.catalog import national_table
+    from allocator.scenario.national import national_table
 
     return {row["kommunenummer"]: row["fylke"] for row in national_table()}
 
