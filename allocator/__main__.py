@@ -145,8 +145,8 @@ def _load(path: str, agreed_minimums: bool = True):
     if source.suffix.lower() == ".xlsx" and not source.is_dir():
         import io
 
-        from allocator.output.export import read_workbook
         from allocator.scenario.readers import read_file_bytes
+        from allocator.scenario.workbook import read_workbook
 
         return read_workbook(io.BytesIO(read_file_bytes(source)), label=source.name)
     if source.is_file():

@@ -9,7 +9,7 @@ import pytest
 from helpers import SCENARIOS, municipalities_csv, run_cli, run_cli_many, scenario_toml, solve_and_check
 
 from allocator import GROUPS, load_scenario
-from allocator.output.export import read_workbook
+from allocator.scenario.workbook import read_workbook
 
 VESTLAND = SCENARIOS / "vestland-2026"
 DEMO_SHORTFALL = SCENARIOS / "demo-shortfall"

@@ -12,7 +12,8 @@ from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, s
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
 from allocator.labels import GROUP_LABELS
-from allocator.output.export import plan_csv_bytes, plan_workbook_bytes, read_workbook, write_plan
+from allocator.output.export import plan_csv_bytes, plan_workbook_bytes, write_plan
+from allocator.scenario.workbook import read_workbook
 
 ROWS = [
     {"kommunenummer": "0301", "kommune": "Oslo", "population": "717710", "max_total": "400", "bosatt": "2018", "fylke": "Oslo"},

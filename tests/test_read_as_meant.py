@@ -14,7 +14,7 @@ import pytest
 from helpers import CSV_COLUMNS, DEFAULT_ROWS, SCENARIOS, municipalities_csv, run_cli, scenario_toml
 
 from allocator import ScenarioError, load_scenario, solve
-from allocator.output.export import read_workbook
+from allocator.scenario.workbook import read_workbook
 
 ROWS = "municipalities.csv"
 VESTLAND = SCENARIOS / "vestland-2026"

@@ -16,7 +16,7 @@ from helpers import SCENARIOS, run_cli, run_cli_many, solve_and_check
 
 from allocator import GROUPS, load_scenario
 from allocator.labels import GROUP_LABELS
-from allocator.output.export import read_workbook
+from allocator.scenario.workbook import read_workbook
 
 DEMO = SCENARIOS / "demo-shortfall"
 

@@ -26,11 +26,11 @@ from allocator.output.export import (
     plan_csv_bytes,
     plan_downloads,
     plan_workbook_bytes,
-    read_workbook,
     sweep_workbook_bytes,
     write_plan,
 )
 from allocator.scenario.data import fingerprint, settings_dict
+from allocator.scenario.workbook import read_workbook
 
 VESTLAND = SCENARIOS / "vestland-2026"
 CODES = {*GROUPS, "total", "binding", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places",

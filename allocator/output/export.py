@@ -19,28 +19,30 @@ import errno
 import io
 import math
 import os
-import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from allocator.labels import DATA_COLUMN_LABELS, GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario, atomic_write, settings_dict
-from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table, workbook_cell_checks
-from allocator.scenario.validate import Problem, ScenarioError, build_scenario
+from allocator.scenario.workbook import (
+    KEY_HEADER,
+    SETTINGS_HEADER,
+    SHEET_KEY,
+    SHEET_MUNICIPALITIES,
+    SHEET_SETTINGS,
+    _read_back,
+)
 
 SHEET_PLAN = "plan"
 SHEET_SUMMARY = "sammendrag"
 SHEET_GROUPS = "grupper"
 SHEET_LIMITS = "grenser"
-SHEET_SETTINGS = "innstillinger"
-SHEET_KEY = "nøkkel"
-SHEET_MUNICIPALITIES = "kommuner"
 SHEET_LOCKS = "låste"
 SHEET_SCHEDULE = "kvartalsplan"
 SHEET_ECONOMICS = "økonomi"
@@ -51,9 +53,6 @@ SHEET_COUNTIES = "fylker"
 SHEET_FLOWS = "flyt mellom fylker"
 
 
-#: Headers of the input sheets (read_workbook also reads the old code headers field/value, column/weight …).
-SETTINGS_HEADER = ("Innstilling", "Verdi", "Forklaring")
-KEY_HEADER = ("Kolonne", "Vekt", "Eksponent", "Fradrag", "Forklaring")
 CSV_DIALECTS = ("excel", "plain")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Sheets that hold settings and names rather than figures: no thousands separators there (a year is 2026, not 2 026).
@@ -304,22 +303,8 @@ def key_sheet(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(KEY_HEADER))
 
 
-def _data_column_code(header: str) -> str | None:
-    """The code of a real column of the national table from its Norwegian label ("Bosatt 2023" → bosatt_2023)."""
-    text = " ".join(str(header).split()).casefold()
-    for code, label in DATA_COLUMN_LABELS.items():
-        if text == label.casefold():
-            return code
-    match = re.fullmatch(r"(bosatt|anmodning|vedtak|anmodning em|vedtak em) (\d{4})", text)
-    return f"{match.group(1).replace(' ', '_')}_{match.group(2)}" if match else None
 
 
-def _read_back(header: str) -> str:
-    """The column code `read_workbook` makes of a header in the kommuner sheet."""
-    name = canonical_header(header)
-    if name in KNOWN_COLUMNS:
-        return name
-    return _data_column_code(name) or name
 
 
 def municipality_headers(columns: Iterable[str]) -> list[str]:
@@ -633,130 +618,13 @@ def write_sweep(points, path: str | os.PathLike, overwrite: bool = False) -> Pat
 # --------------------------------------------------------------------------- reading a workbook
 
 
-def _cell_value(value):
-    """A settings cell as TOML would type it: whole number, number, true/false or text."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else value
-    if isinstance(value, int):
-        return value
-    stripped = str(value).strip()
-    if stripped.lower() in ("true", "false", "sann", "usann"):
-        return stripped.lower() in ("true", "sann")
-    for convert in (int, float):
-        try:
-            return convert(stripped)
-        except ValueError:
-            pass
-    if stripped.endswith(".0") and stripped[:-2].lstrip("-").isdigit():
-        return int(stripped[:-2])
-    return stripped
 
 
-def _header_map(header: list, wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
-    """Column positions of the wanted fields, by any of their accepted names (any case)."""
-    folded = [str(h or "").strip().casefold() for h in header]
-    return {key: next((folded.index(n) for n in names if n in folded), -1) for key, names in wanted.items()}
 
 
-def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok") -> Scenario:
-    """A scenario from an .xlsx workbook with the sheets innstillinger, nøkkel and kommuner."""
-    sheets = read_workbook_sheets(source, label)
-    missing = [s for s in (SHEET_SETTINGS, SHEET_MUNICIPALITIES) if s not in sheets]
-    if missing:
-        raise ScenarioError([
-            Problem(label, message=f"arket «{s}» mangler; ventet arkene {SHEET_SETTINGS}, {SHEET_KEY} og {SHEET_MUNICIPALITIES}")
-            for s in missing
-        ])
-    settings_file = f"{label}, ark {SHEET_SETTINGS}"
-    settings: dict = {}
-    rows = sheets[SHEET_SETTINGS]
-    where = _header_map(rows[0][1] if rows else [], {"field": ("field", "innstilling"), "value": ("value", "verdi")})
-    if not rows or min(where.values()) < 0:
-        raise ScenarioError([Problem(settings_file, message="ventet kolonnene innstilling og verdi (eller field og value)")])
-    clashes: list[Problem] = []
-    for line, cells in rows[1:]:
-        cells = cells + [None] * (max(where.values()) + 1 - len(cells))
-        field, value = str(cells[where["field"]] or "").strip(), cells[where["value"]]
-        if not field or ((value is None or str(value).strip() == "") and field in ("description", "year")):
-            continue
-        *sections, name = field.split(".")
-        target = settings
-        for section in sections:
-            target = target.setdefault(section.strip('"'), {})
-            if not isinstance(target, dict):
-                break
-        name = name.strip('"')
-        if not isinstance(target, dict) or isinstance(target.get(name), dict):
-            clashes.append(Problem(settings_file, row=f"rad {line}", column=field,
-                                   message="innstillingen kolliderer med en annen rad: en innstilling kan ha en verdi "
-                                           "eller innstillinger under seg, ikke begge"))
-            continue
-        if field in ("name", "description"):
-            target[name] = "" if value is None else str(value).strip()
-        elif isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value.strip()) and not _is_list_field(field):
-            target[name] = float(value.strip().replace(",", "."))  # 3,5 typed into a text cell in Norwegian Excel
-        elif isinstance(value, str) and "," in value:
-            target[name] = [_cell_value(v) for v in value.split(",")]
-        else:
-            target[name] = _cell_value(value)
-    if clashes:
-        raise ScenarioError(clashes)
-    if SHEET_KEY in sheets and sheets[SHEET_KEY]:
-        (_, header), *key_rows = sheets[SHEET_KEY]
-        columns = _header_map(header, {"column": ("column", "kolonne"), "weight": ("weight", "vekt"),
-                                       "exponent": ("exponent", "eksponent"), "credit": ("credit", "fradrag")})
-        key: dict = {}
-        for _, cells in key_rows:
-            cells = cells + [None] * (len(header) - len(cells))
-            column = str(cells[columns["column"]] or "").strip() if columns["column"] >= 0 else ""
-            if column:
-                key[column] = {k: _cell_value(cells[j]) for k, j in columns.items()
-                               if k != "column" and j >= 0 and cells[j] is not None and str(cells[j]).strip() != ""}
-        rules = {k: v for k, v in settings.get("key", {}).items() if k in KEY_RULE_NAMES}
-        settings["key"] = {**key, **rules}
-    else:  # no key sheet (renamed, deleted or empty): the default key, said
-        rules = {k: v for k, v in settings.get("key", {}).items() if k in KEY_RULE_NAMES} if isinstance(settings.get("key"), dict) else {}
-        settings["key"] = {"population": 1.0, **rules}
-        key_note = (f"{label}: arket «{SHEET_KEY}» mangler eller er tomt; nøkkelen er innbyggertall (population = 1.0), "
-                    "slik at hver kommune får sin andel av befolkningen.")
-    municipalities_file = f"{label}, ark {SHEET_MUNICIPALITIES}"
-    raw = sheet_table(sheets[SHEET_MUNICIPALITIES], municipalities_file)
-    cell_problems, cell_notes = workbook_cell_checks(source, label, sheets, (SHEET_SETTINGS, SHEET_KEY, SHEET_MUNICIPALITIES))
-    if cell_problems:
-        raise ScenarioError(cell_problems)
-    raw.notes[:0] = [*([key_note] if SHEET_KEY not in sheets or not sheets[SHEET_KEY] else []), *cell_notes]
-    _data_column_codes(raw.header, settings.get("key"))
-    return build_scenario(settings, raw, settings_file, municipalities_file)
 
 
-def _data_column_codes(header: list[str], key: dict | None) -> None:
-    """The kommuner sheet's headers of the national table's real columns back to their codes
-    ("Bosatt 2023" → bosatt_2023; the readers already map the input columns' labels), in place;
-    and key columns named by a sheet header ("Innbyggere") to that column's code.
-
-    A user's own column named exactly like such a label ("Bosatt 2023") cannot be told apart from
-    the real column in the sheet: it keeps its name when the key uses it, else it reads back
-    under the code (same values, same plan)."""
-    key = key if isinstance(key, dict) else {}
-    present = set(header)
-    for j, name in enumerate(header):
-        code = None if name in KNOWN_COLUMNS else _data_column_code(name)
-        # a key naming the header itself means a user's own column of that name: it stays
-        if code and code != name and code not in present and name not in key:
-            header[j] = code
-            present.add(code)
-    folded = {h.casefold() for h in header}
-    for name in list(key):
-        code = _read_back(str(name))
-        if str(name).casefold() not in folded and code in present and code not in key:
-            key[code] = key.pop(name)
 
 
-_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 
 
-def _is_list_field(field: str) -> bool:
-    """Settings whose value is a list ("210, 210, 140, 140"), not a number with a decimal comma."""
-    return field.startswith("quarters.ready.") or field in ("incentives.bonus", "quarters.baseline")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from typing import Mapping
 
-from allocator.output.export import read_workbook
 from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import parse_csv, parse_toml
 from allocator.scenario.validate import Problem, ScenarioError, build_scenario
+from allocator.scenario.workbook import read_workbook
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 EXPECTED = f"last opp enten {SETTINGS_FILE} og {MUNICIPALITIES_FILE} sammen, eller én Excel-arbeidsbok (.xlsx)"
