@@ -1,4 +1,4 @@
-"""Norwegian words for the plan: column labels, limit reasons, number format.
+"""Norwegian words and text layout for everything a user reads: labels, number format, text tables.
 
 Kept apart from the tables so the tables stay in stable English codes (the JSON contract and the
 exports' machine columns) while every person-facing text is bokmål and in one place.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from allocator.columns import COLUMNS as _KNOWN_INPUT_COLUMNS
 
 if TYPE_CHECKING:
-    from allocator.plan import Plan
+    pass
 
 GROUP_LABELS = {
     "adults": "Enslige voksne",
@@ -172,29 +172,15 @@ def signed(value: float, decimals: int = 0) -> str:
     return ("+" if value > 0 else "\u2212") + text
 
 
-def binding_reasons(plan: "Plan") -> dict[str, str]:
-    """Per municipality, why it gets no more (or no less), in plain Norwegian.
-
-    E.g. "begrenset av familieboliger: 14 av 14 brukt"; "" when no limit holds it.
-    """
-    table = plan.scenario.table
-    reasons_text = table.text("lock_reason")
-    max_total, min_total = table.numeric("max_total"), table.numeric("min_total")
-    units = plan.resource_units
-    reasons: dict[str, str] = {}
-    for k, (number_, codes) in enumerate(zip(table.numbers, plan.binding_codes)):
-        total = int(plan.totals[k])
-        parts = []
-        for code in codes:
-            if code == "locked":
-                reason = reasons_text[k]
-                parts.append(f"låst på {total}" + (f" ({reason})" if reason else ""))
-            elif code == "max_total":
-                parts.append(f"begrenset av maks totalt: {total} av {max_total[k]:.0f}")
-            elif code == "min_total":
-                parts.append(f"holdt oppe av avtalt minimum: {min_total[k]:.0f}")
-            else:
-                used, available = units[code]
-                parts.append(f"begrenset av {RESOURCE_LABELS[code]}: {used[k]} av {available[k]:.0f} brukt")
-        reasons[number_] = "; ".join(parts)
-    return reasons
+def table_text(header: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[bool] | None = None) -> str:
+    """A table with aligned columns: text left, numbers right."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(header))]
+    right = right or [j > 0 for j in range(len(header))]
+    lines = []
+    for k, row in enumerate(cells):
+        line = "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right))
+        lines.append(line.rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -260,7 +260,7 @@ def test_cbc_is_used_when_highs_is_not_available(monkeypatch):
 
     from allocator import solve as solve_module  # noqa: F401  (the function; the module is below)
 
-    monkeypatch.setattr(sys.modules["allocator.optimize.solve"], "highs_available", lambda: False)
+    monkeypatch.setattr(sys.modules["allocator.optimize.run"], "highs_available", lambda: False)
     plan = solve_and_check(SMALL)
     assert plan.solver.startswith("CBC")
     assert plan.settled == solve_and_check(SMALL, solver="cbc").settled

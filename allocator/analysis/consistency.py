@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from allocator.labels import number
+from allocator.labels import number, table_text
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 
@@ -118,8 +118,6 @@ def consistency(plan: Plan, by: str = "sentralitet") -> dict[str, Any]:
 
 
 def consistency_text(result: dict[str, Any]) -> str:
-    from allocator.output.report import table_text
-
     counties = sorted({c for row in result["groups"] for c in row["by_county"]})
     header = ["Gruppe", "Kommuner", "Median per 1 000", *[c or "–" for c in counties]]
     rows = [[row["group"], row["municipalities"], number(row["median_per_1000"], 2),

@@ -31,12 +31,14 @@ one-step difference (30,0 MNOK → 0, 30,5 MNOK → 1 while 30 MNOK settled 20).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from allocator.optimize.lp import INF
 from allocator.optimize.model import Network, allocation_model, network
+from allocator.optimize.run import settle_most, solver_run
+from allocator.plan import Plan
 from allocator.scenario.data import GROUPS, HousingGrant, Scenario
 
 ADULTS = GROUPS.index("adults")
@@ -120,11 +122,10 @@ def _most_settled(net: Network, scenario: Scenario, grant: HousingGrant, run) ->
     return int(round(solution.objective)), model, bought, limited
 
 
-def buy_dwellings(scenario: Scenario, run) -> tuple[Scenario, GrantResult]:
-    """The scenario with the dwellings the grant buys, and what was bought and what it settles."""
-    from allocator.optimize.solve import settle_most
-    from allocator.scenario.validate import validate_scenario
-
+def buy_dwellings(scenario: Scenario, run, plan_of: Callable[[Scenario], Plan]) -> tuple[Scenario, GrantResult]:
+    """The scenario with the dwellings the grant buys, and what was bought and what it settles.
+    `plan_of` makes the yearly plan of a scenario without the grant (the pipeline's own), so that
+    dwellings the plan leaves unused are given back."""
     grant = scenario.housing_grant
     net = network(scenario)
     without = settle_most(net, run, scenario)
@@ -147,9 +148,7 @@ def buy_dwellings(scenario: Scenario, run) -> tuple[Scenario, GrantResult]:
     small[net.rows[limited]] += amounts
     bought_scenario = scenario.with_changes(table=table.with_columns({"small_dwellings": small}), municipalities=None)
     # Give back what the plan does not use: it settles nobody and makes nothing fairer
-    from allocator.optimize.solve import solve
-
-    plan = solve(bought_scenario.with_changes(housing_grant=None), run.backend, run.time_limit, quarterly=False)
+    plan = plan_of(bought_scenario.with_changes(housing_grant=None))
     per_adult = scenario.housing.adults_per_small_dwelling
     used = np.ceil(plan.persons[:, ADULTS] / per_adult - 1e-9)
     for k, amount in zip(limited, amounts):
@@ -161,8 +160,8 @@ def buy_dwellings(scenario: Scenario, run) -> tuple[Scenario, GrantResult]:
             result.bought[net.numbers[k]] = keep
     result.dwellings_to_settle = _fewest_to_settle(net, scenario, grant, settled, run) if settled > without else 0
     result.persons_per_million = _marginal(net, scenario, grant, run)
-    bought_scenario = validate_scenario(scenario.with_changes(table=table.with_columns({"small_dwellings": small}), municipalities=None))
-    return bought_scenario, result
+    # more small dwellings keep every rule of the scenario: no need to validate it again
+    return scenario.with_changes(table=table.with_columns({"small_dwellings": small}), municipalities=None), result
 
 
 def _fewest_to_settle(net: Network, scenario: Scenario, grant: HousingGrant, settled: int, run) -> int:
@@ -193,8 +192,6 @@ def _marginal(net: Network, scenario: Scenario, grant: HousingGrant, run) -> flo
 
 def settled_by_budget(scenario: Scenario, budgets: list[float]) -> list[int]:
     """The most persons that can be settled for each budget (the curve of persons against the grant)."""
-    from allocator.optimize.solve import solver_run
-
     grant = scenario.housing_grant or HousingGrant(0.0, 1_000_000.0)
     net = network(scenario)
     run = solver_run("highs", 60.0)

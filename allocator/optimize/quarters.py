@@ -61,13 +61,12 @@ import numpy as np
 
 from allocator.optimize.lp import INF, LinearProgram
 from allocator.optimize.model import Network, build_deviation_model, tie_break
+from allocator.optimize.run import InfeasibleScenario, SolveError, SolverRun
 from allocator.problems import Problem
 from allocator.scenario.data import GROUPS, QUARTERS, Scenario, split_by_shares
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from allocator.optimize.solve import SolverRun
 
 LATE_WEIGHT = 1000.0
 WAIT_WEIGHT = 10.0
@@ -191,8 +190,6 @@ def schedule_plan(scenario: Scenario, net: Network, settled: int, crossing: int 
     """Stage 3: the quarterly schedule of the fair yearly plan (model order). With a timeliness
     weight w the yearly plan may move: a person moves away from the fair plan when that saves at
     least 1/w person-quarters of waiting; the moves are reported in `Schedule.moved_from_fair`."""
-    from allocator.optimize.solve import InfeasibleScenario, SolveError
-
     weight = scenario.quarters.timeliness_weight
     if weight > 0:
         model = build_deviation_model(net, yearly, settled, crossing)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from allocator.optimize import targets
-from allocator.optimize.lp import LinearProgram, Solution, highs_available, solve_lp
+from allocator.optimize.grant import buy_dwellings
+from allocator.optimize.lp import LinearProgram
 from allocator.optimize.model import (
     AllocationModel,
     Network,
@@ -24,66 +24,24 @@ from allocator.optimize.model import (
     build_crossing_model,
     build_fair_model,
     build_rounding_model,
-    build_settle_model,
     network,
 )
+from allocator.optimize.quarters import schedule_plan
+from allocator.optimize.run import (
+    DEFAULT_TIME_LIMIT,
+    SOLVERS,
+    InfeasibleScenario,
+    SolveError,
+    SolverRun,
+    explain_infeasible,
+    settle_most,
+    solver_run,
+)
 from allocator.plan import Flow, Plan, received_by_municipality
-from allocator.problems import Problem, ScenarioError
-from allocator.scenario.data import GROUPS, Scenario
+from allocator.scenario.data import GROUPS, SCHEDULE_LOCK_COLUMNS, Scenario
 
-DEFAULT_TIME_LIMIT = 60.0
-SOLVERS = ("highs", "cbc")
-
-
-class SolveError(RuntimeError):
-    """The solver stopped without an optimal plan (time limit, numerical trouble, …)."""
-
-
-class InfeasibleScenario(ScenarioError):
-    """No plan meets every agreed minimum (min_total) within the limits: the input contradicts itself."""
-
-
-@dataclass
-class SolverRun:
-    """Which solver runs the linear programmes, and the seconds spent inside the solvers."""
-
-    backend: str
-    name: str
-    time_limit: float
-    seconds: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)
-    record: list | None = None  # (stage, programme) of every solve, for the benchmark's solver floor
-
-    def solve(self, lp: LinearProgram, stage: str, abs_gap: float = 1e-6) -> Solution:
-        if self.record is not None:
-            self.record.append((stage, lp, abs_gap))
-        solution = solve_lp(lp, self.backend, self.time_limit, 0.0, abs_gap)
-        self.seconds += solution.seconds
-        self.stages[stage] = self.stages.get(stage, 0.0) + solution.seconds
-        return solution
-
-    def require_optimal(self, solution: Solution, what: str) -> None:
-        if solution.status != "optimal":
-            limit = f", tidsgrense {self.time_limit:g} s" if solution.status == "time_limit" else ""
-            raise SolveError(f"{self.name} stoppet uten optimal {what} ({solution.detail}{limit})")
-
-
-def solver_run(solver: str, time_limit: float) -> SolverRun:
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
-    if solver == "highs" and highs_available():
-        return SolverRun("highs", "HiGHS", time_limit)
-    return SolverRun("cbc", "CBC", time_limit)
-
-
-def settle_most(net: Network, run: SolverRun, scenario: Scenario) -> int:
-    """Stage 1: S*, the most persons the limits allow (InfeasibleScenario when minimums conflict)."""
-    settle = build_settle_model(net)
-    solution = run.solve(settle.lp, "settle")
-    if solution.status == "infeasible":
-        raise InfeasibleScenario([explain_infeasible(scenario)])
-    run.require_optimal(solution, "løsning")
-    return int(round(solution.objective))
+# the pipeline's public face: callers need not know which step raises what
+__all__ = ["DEFAULT_TIME_LIMIT", "SOLVERS", "InfeasibleScenario", "SolveError", "SolverRun", "check_feasible", "explain_infeasible", "schedule_optional", "settle_most", "solve", "solver_run"]
 
 
 def fewest_crossing(net: Network, settled: int, run: SolverRun) -> tuple[Network, int]:
@@ -120,8 +78,6 @@ def check_feasible(scenario: Scenario, solver: str = "highs", time_limit: float 
 
 
 def _has_schedule_locks(scenario: Scenario) -> bool:
-    from allocator.scenario.data import SCHEDULE_LOCK_COLUMNS
-
     table = scenario.table
     return any(column in table and np.isfinite(table.numeric(column)).any() for column in SCHEDULE_LOCK_COLUMNS)
 
@@ -152,9 +108,7 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
     run.record = record
     grant = None
     if scenario.housing_grant is not None:
-        from allocator.optimize.grant import buy_dwellings
-
-        scenario, grant = buy_dwellings(scenario, run)  # the plan is made with the dwellings bought
+        scenario, grant = buy_dwellings(scenario, run, lambda s: solve(s, run.backend, run.time_limit, quarterly=False))  # the plan is made with the dwellings bought
     net = network(scenario)
     settled = settle_most(net, run, scenario)
     if net.minors_split is not None:  # stage 1c: minors needing care first, all that fit
@@ -185,8 +139,6 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
 
     schedule = None
     if scenario.quarters is not None and (quarterly or not schedule_optional(scenario)):
-        from allocator.optimize.quarters import schedule_plan
-
         before = persons
         persons, schedule = schedule_plan(scenario, net, settled, crossing, persons, run)
         if minor_values is not None and not np.array_equal(before, persons):
@@ -259,21 +211,3 @@ def _flows(net: Network, values: np.ndarray) -> tuple[Flow, ...]:
             if values[p, j] > 0:
                 flows.append(Flow(net.counties[origin], net.counties[destination], g, int(values[p, j])))
     return tuple(flows)
-
-
-def explain_infeasible(scenario: Scenario) -> Problem:
-    """Name the agreed minimums, which are the only constraints that can make the model infeasible."""
-    table = scenario.table
-    agreed = np.nan_to_num(table.numeric("min_total"))
-    names = table.text("kommune")
-    listed = [f"{n} ({names[k]}): {agreed[k]:.0f}" for k, n in enumerate(table.numbers) if agreed[k] > 0]
-    shown = "; ".join(listed[:10]) + (" …" if len(listed) > 10 else "")
-    return Problem(
-        "municipalities.csv",
-        column="min_total",
-        message=(
-            "de avtalte minimumstallene kan ikke oppfylles samtidig innenfor anmodningen per gruppe og "
-            f"kommunenes boliger og plasser. Kommuner med min_total: {shown}. "
-            "Senk noen min_total, øk anmodningen i gruppene de trenger, eller øk boliger/plasser."
-        ),
-    )

@@ -27,7 +27,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from allocator.labels import GROUP_LABELS, LIMIT_LABELS, binding_reasons, column_label, number
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label, number
+from allocator.output.report import binding_reasons
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario, atomic_write, settings_dict
 from allocator.scenario.workbook import (
