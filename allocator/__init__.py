@@ -11,8 +11,10 @@ from allocator.check import PlanViolation, check_plan
 from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.data import GROUPS, Housing, KeyTerm, Scenario, load_scenario, save_scenario
+from allocator.scenario.data import GROUPS, Housing, KeyTerm, Scenario
 from allocator.scenario.key import fair_shares, key_shares
+from allocator.scenario.load import load_scenario
+from allocator.scenario.write import save_scenario
 
 __all__ = [
     "GROUPS", "Housing", "InfeasibleScenario", "KeyTerm", "Plan", "PlanViolation", "Problem",

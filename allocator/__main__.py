@@ -139,7 +139,7 @@ def _load(path: str, agreed_minimums: bool = True):
     `agreed_minimums=False`: minimums that contradict each other are read, not refused (diagnose)."""
     from pathlib import Path
 
-    from allocator.scenario.data import load_scenario
+    from allocator.scenario.load import load_scenario
 
     source = Path(path)
     if source.suffix.lower() == ".xlsx" and not source.is_dir():
@@ -403,7 +403,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from allocator.analysis.calibrate import calibrate, write_key
-    from allocator.scenario.data import SETTINGS_FILE, load_scenario
+    from allocator.scenario.data import SETTINGS_FILE
+    from allocator.scenario.load import load_scenario
     from allocator.scenario.tomledit import check_replaceable
 
     scenario = load_scenario(args.scenario)
@@ -474,8 +475,8 @@ def _range(args: argparse.Namespace) -> int:
 
 def _decisions(args: argparse.Namespace) -> int:
     from allocator.problems import ScenarioError
-    from allocator.scenario.data import load_scenario
     from allocator.scenario.decisions import read_decisions, write_decisions
+    from allocator.scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario)
     _print_notes(scenario)

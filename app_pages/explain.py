@@ -10,7 +10,8 @@ from allocator.analysis.explain import UNIT_WORDS, explain
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.optimize.solve import SolveError
 from allocator.problems import ScenarioError
-from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.data import Scenario
+from allocator.scenario.write import fingerprint
 
 from . import keys, state
 from .common import chart, summary_strip, table

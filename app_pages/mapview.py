@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from allocator.scenario.data import fingerprint
+from allocator.scenario.write import fingerprint
 
 from . import state
 from .common import chart

@@ -22,7 +22,8 @@ from allocator.plan import Plan
 from allocator.present import changes, drafts
 from allocator.present.views import plain_problems
 from allocator.problems import ScenarioError
-from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.data import Scenario
+from allocator.scenario.write import fingerprint
 
 from . import keys
 

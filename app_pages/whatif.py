@@ -11,8 +11,9 @@ import streamlit as st
 from allocator.labels import number
 from allocator.plan import Plan
 from allocator.present import fields
-from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.data import Scenario
 from allocator.scenario.validate import parse_number
+from allocator.scenario.write import fingerprint
 
 from . import state
 from .common import chart, table

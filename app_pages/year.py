@@ -13,7 +13,8 @@ import streamlit as st
 
 from allocator.labels import number
 from allocator.problems import ScenarioError
-from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.data import Scenario
+from allocator.scenario.write import fingerprint
 
 from . import state
 from .common import chart, table

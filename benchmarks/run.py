@@ -183,7 +183,7 @@ def _calibrate(scenario: Scenario) -> object:
 
 def national_pool(total: int) -> Scenario:
     """norge-2026 (all 357 municipalities as one pool) with its request scaled to `total` persons."""
-    from allocator.scenario.data import split_by_shares
+    from allocator.whole import split_by_shares
 
     scenario = load_scenario(SCENARIOS / "norge-2026")
     request = scenario.request
@@ -227,7 +227,7 @@ def _followup(scenario: Scenario) -> object:
 def national_2024_quarters() -> Scenario:
     """The national 2024 year with settled figures per quarter (Q1–Q3 reached; the year's settled
     figure spread 30/35/35 %), so follow-up computes bonus, schedule and projection."""
-    from allocator.scenario.data import split_by_shares
+    from allocator.whole import split_by_shares
 
     scenario = national_table_2024()
     settled = np.nan_to_num(scenario.table.numeric("bosatt"))

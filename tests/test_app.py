@@ -22,8 +22,9 @@ from streamlit.testing.v1 import AppTest
 from allocator import load_scenario, solve
 from allocator.labels import GROUP_LABELS
 from allocator.present import fields
-from allocator.scenario.data import GROUPS, fingerprint
+from allocator.scenario.data import GROUPS
 from allocator.scenario.upload import scenario_from_uploads
+from allocator.scenario.write import fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"

@@ -13,8 +13,9 @@ from helpers import make_scenario, run_cli
 
 from allocator import KeyTerm, ScenarioError, load_scenario, solve
 from allocator.analysis.calibrate import apply_calibration, calibrate, write_key
-from allocator.scenario.data import KeyRules, save_scenario
+from allocator.scenario.data import KeyRules
 from allocator.scenario.key import fair_shares, shaped_totals
+from allocator.scenario.write import save_scenario
 
 
 def synthetic(rules: KeyRules = KeyRules(), seed: int = 7):

@@ -297,7 +297,7 @@ def test_per_group_is_a_setting_of_the_key_read_validated_and_saved(scenario_dir
     from helpers import scenario_toml
 
     from allocator import ScenarioError
-    from allocator.scenario.data import settings_dict
+    from allocator.scenario.write import settings_dict
 
     scenario = load_scenario(scenario_dir(toml=scenario_toml(key="population = 1.0\nper_group = 1")))
     assert scenario.key_rules.per_group == 1 and settings_dict(scenario)["key"]["per_group"] == 1

@@ -12,7 +12,7 @@ from allocator.present import drafts, edits, fields
 from allocator.present import record as meeting_record
 from allocator.present.changes import _flatten, _normal, scenario_changes
 from allocator.problems import ScenarioError
-from allocator.scenario.data import fingerprint, settings_dict
+from allocator.scenario.write import fingerprint, settings_dict
 
 VESTLAND = load_scenario(SCENARIOS / "vestland-2026")
 

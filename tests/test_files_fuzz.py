@@ -49,9 +49,10 @@ from hypothesis import strategies as st
 from allocator import GROUPS, InfeasibleScenario, Scenario, ScenarioError, load_scenario, solve
 from allocator.check import violations
 from allocator.optimize.solve import check_feasible
-from allocator.scenario.data import LIMIT_COLUMNS, fingerprint
+from allocator.scenario.data import LIMIT_COLUMNS
 from allocator.scenario.readers import _header_names
 from allocator.scenario.upload import scenario_from_uploads
+from allocator.scenario.write import fingerprint
 
 SETTINGS_FILE, ROWS_FILE = "scenario.toml", "municipalities.csv"
 FUZZ = settings(

@@ -40,15 +40,9 @@ from allocator import GROUPS, Housing, InfeasibleScenario, ScenarioError, SolveE
 from allocator.check import violations
 from allocator.optimize.quarters import Schedule
 from allocator.present import edits
-from allocator.scenario.data import (
-    DEFAULT_DEADLINES,
-    DEFAULT_GRANTS,
-    RESOURCE_OF_GROUP,
-    Incentives,
-    Quarters,
-    even_split,
-    save_scenario,
-)
+from allocator.scenario.data import DEFAULT_DEADLINES, DEFAULT_GRANTS, RESOURCE_OF_GROUP, Incentives, Quarters
+from allocator.scenario.write import save_scenario
+from allocator.whole import even_split
 
 QUARTERS = (1, 2, 3, 4)
 GRANT = DEFAULT_GRANTS  # 2024 rates, restated by hand in test_default_grants_are_the_2024_rates

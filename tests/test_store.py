@@ -32,7 +32,7 @@ from allocator.output.store import NOT_FOUND, AccessDenied, Conflict, NameTaken
 from allocator.output.store.access import NOBODY, AccessFileError, parse_rules
 from allocator.output.store.database import SCHEMA_VERSION
 from allocator.output.store.repository import Store
-from allocator.scenario.data import fingerprint
+from allocator.scenario.write import fingerprint
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTIES = ("Vestland", "Rogaland", "Agder")

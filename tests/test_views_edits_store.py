@@ -22,8 +22,8 @@ from allocator.output import store
 from allocator.output.export import plan_workbook_bytes
 from allocator.present import edits
 from allocator.present.views import apply_editor_edits, editor_frame
-from allocator.scenario.data import fingerprint
 from allocator.scenario.upload import MAX_UPLOAD_BYTES, scenario_from_uploads
+from allocator.scenario.write import fingerprint
 
 VESTLAND = SCENARIOS / "vestland-2026"
 

@@ -29,8 +29,8 @@ from allocator.output.export import (
     sweep_workbook_bytes,
     write_plan,
 )
-from allocator.scenario.data import fingerprint, settings_dict
 from allocator.scenario.workbook import read_workbook
+from allocator.scenario.write import fingerprint, settings_dict
 
 VESTLAND = SCENARIOS / "vestland-2026"
 CODES = {*GROUPS, "total", "binding", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places",

@@ -21,7 +21,8 @@ from allocator.analysis.year import year_state
 from allocator.optimize.apportion import apportion
 from allocator.problems import ScenarioError
 from allocator.scenario.catalog import write_new_scenario
-from allocator.scenario.data import Incentives, load_scenario
+from allocator.scenario.data import Incentives
+from allocator.scenario.load import load_scenario
 
 NAN = float("nan")
 

@@ -10,8 +10,9 @@ from helpers import run_cli, run_cli_many
 
 from allocator.problems import ScenarioError
 from allocator.scenario.catalog import write_new_scenario
-from allocator.scenario.data import MUNICIPALITIES_FILE, load_scenario
+from allocator.scenario.data import MUNICIPALITIES_FILE
 from allocator.scenario.decisions import read_decisions
+from allocator.scenario.load import load_scenario
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ from typing import Any, Callable, Sequence
 
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.problems import ScenarioError
-from allocator.scenario.data import GROUPS, Counties, Scenario, split_by_shares
+from allocator.scenario.data import GROUPS, Counties, Scenario
+from allocator.whole import split_by_shares
 
 #: Limits that are capacity (dwellings, places, a cap); min_total and locks are agreements.
 CAPACITY_LIMITS = ("max_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")

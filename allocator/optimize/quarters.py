@@ -63,7 +63,8 @@ from allocator.optimize.lp import INF, LinearProgram
 from allocator.optimize.model import Network, build_deviation_model, tie_break
 from allocator.optimize.run import InfeasibleScenario, SolveError, SolverRun
 from allocator.problems import Problem
-from allocator.scenario.data import GROUPS, QUARTERS, Scenario, split_by_shares
+from allocator.scenario.data import GROUPS, QUARTERS, Scenario
+from allocator.whole import split_by_shares
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,10 +27,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from allocator.files import atomic_write
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label, number
 from allocator.output.report import binding_reasons
 from allocator.plan import LIMIT_ORDER, Plan
-from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario, atomic_write, settings_dict
+from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario
 from allocator.scenario.workbook import (
     KEY_HEADER,
     SETTINGS_HEADER,
@@ -39,6 +40,7 @@ from allocator.scenario.workbook import (
     SHEET_SETTINGS,
     _read_back,
 )
+from allocator.scenario.write import settings_dict
 
 SHEET_PLAN = "plan"
 SHEET_SUMMARY = "sammendrag"

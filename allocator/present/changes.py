@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from allocator.labels import GROUP_LABELS, column_label, number
-from allocator.scenario.data import Scenario, settings_dict
+from allocator.scenario.data import Scenario
+from allocator.scenario.write import settings_dict
 
 SECTION_LABELS = {
     "request": "Anmodning",

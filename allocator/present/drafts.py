@@ -20,17 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from allocator.files import atomic_write
 from allocator.problems import ScenarioError
-from allocator.scenario.data import (
-    MUNICIPALITIES_FILE,
-    SETTINGS_FILE,
-    Scenario,
-    atomic_write,
-    municipalities_csv_rows,
-    settings_dict,
-)
+from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import RawTable
 from allocator.scenario.validate import build_scenario
+from allocator.scenario.write import municipalities_csv_rows, settings_dict
 
 KEEP_DAYS = 14
 log = logging.getLogger(__name__)

@@ -25,10 +25,9 @@ from allocator.scenario.data import (
     KeyTerm,
     Quarters,
     Scenario,
-    even_split,
-    split_by_shares,
 )
 from allocator.scenario.validate import validate_scenario
+from allocator.whole import even_split, split_by_shares
 
 #: Municipality columns a user may edit in the app (the rest are data, not negotiation).
 EDITABLE_COLUMNS: tuple[str, ...] = (*LIMIT_COLUMNS, *MINOR_SPLIT_COLUMNS, "lock_reason", *DATED_COLUMNS, *SCHEDULE_LOCK_COLUMNS)

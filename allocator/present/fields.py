@@ -16,16 +16,7 @@ from typing import Any
 
 from allocator.labels import GROUP_LABELS, column_label, number
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.data import (
-    GROUPS,
-    MINOR_SUBGROUPS,
-    MUNICIPALITIES_FILE,
-    QUARTERS,
-    SETTINGS_FILE,
-    Scenario,
-    municipalities_csv_rows,
-    settings_dict,
-)
+from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, MUNICIPALITIES_FILE, QUARTERS, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import RawTable
 from allocator.scenario.validate import (
     MAX_EXPONENT,
@@ -36,6 +27,7 @@ from allocator.scenario.validate import (
     build_scenario,
     parse_number,
 )
+from allocator.scenario.write import municipalities_csv_rows, settings_dict
 
 Path = tuple[Any, ...]
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 
 from allocator.output.store.access import AccessRules, Actor
 from allocator.output.store.repository import owner_of
-from allocator.scenario.data import Scenario, fingerprint
+from allocator.scenario.data import Scenario
+from allocator.scenario.write import fingerprint
 
 #: A meeting nobody has published to for this long is closed (the adviser's tab was closed).
 IDLE_SECONDS = 12 * 3600

@@ -13,19 +13,15 @@ view (`Scenario.municipalities`) is made on request, for the app and the exports
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
-import os
-import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from allocator.columns import QUARTERS
+from allocator.whole import even_split
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -143,19 +139,8 @@ class Housing:
     persons_per_family_dwelling: float = 3.5
 
 
-def split_by_shares(total: int, shares: Sequence[float]) -> list[int]:
-    """`total` whole persons split by shares, largest remainders first (the earlier part on ties)."""
-    scale = sum(shares) or 1.0
-    raw = [total * share / scale for share in shares]
-    counts = [math.floor(v + 1e-9) for v in raw]
-    for k in sorted(range(len(raw)), key=lambda k: (-(raw[k] - counts[k]), k))[: total - sum(counts)]:
-        counts[k] += 1
-    return counts
 
 
-def even_split(total: int, parts: int = 4) -> tuple[int, ...]:
-    """`total` in `parts` whole numbers as equal as possible, earlier parts first (46 → 12,12,11,11)."""
-    return tuple(split_by_shares(int(total), [1.0] * parts))
 
 
 @dataclass(frozen=True)
@@ -489,130 +474,19 @@ class Scenario:
 # --------------------------------------------------------------------------- reading
 
 
-def load_scenario(folder: str | os.PathLike, agreed_minimums: bool = True) -> Scenario:
-    """Read and validate a scenario folder; raise `ScenarioError` naming every problem found
-    (`agreed_minimums=False`: all but whether minimums and locks can be met together, for `diagnose`)."""
-    from allocator.scenario.readers import read_csv_file, read_toml_file
-    from allocator.scenario.validate import Problem, ScenarioError, build_scenario
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ScenarioError([Problem(str(folder), message="fant ingen scenariomappe her")])
-    settings, settings_notes = read_toml_file(folder / SETTINGS_FILE)
-    rows = read_csv_file(folder / MUNICIPALITIES_FILE)
-    scenario = build_scenario(settings, rows, SETTINGS_FILE, MUNICIPALITIES_FILE, agreed_minimums=agreed_minimums)
-    return scenario.with_changes(notes=(*settings_notes, *scenario.notes)) if settings_notes else scenario
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def fingerprint(scenario: Scenario) -> str:
-    """A digest of everything that decides the plan: equal scenarios give equal fingerprints."""
-    digest = hashlib.sha256(json.dumps(settings_dict(scenario), sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    table = scenario.table
-    order = table.order
-    digest.update("\x1e".join(table.numbers[k] for k in order).encode("utf-8"))
-    for column in sorted(table.columns):
-        digest.update(f"\x1d{column}\x1d".encode("utf-8"))
-        values = table.raw(column)
-        if isinstance(values, np.ndarray):
-            digest.update(np.ascontiguousarray(np.where(np.isnan(values), np.nan, values)[order]).tobytes())
-        else:
-            digest.update("\x1f".join(values[k] for k in order).encode("utf-8"))
-    return digest.hexdigest()
 
 
-def settings_dict(scenario: Scenario) -> dict:
-    """The `scenario.toml` content of a scenario, as plain data."""
-    key: dict[str, object] = {}
-    for term in scenario.key:
-        if term.exponent == 1.0 and not term.credit:
-            key[term.column] = term.weight
-        else:
-            entry: dict[str, object] = {"weight": term.weight, "exponent": term.exponent}
-            if term.credit:
-                entry["credit"] = True
-            key[term.column] = entry
-    settings: dict[str, object] = {"name": scenario.name}
-    if scenario.description:
-        settings["description"] = scenario.description
-    if scenario.year is not None:
-        settings["year"] = scenario.year
-    counties = scenario.counties
-    if counties is not None and counties.split is None:
-        settings["request"] = {"counties": {c: {g: int(counties.requests[c].get(g, 0)) for g in GROUPS} for c in counties.names}}
-    else:
-        settings["request"] = {g: int(scenario.request.get(g, 0)) for g in GROUPS}
-        if scenario.minors_split:
-            del settings["request"]["minors"]
-            settings["request"].update({g: int(scenario.minors_split[g]) for g in MINOR_SUBGROUPS})
-    if counties is not None:
-        section: dict[str, object] = {"cross_border": counties.cross_border}
-        if counties.split is not None:
-            section["split"] = counties.split
-        if counties.max_share is not None:
-            section["max_share"] = counties.max_share
-        settings["counties"] = section
-    settings["housing"] = dataclasses.asdict(scenario.housing)
-    rules = scenario.key_rules
-    for name in KEY_RULE_NAMES:
-        if getattr(rules, name):
-            key[name] = getattr(rules, name)
-    settings["key"] = key
-    if scenario.quarters is not None:
-        quarters = scenario.quarters
-        settings["quarters"] = {
-            "ready": {g: list(quarters.ready[g]) for g in GROUPS},
-            "deadline": dict(quarters.deadline),
-            "timeliness_weight": quarters.timeliness_weight,
-            "baseline": quarters.baseline if isinstance(quarters.baseline, str) else list(quarters.baseline),
-        }
-    if scenario.costs:
-        settings["costs"] = dict(scenario.costs)
-    if scenario.housing_grant is not None:
-        grant = scenario.housing_grant
-        settings["housing_grant"] = {"budget": grant.budget, "per_dwelling": grant.per_dwelling}
-        if grant.max_per_municipality is not None:
-            settings["housing_grant"]["max_per_municipality"] = grant.max_per_municipality
-    incentives = scenario.incentives
-    if scenario.quarters is not None or incentives != Incentives():
-        settings["incentives"] = {
-            "bonus": list(incentives.bonus),
-            "q4_threshold": incentives.q4_threshold,
-            "q4_deduction": incentives.q4_deduction,
-            "grant": dict(incentives.grant),
-        }
-    return settings
 
 
-def municipalities_csv_rows(scenario: Scenario) -> tuple[list[str], list[list[str]]]:
-    """The municipality table as written to `municipalities.csv`: header and text cells, whole
-    numbers without decimals, blanks for no limit (a fraction stays visible, so validation refuses it)."""
-    table = scenario.table
-    columns = [c for c in table.columns if not (c == "lock_reason" and not any(table.text(c)))]
-    cells = [table.text(c) for c in columns]
-    return ["kommunenummer", *columns], [[number, *row] for number, *row in zip(table.numbers, *cells)]
 
 
-def municipalities_csv_frame(scenario: Scenario) -> "pd.DataFrame":
-    """`municipalities_csv_rows` as a DataFrame of text."""
-    import pandas as pd
-
-    header, rows = municipalities_csv_rows(scenario)
-    return pd.DataFrame(rows, columns=header, dtype=object)
 
 
-def municipalities_csv_text(scenario: Scenario) -> str:
-    import csv
-    import io
-
-    header, rows = municipalities_csv_rows(scenario)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def _format_number(value: float) -> str:
@@ -621,32 +495,5 @@ def _format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def save_scenario(scenario: Scenario, folder: str | os.PathLike) -> Path:
-    """Write a scenario folder atomically: each file is written beside its target, then renamed."""
-    import tomli_w
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / SETTINGS_FILE, tomli_w.dumps(settings_dict(scenario)).encode("utf-8"))
-    atomic_write(folder / MUNICIPALITIES_FILE, municipalities_csv_text(scenario).encode("utf-8"))
-    return folder
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see either the old or the new file, never half.
-
-    The temporary file is created with mode 0666 so the user's umask decides who may read the
-    result, as for any other file they save (tempfile.mkstemp would make it private, 0600).
-    """
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

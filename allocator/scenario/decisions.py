@@ -244,7 +244,9 @@ def _apply(scenario, found, force, skipped_counties, skipped_sums, suppressed, f
 
 def write_decisions(result: DecisionsResult, folder: str | Path) -> Path:
     """Write the scenario's municipalities.csv with the new figures, atomically."""
-    from allocator.scenario.data import MUNICIPALITIES_FILE, atomic_write, municipalities_csv_text
+    from allocator.files import atomic_write
+    from allocator.scenario.data import MUNICIPALITIES_FILE
+    from allocator.scenario.write import municipalities_csv_text
 
     path = Path(folder) / MUNICIPALITIES_FILE
     atomic_write(path, municipalities_csv_text(result.scenario).encode("utf-8"))

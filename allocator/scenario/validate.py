@@ -47,10 +47,9 @@ from allocator.scenario.data import (
     MunicipalityTable,
     Quarters,
     Scenario,
-    even_split,
-    split_by_shares,
 )
 from allocator.scenario.readers import RawTable, canonical_header
+from allocator.whole import even_split, split_by_shares
 
 __all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
 
@@ -953,7 +952,8 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
 
 def validate_scenario(scenario: Scenario) -> Scenario:
     """Re-run every check on an edited scenario (the app's edits), by its file form."""
-    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE, municipalities_csv_rows, settings_dict
+    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
+    from allocator.scenario.write import municipalities_csv_rows, settings_dict
 
     header, rows = municipalities_csv_rows(scenario)
     raw = RawTable.from_records(MUNICIPALITIES_FILE, header, rows)

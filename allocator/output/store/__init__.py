@@ -25,7 +25,8 @@ from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from allocator.scenario.data import SETTINGS_FILE, Scenario, load_scenario
+from allocator.scenario.data import SETTINGS_FILE, Scenario
+from allocator.scenario.load import load_scenario
 
 from .access import (
     ACCESS_ENV,
@@ -218,7 +219,7 @@ def export_folder(stored: StoredScenario, folder: str | os.PathLike, version: in
                   actor: Actor | None = None) -> Path:
     """A saved scenario's version (default the current one) as an ordinary scenario folder."""
     if not stored.saved:
-        from allocator.scenario.data import save_scenario
+        from allocator.scenario.write import save_scenario
 
         return save_scenario(load_stored(stored, actor), folder)
     return store().export_folder(current_actor(actor), stored.id, Path(folder), version)

@@ -27,16 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from allocator.scenario.data import (
-    COUNTY_COLUMN,
-    MUNICIPALITIES_FILE,
-    SETTINGS_FILE,
-    Scenario,
-    municipalities_csv_text,
-    save_scenario,
-    settings_dict,
-)
+from allocator.scenario.data import COUNTY_COLUMN, MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import parse_csv, parse_toml
+from allocator.scenario.write import municipalities_csv_text, save_scenario, settings_dict
 
 from .access import NATIONAL_OWNER, AccessDenied, Actor
 from .changes import Change, changes_between
@@ -409,7 +402,7 @@ class Store:
 
     def _import_legacy(self, root: Path) -> None:
         """Scenarios saved as folders before the database (schema 0) become version 1 each."""
-        from allocator.scenario.data import load_scenario
+        from allocator.scenario.load import load_scenario
         from allocator.scenario.validate import ScenarioError
 
         if not root.is_dir():
