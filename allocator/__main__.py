@@ -309,7 +309,7 @@ def _sweep(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     scenario = _load(args.scenario)
     _print_notes(scenario)
-    from tqdm import tqdm
+    from tqdm import tqdm  # on demand: heavy to import (see allocator/__init__)
 
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
         points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))

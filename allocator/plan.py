@@ -20,7 +20,7 @@ from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, 
 from allocator.whole import split_by_shares
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     from allocator.optimize.quarters import Schedule
 
@@ -311,7 +311,7 @@ class Plan:
     @cached_property
     def allocation(self) -> "pd.DataFrame":
         """Persons per municipality (rows, kommunenummer) and group (columns)."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         frame = self.__dict__.get("_allocation_frame")
         if frame is not None:
@@ -320,14 +320,14 @@ class Plan:
 
     @cached_property
     def fair_share(self) -> "pd.DataFrame":
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         return pd.DataFrame(self.fair, columns=list(GROUPS), index=pd.Index(list(self.scenario.table.numbers), name="kommunenummer"))
 
     @cached_property
     def resource_use(self) -> "pd.DataFrame":
         """Per municipality and resource: units used and available (NaN available = no limit)."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         columns = {}
         for resource, (used, available) in self.resource_units.items():
@@ -373,7 +373,7 @@ class Plan:
 
     def summary_table(self) -> "pd.DataFrame":
         """Per group and in total: requested, settled, shortfall."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         rows = [
             {"group": g, "requested": int(self.scenario.request[g]), "settled": self.settled[g], "shortfall": self.shortfall[g]}
@@ -385,7 +385,7 @@ class Plan:
 
     def binding_summary(self) -> "pd.DataFrame":
         """Per limit: how many municipalities are at it, and units used of available in the county."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         return pd.DataFrame(self.binding_rows()).astype({"used": "Int64", "available": "Int64"})
 
@@ -404,7 +404,7 @@ class Plan:
 
     def county_table(self) -> "pd.DataFrame":
         """One row per county: request, settled, shortfall, received and sent (totals and per group)."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         rows = []
         for figure in self.county_figures:
@@ -418,7 +418,7 @@ class Plan:
         return pd.DataFrame(rows)
 
     def flow_table(self) -> "pd.DataFrame":
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         return pd.DataFrame([dataclasses.asdict(f) for f in self.flows], columns=["origin", "destination", "group", "persons"])
 

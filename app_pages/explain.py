@@ -120,7 +120,7 @@ def on_use_calibration() -> None:
 
 
 def _calibrate_panel(scenario: Scenario) -> None:
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # on demand: heavy to import (see allocator/__init__)
 
     from allocator.analysis.calibrate import LEFT_OUT
     from allocator.present.charts import norwegian

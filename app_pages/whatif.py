@@ -123,7 +123,7 @@ def _consistency(plan: Plan) -> None:
     rows = [{"Gruppe": row["group"], "Kommuner": row["municipalities"], "Median per 1 000": row["median_per_1000"],
              **{c: row["by_county"].get(c) for c in counties}} for row in result["groups"]]
     st.caption("Personer per 1 000 innbyggere i planen: medianen i hver gruppe av like kommuner, i hele landet og per fylke.")
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     table(pd.DataFrame(rows))
     if result["flagged"]:
@@ -154,7 +154,7 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
                     f"beløpet gir én million til {number(grant.persons_per_million, 1)} personer til (se kurven).\n"
                     + (f"- {number(grant.returned)} boliger planen ikke ville brukt, er ikke kjøpt.\n" if grant.returned else ""))
     if st.button("Vis hvor mange tilskuddet kan bosette", key="grant_curve"):
-        import plotly.graph_objects as go
+        import plotly.graph_objects as go  # on demand: heavy to import (see allocator/__init__)
 
         from allocator.optimize.grant import settled_by_budget
         from allocator.present.charts import norwegian

@@ -41,7 +41,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from allocator.labels import column_label, number
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.catalog import scenario_files
 from allocator.scenario.data import (
     DATED_COLUMNS,
     KEY_RULE_NAMES,
@@ -52,6 +54,10 @@ from allocator.scenario.data import (
     Scenario,
 )
 from allocator.scenario.key import county_rows, key_share_values, shaped_totals
+from allocator.scenario.national import national_table
+from allocator.scenario.tomledit import replace_table
+from allocator.scenario.upload import scenario_from_uploads
+from allocator.scenario.validate import validate_scenario
 
 MAX_EXPONENT = 1.5
 POPULATION_THRESHOLDS = (0, 1000, 2000, 3000, 4000, 5000, 7500)
@@ -112,8 +118,6 @@ class Calibration:
                 "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL}}
 
     def lines(self) -> list[str]:
-        from allocator.labels import column_label, number
-
         terms = ", ".join(f"{column_label(t.column)} (vekt {number(t.weight, 2)}, eksponent {number(t.exponent, 2)})" for t in self.key)
         out = [f"Nøkkelen som best gjenskaper {column_label(self.against)}: {terms}."]
         rules = self.rules
@@ -219,10 +223,6 @@ def national_scope(scenario: Scenario, against: str) -> Scenario | None:
     """The national scenario of the catalog, when every municipality of `scenario` is in the
     national table (same number and name) and it has no counties of its own: the key is then
     fitted on all of Norway."""
-    from allocator.scenario.catalog import scenario_files
-    from allocator.scenario.national import national_table
-    from allocator.scenario.upload import scenario_from_uploads
-
     if scenario.counties is not None:
         return None
     known = {r["kommunenummer"]: r["kommune"] for r in national_table()}
@@ -247,7 +247,7 @@ def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = 
 
 
 def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
-    from scipy.optimize import differential_evolution, minimize
+    from scipy.optimize import differential_evolution, minimize  # on demand: heavy to import (see allocator/__init__)
 
     table = scenario.table
     problems = []
@@ -337,7 +337,7 @@ def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], k
     """Leave one county out: refit the weights and exponents on the other counties (a simplex from
     the full fit, the same shape rules), shrink the refitted key toward population^0.6 by each of
     SHRINKAGES, predict the county left out; per shrinkage, the error over all of them."""
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize  # on demand: heavy to import (see allocator/__init__)
 
     fit = _Problem(scenario, against, columns)
     fitted = {t.column: t for t in key}
@@ -362,8 +362,6 @@ def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], k
 def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
     """The scenario with the fitted key (and shape rules) in use; refused for a key that does not
     generalise (it cross-validates worse than population^0.6)."""
-    from allocator.scenario.validate import validate_scenario
-
     if not calibration.generalises:
         raise ScenarioError([Problem("scenario.toml", column="key", message=(
             "den tilpassede nøkkelen treffer dårligere enn innbyggertall^0,6 på fylker den ikke er tilpasset; "
@@ -376,9 +374,7 @@ def write_key(settings_file: Path, calibration: Calibration) -> None:
     """Replace the `[key]` table of a scenario.toml with the fitted key, keeping the rest of the
     file as it is (comments, order, BOM, line endings, mode; through a symlink; a .bak backup),
     atomically; what cannot be rewritten safely is refused (`tomledit.replace_table`)."""
-    import tomli_w
-
-    from allocator.scenario.tomledit import replace_table
+    import tomli_w  # on demand: heavy to import (see allocator/__init__)
 
     if not calibration.generalises:
         raise ScenarioError([Problem(str(settings_file), column="key", message=(

@@ -52,7 +52,9 @@ import numpy as np
 from allocator.labels import number
 from allocator.optimize.lp import INF, solve_in_parts
 from allocator.optimize.model import Network, allocation_model, network
+from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 from allocator.scenario.data import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
+from allocator.scenario.validate import validate_scenario
 
 G = len(GROUPS)
 #: Default of [costs] max_added_per_1000: persons the least change may bring to one municipality per
@@ -233,8 +235,6 @@ def _fair_segments(fair_total: float) -> tuple[np.ndarray, np.ndarray]:
 def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
     """The least additions (and, as the last resort, relaxations of minimums and locks) with which
     everyone is placed; among those, the one whose plan is closest to the fair shares."""
-    from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
-
     yearly = scenario.with_changes(quarters=None) if scenario.quarters is not None else scenario
     infeasible, plan = False, None
     try:
@@ -397,8 +397,6 @@ def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
 def _plan_after(scenario: Scenario, diagnosis: Diagnosis, before) -> None:
     """The plan made with the change applied (by `solve`, as the app will show it), and the
     municipalities whose totals it changes: before, after and fair share."""
-    from allocator.optimize.solve import solve
-
     after = solve(apply_diagnosis(scenario, diagnosis, validate=False))
     diagnosis.plan_after = after
     table = scenario.table
@@ -443,8 +441,6 @@ def _minor_places(lp, scenario: Scenario, net: Network, model, costs: dict, adde
 
 def apply_diagnosis(scenario: Scenario, diagnosis: Diagnosis, validate: bool = True) -> Scenario:
     """The scenario with the additions made and the minimums and locks relaxed as diagnosed."""
-    from allocator.scenario.validate import validate_scenario
-
     table = scenario.table
     changes: dict[str, np.ndarray] = {}
 

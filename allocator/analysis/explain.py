@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
+from allocator.optimize import targets
 from allocator.optimize.lp import highs_available, new_highs, run_highs, solve_lp
-from allocator.optimize.model import add_settled, allocation_model, build_settle_model, network
-from allocator.optimize.solve import SolveError, solve
+from allocator.optimize.model import AllocationModel, add_settled, allocation_model, build_settle_model, network
+from allocator.optimize.solve import SolveError, settle_most, solve, solver_run
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
@@ -258,8 +259,6 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
     bound_up = np.asarray(highs.getRanging()[1].col_bound_up.value_) if highs_available() else None
     settled = int(round(base.objective))
 
-    from allocator.optimize import targets
-
     fair_split = _FairSplit(net, settled) if targets.available() else None
 
     values: dict[str, dict[str, float]] = {}
@@ -300,8 +299,6 @@ def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str,
     """With minors assessed one by one, the minors' cap is min(minor places, care + other places):
     one more of any of the three is priced by solving stage 1 again with it (exact; the places
     bind together, so no single bound's dual says it)."""
-    from allocator.optimize.solve import settle_most, solver_run
-
     values = {}
     table = scenario.table
     for column in ("minor_places", "minor_care_places", "minor_other_places"):
@@ -316,8 +313,6 @@ def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str,
 
 
 def targets_min_share() -> float:
-    from allocator.optimize import targets
-
     return targets.MIN_CURVATURE_SHARE
 
 
@@ -325,8 +320,6 @@ class _FairSplit:
     """The fair-split QP at S* persons, and what raising one municipality's bound gains in it."""
 
     def __init__(self, net, settled: int):
-        from allocator.optimize import targets
-
         self.net, self.settled = net, settled
         self.shape = allocation_model("targets", net)
         add_settled(self.shape, settled)
@@ -370,9 +363,6 @@ class _FairSplit:
         lp = self.shape.lp.copy()
         column = self.shape.x[k, j]
         lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)
-        from allocator.optimize import targets
-        from allocator.optimize.model import AllocationModel
-
         raised = targets.quadratic_programme(AllocationModel(lp, net, self.shape.x, self.shape.z))
         return float(max(0.0, self.objective - raised.solve(60.0).obj_val))
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from allocator.analysis.year import county_positions, require_year
+from allocator.labels import number
 from allocator.scenario.data import GROUPS
 from allocator.scenario.yeardata import YearData
 
@@ -88,8 +89,6 @@ class Followup:
         }
 
     def lines(self) -> list[str]:
-        from allocator.labels import number
-
         t = self._sum(np.arange(len(self.agreed)))
         pace = ("etter når personene blir klare i scenariets kvartaler" if self.has_schedule
                 else "jevnt over året; scenariet har ingen kvartalsplan")

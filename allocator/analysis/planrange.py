@@ -15,6 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from allocator.analysis.revise import county_groups, county_targets, locked, spread, upper_limits
+from allocator.analysis.round2 import weights
+from allocator.analysis.sweep import scaled
+from allocator.labels import number
+from allocator.optimize.solve import solve
+
 
 def parse_range(text: str) -> tuple[int, int, int]:
     """`8000:13000:18000` → (8000, 13000, 18000): low ≤ plan ≤ high, whole persons."""
@@ -44,8 +50,6 @@ class PlanRange:
                                     "numbers": [int(v) for v in self.numbers[k]]} for k in order]}
 
     def lines(self) -> list[str]:
-        from allocator.labels import number
-
         low, plan, high = self.figures
         totals = self.numbers.sum(axis=0)
         lines = [f"Planleggingsspenn: lav {number(low)}, plan {number(plan)}, høy {number(high)} "
@@ -59,11 +63,6 @@ class PlanRange:
 
 def plan_range(scenario, low: int, plan: int, high: int) -> PlanRange:
     """Each municipality's number at `low`, `plan` and `high` (see the module docstring)."""
-    from allocator.analysis.revise import county_groups, county_targets, locked, spread, upper_limits
-    from allocator.analysis.round2 import weights
-    from allocator.analysis.sweep import scaled
-    from allocator.optimize.solve import solve
-
     planned = solve(scaled(scenario, plan)).persons.sum(axis=1).astype(float)
     keep = locked(scenario)
     minimum = np.nan_to_num(scenario.bounds()[0])

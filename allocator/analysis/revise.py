@@ -30,8 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from allocator.analysis.round2 import eligibility, weights
+from allocator.labels import number
 from allocator.optimize.apportion import apportion
+from allocator.optimize.solve import solve
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.key import county_rows
+from allocator.scenario.yeardata import year_data
 
 
 def county_groups(scenario) -> dict[str, np.ndarray]:
@@ -41,8 +46,6 @@ def county_groups(scenario) -> dict[str, np.ndarray]:
     n = len(scenario.table)
     if counties is None or counties.cross_border:
         return {"": np.arange(n)}
-    from allocator.scenario.key import county_rows
-
     return county_rows(scenario)
 
 
@@ -131,8 +134,6 @@ class Revision:
         }
 
     def lines(self) -> list[str]:
-        from allocator.labels import number
-
         before, after = int(self.before[self.rows].sum()), int(self.after[self.rows].sum())
         where = f" i {self.fylke}" if self.fylke else ""
         basis = "vedtak der kommunen har vedtatt, ellers anmodningen" if self.source == "vedtak" else "den årlige planen"
@@ -163,25 +164,18 @@ def resolve_fylke(scenario, name: str) -> str:
 def current_numbers(scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """(current numbers, settled, ceiling from stated offers) and their source: the decisions
     (else requests) where the scenario has the year's columns, else the yearly plan."""
-    from allocator.analysis.round2 import eligibility
-    from allocator.scenario.yeardata import year_data
-
     data = year_data(scenario)
     if data.present:
         eligible, _, offer_cap = eligibility(data)
         ceiling = np.where(eligible, data.agreed + offer_cap, data.agreed)
         ceiling = np.where(data.pending, np.inf, ceiling)  # a pending council may still be asked for more
         return data.agreed.astype(float), data.settled.astype(float), ceiling, "vedtak"
-    from allocator.optimize.solve import solve
-
     totals = solve(scenario).persons.sum(axis=1).astype(float)
     return totals, np.nan_to_num(data.settled), np.full(len(totals), np.inf), "plan"
 
 
 def revise(scenario, total: int, fylke: str | None = None) -> Revision:
     """The agreements revised to a new national need `total` (see the module docstring)."""
-    from allocator.analysis.round2 import weights
-
     if total < 0:
         raise ScenarioError([Problem("--total", message=f"ventet et antall personer fra 0 og opp, fikk {total}")])
     before, settled, offers, source = current_numbers(scenario)
@@ -193,8 +187,6 @@ def revise(scenario, total: int, fylke: str | None = None) -> Revision:
     wanted = int(total)
     county = None
     if fylke is not None:
-        from allocator.scenario.key import county_rows
-
         county = resolve_fylke(scenario, fylke)
         if list(groups) == [""]:  # one pool: the county's share of the total by its request (else its numbers now)
             groups = county_rows(scenario)
@@ -212,8 +204,6 @@ def revise(scenario, total: int, fylke: str | None = None) -> Revision:
 
 def _reasons(revision: Revision) -> list[str]:
     """Why the new total is not met, when it is not."""
-    from allocator.labels import number
-
     got, want = int(revision.after[revision.rows].sum()), revision.target
     if got < want:
         return [f"Kommer bare til {number(got)} av {number(want)}: mangler {number(want - got)}. Alle kommuner som kan øke, "

@@ -32,7 +32,11 @@ from typing import Any, Mapping
 import numpy as np
 
 from allocator.analysis.year import county_positions, require_year, sums
+from allocator.labels import number
 from allocator.optimize.apportion import apportion_in_units
+from allocator.optimize.lp import INF, LinearProgram, solve_lp
+from allocator.scenario.data import GROUPS
+from allocator.scenario.key import fair_share_array
 from allocator.scenario.yeardata import YearData
 
 GROUP_NAMES = ("minors", "other")  # the gap's two groups: unaccompanied minors, everyone else
@@ -64,8 +68,6 @@ class Round2:
 
     def why_unplaced(self) -> str:
         """Why part of the gap found no place, in plain words: who may not be asked, who is full."""
-        from allocator.labels import number
-
         d = self.data
         under = d.decided & (d.vedtak < np.nan_to_num(d.anmodning)) & np.isnan(d.kan_ta_flere)
         full = self.eligible & (self.room_left <= 0) if self.room_left is not None else np.zeros(len(d.numbers), dtype=bool)
@@ -99,8 +101,6 @@ class Round2:
                 "unplaced_by_county": self.unplaced_by_county, "asks": self.asks(), "flows": self.flows}
 
     def lines(self) -> list[str]:
-        from allocator.labels import number
-
         lines = [f"Gap: {number(self.gap)} personer ({number(self.gap_minors)} enslige mindreårige). "
                  f"Tilleggsanmodning: {number(self.placed)} personer til {len(self.asks())} kommuner "
                  f"({number(self.extra_minors.sum())} enslige mindreårige)."]
@@ -122,16 +122,12 @@ class Round2:
 def weights(scenario) -> np.ndarray:
     """Each municipality's fair share of the scenario's request in persons (the key, within its
     county): the weights every change of the need is split by."""
-    from allocator.scenario.key import fair_share_array
-
     return fair_share_array(scenario).sum(axis=1)
 
 
 def rooms(scenario, data: YearData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Room above the agreement per municipality: in all (max_total), for minors (minor places)
     and for everyone else (the other groups' dwellings and places); inf = no limit."""
-    from allocator.scenario.data import GROUPS
-
     caps = scenario.year_caps
     minor = GROUPS.index("minors")
     current, current_minors = data.agreed, data.agreed_minors
@@ -200,8 +196,6 @@ def _transport(remaining: dict[str, int], capacity: dict[str, int], sendable: di
     """The most persons from counties with a remainder to counties with room (HiGHS, an LP whose
     optimum is whole: a transport problem); ties broken toward the nearest in the list of counties
     (a fixed order, so the same year gives the same flows)."""
-    from allocator.optimize.lp import INF, LinearProgram, solve_lp
-
     senders = [c for c in sorted(remaining) if remaining[c] > 0 and sendable.get(c, 0) > 0]
     receivers = [d for d in sorted(capacity) if capacity[d] > 0]
     pairs = [(c, d) for c in senders for d in receivers if c != d]

@@ -26,9 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, number
+from allocator.optimize.apportion import apportion
+from allocator.optimize.solve import solve
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.problems import ScenarioError
-from allocator.scenario.data import GROUPS, Counties, Scenario
+from allocator.scenario.data import GROUPS, RESOURCE_OF_GROUP, Counties, Scenario
+from allocator.scenario.validate import validate_scenario
 from allocator.whole import split_by_shares
 
 #: Limits that are capacity (dwellings, places, a cap); min_total and locks are agreements.
@@ -46,8 +50,6 @@ def parse_totals(text: str) -> list[int]:
 
     The number of points is counted before any list is made, so `1000:1000000000:1` is refused
     at once (with the count asked for) instead of filling the memory."""
-    from allocator.labels import number
-
     text = text.strip()
     try:
         if ":" in text:
@@ -79,8 +81,6 @@ def _house_monotone_split(total: int, shares: Sequence[float]) -> list[int]:
     (the Alabama paradox)."""
     import numpy as np
 
-    from allocator.optimize.apportion import apportion
-
     weights = np.asarray(shares, dtype=float)
     if weights.sum() <= 0:
         return split_by_shares(total, list(shares))
@@ -90,8 +90,6 @@ def _house_monotone_split(total: int, shares: Sequence[float]) -> list[int]:
 def scaled(scenario: Scenario, total: int) -> Scenario:
     """The scenario with its request scaled to `total` persons, every group (and county) in
     proportion, house monotone: no county's group falls when the total rises."""
-    from allocator.scenario.validate import validate_scenario
-
     counties = scenario.counties
     if counties is not None and counties.split is None:
         cells = [(c, g) for c in counties.names for g in GROUPS]
@@ -130,8 +128,6 @@ class SweepPoint:
 
 def plan_point(scenario: Scenario, total: int) -> SweepPoint:
     """One point of the sweep: the yearly plan at `total` (an invalid total is a point with an error)."""
-    from allocator.optimize.solve import solve
-
     try:
         plan = solve(scaled(scenario, total))
     except ScenarioError as exc:
@@ -163,8 +159,6 @@ def _short_by_county(plan: Plan) -> dict[str, tuple[int, str]]:
     causes it: of the limits that can hold back a short group (its dwellings or places, max_total
     or a lock), the one holding back the most persons in the county (`Plan.holding` spreads a
     group's shortfall over the municipalities at a limit in it)."""
-    from allocator.scenario.data import RESOURCE_OF_GROUP
-
     of = plan.scenario.county_of() if plan.has_counties else ("",) * len(plan.scenario.table)
     shortfalls = ({c["fylke"]: c["shortfall"] for c in plan.county_figures} if plan.has_counties
                   else {"": dict(plan.shortfall)})
@@ -235,9 +229,7 @@ def _work(total: int) -> SweepPoint:
 def _ready() -> bool:
     """A worker's first task: a tiny plan, so the solvers' lazy imports and first-call costs are
     paid before a user waits."""
-    import pandas as pd
-
-    from allocator.optimize.solve import solve
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     table = pd.DataFrame({"kommune": ["A", "B"], "population": [1000.0, 3000.0]},
                          index=pd.Index(["0001", "0002"], name="kommunenummer"))
@@ -316,9 +308,7 @@ def sweep_dict(points: Sequence[SweepPoint]) -> dict[str, Any]:
 
 def sweep_tables(points: Sequence[SweepPoint]):
     """Points, counties per point and first limits as DataFrames (Norwegian headers) for Excel and the app."""
-    import pandas as pd
-
-    from allocator.labels import GROUP_LABELS, LIMIT_LABELS
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     rows = []
     for p in points:

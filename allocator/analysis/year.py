@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from allocator.labels import number
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import MUNICIPALITIES_FILE
 from allocator.scenario.yeardata import YearData, year_data
 
 STATUSES = ("ja", "under", "nei", "avventer", "ikke anmodet")
@@ -35,8 +37,6 @@ def require_year(scenario) -> YearData:
     """The scenario's year figures; a clear error when it has no requests or decisions at all."""
     data = year_data(scenario)
     if not data.present:
-        from allocator.scenario.data import MUNICIPALITIES_FILE
-
         raise ScenarioError([Problem(MUNICIPALITIES_FILE, column="anmodning", message=(
             "scenariet har ingen anmodninger eller vedtak for året ennå (kolonnene anmodning og vedtak mangler "
             "eller er tomme); lag et scenario med "
@@ -87,8 +87,6 @@ class YearState:
         return {"pending": self.pending, "municipalities": municipalities, "counties": self.counties, "total": self.total}
 
     def lines(self) -> list[str]:
-        from allocator.labels import number
-
         t = self.total
         counted = "som anmodningen" if self.pending == "request" else "som 0"
         lines = [f"Året: {number(t['anmodning'])} anmodet, {number(t['vedtak'])} vedtatt, {number(t['avventer'])} "

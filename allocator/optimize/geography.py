@@ -19,6 +19,8 @@ import json
 import math
 from pathlib import Path
 
+from allocator.scenario.national import national_table
+
 SHAPES = Path(__file__).resolve().parents[1] / "data" / "kommuner_2024.geojson"
 EARTH_RADIUS_KM = 6371.0
 #: (latitude, longitude) of each county's centre, from `county_centres()`.
@@ -44,8 +46,6 @@ COUNTY_CENTRES: dict[str, tuple[float, float]] = {
 @functools.lru_cache(maxsize=1)
 def county_centres() -> dict[str, tuple[float, float]]:
     """(latitude, longitude) of each county of the national table, in degrees ({} without the map)."""
-    from allocator.scenario.national import national_table
-
     try:
         features = json.loads(SHAPES.read_text(encoding="utf-8"))["features"]
     except (OSError, ValueError, KeyError):

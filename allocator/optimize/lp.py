@@ -33,7 +33,7 @@ def _highspy():
     global highspy
     if highspy is None:
         try:
-            import highspy as module
+            import highspy as module  # on demand: heavy to import (see allocator/__init__)
         except ImportError:
             return None
         highspy = module
@@ -221,8 +221,8 @@ class LinearProgram:
         """The programme's independent parts, each as (its columns here, a programme of its own):
         the connected components of the matrix, in order of their first column. Parts share no row,
         so each may be solved alone."""
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
+        from scipy.sparse import coo_matrix  # on demand: heavy to import (see allocator/__init__)
+        from scipy.sparse.csgraph import connected_components  # on demand: heavy to import (see allocator/__init__)
 
         r, c, v = self.triplets()
         size = self.num_rows + self.num_cols
@@ -265,7 +265,7 @@ class LinearProgram:
 
     def to_pulp(self):
         """The same programme as a `pulp.LpProblem` (for CBC, and for writing .lp/.mps files)."""
-        import pulp
+        import pulp  # on demand: heavy to import (see allocator/__init__)
 
         problem = pulp.LpProblem(self.name, pulp.LpMaximize if self.maximize else pulp.LpMinimize)
         lower, upper, cost, integer = self.col_lower, self.col_upper, self.cost, self.integer
@@ -477,7 +477,7 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float =
 def _solve_cbc(lp: LinearProgram, time_limit: float, rel_gap: float, abs_gap: float) -> Solution:
     import tempfile
 
-    import pulp
+    import pulp  # on demand: heavy to import (see allocator/__init__)
 
     problem, variables = lp.to_pulp()
     with tempfile.TemporaryDirectory(prefix="allocator-") as tmp:

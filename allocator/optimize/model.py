@@ -88,6 +88,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from allocator.optimize.geography import distance_km
 from allocator.optimize.lp import INF, LinearProgram
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, Scenario
 from allocator.scenario.key import fair_share_array
@@ -141,8 +142,6 @@ class Network:
 
     def distances(self) -> np.ndarray:
         """Kilometres between the counties of each flow pair (geography.py), in flow_pairs order."""
-        from allocator.optimize.geography import distance_km
-
         return np.array([distance_km(self.counties[c], self.counties[d]) for c, d in self.flow_pairs()])
 
 
@@ -188,7 +187,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
 
 def person_limits(scenario: Scenario):
     """u_ig as a DataFrame (kommunenummer × group), for the app and the tests."""
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     net = network(scenario)
     return pd.DataFrame(net.upper, index=pd.Index(list(net.numbers), name="kommunenummer"), columns=list(GROUPS))

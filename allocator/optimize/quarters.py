@@ -67,7 +67,7 @@ from allocator.scenario.data import GROUPS, QUARTERS, Scenario
 from allocator.whole import split_by_shares
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
 LATE_WEIGHT = 1000.0
 WAIT_WEIGHT = 10.0
@@ -309,7 +309,7 @@ def pattern_schedule(allocation: "pd.DataFrame", shares: tuple[float, ...]) -> "
 
 def _frame(numbers: list[str], values: np.ndarray) -> "pd.DataFrame":
     """(n, G, Q) as the long table: (kommunenummer, quarter) rows, one column per group."""
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     index = pd.MultiIndex.from_product([numbers, list(QUARTERS)], names=["kommunenummer", "quarter"])
     return pd.DataFrame(values.transpose(0, 2, 1).reshape(-1, G), index=index, columns=list(GROUPS)).astype(int)
@@ -355,7 +355,7 @@ class Schedule:
         """Yearly totals: fair-first against this plan (only with a timeliness weight)."""
         if self._moved_frame is not None or self._moved is None:
             return self._moved_frame
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         fair_first, timely = self._moved
         frame = pd.DataFrame({"fair_first": fair_first, "with_timeliness": timely},
@@ -371,7 +371,7 @@ class Schedule:
         return _values(self.scenario, schedule)
 
     def county_by_quarter(self, schedule: "pd.DataFrame | np.ndarray | None" = None) -> "pd.DataFrame":
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         county = self._values_of(schedule).sum(axis=0).T  # (Q, G)
         return pd.DataFrame(county, index=pd.Index(list(QUARTERS), name="quarter"), columns=list(GROUPS))
@@ -402,7 +402,7 @@ class Schedule:
 
     def economics(self, schedule: "pd.DataFrame | np.ndarray | None" = None) -> "pd.DataFrame":
         """Per municipality: year-1 grants by quarter, early bonus, Q4 deduction, net (NOK)."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         table = self.scenario.table
         out = pd.DataFrame(self.economics_arrays(schedule), index=pd.Index(list(table.numbers), name="kommunenummer"))
@@ -412,7 +412,7 @@ class Schedule:
 
     def county_economics(self, schedule: "pd.DataFrame | np.ndarray | None" = None) -> "pd.Series":
         """The economics summed over the county (NOK; persons for the count columns)."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         return pd.Series({k: v.sum() for k, v in self.economics_arrays(schedule).items()})
 

@@ -44,7 +44,7 @@ def available() -> bool:
     global clarabel
     if clarabel is None:
         try:
-            import clarabel as module
+            import clarabel as module  # on demand: heavy to import (see allocator/__init__)
         except ImportError:
             return False
         clarabel = module
@@ -55,7 +55,7 @@ def qp_form(lp: LinearProgram):
     """Rows and bounds of `lp` as Clarabel's (A, b, cones): equalities first (zero cone), then
     every finite inequality as a ≤ row (nonnegative cone). `QuadraticProgram.origin` says which
     row or column bound each of Clarabel's rows came from, to read multipliers back."""
-    import scipy.sparse as sparse
+    import scipy.sparse as sparse  # on demand: heavy to import (see allocator/__init__)
 
     rows, cols, values = lp.triplets()
     lower, upper = lp.row_lower, lp.row_upper
@@ -140,7 +140,7 @@ def quadratic_programme(model: AllocationModel) -> QuadraticProgram:
     """The fair-split QP over `model`'s rows and bounds: P = diag(2/d) and q = −2f/d on x, 0 on z,
     plus the totals' term W (T_i − F_i)²/D_i (D_i = max(F_i, MIN_CURVATURE_SHARE)): 2W/D_i on every
     pair of municipality i's groups in P and −2W F_i/D_i on each of them in q."""
-    import scipy.sparse as sparse
+    import scipy.sparse as sparse  # on demand: heavy to import (see allocator/__init__)
 
     net, lp = model.net, model.lp
     f = net.fair.ravel()

@@ -27,9 +27,11 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from allocator.analysis.sweep import sweep_tables
 from allocator.files import atomic_write
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label, number
 from allocator.output.report import binding_reasons
+from allocator.output.store import slugify
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario
 from allocator.scenario.workbook import (
@@ -152,8 +154,6 @@ class Download:
 
 
 def _file_stem(plan: Plan) -> str:
-    from allocator.output.store import slugify
-
     return slugify(plan.scenario.name) or "plan"
 
 
@@ -462,8 +462,6 @@ def _tidy(writer) -> None:
 
 def sweep_workbook_bytes(points) -> bytes:
     """A sweep as an .xlsx workbook: one row per total, the counties per total, what runs out first."""
-    from allocator.analysis.sweep import sweep_tables
-
     totals, counties, first = sweep_tables(points)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:

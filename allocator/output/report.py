@@ -6,6 +6,7 @@ adviser uses, not a column code.
 
 from __future__ import annotations
 
+from allocator.analysis.sweep import first_limits
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, count, number, table_text
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.scenario.data import GROUPS
@@ -158,8 +159,6 @@ def render_text(plan: Plan) -> str:
 
 def sweep_text(scenario, points) -> str:
     """The sweep as a table per total, then where capacity runs out first."""
-    from allocator.analysis.sweep import first_limits
-
     rows = []
     errors = any(p.error for p in points)
     limits = [k for k in LIMIT_ORDER if k not in ("locked", "min_total") and any(p.at_limit.get(k) for p in points if not p.error)]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.output.export import _tidy, _write
+
 
 def round2_frame(result) -> pd.DataFrame:
     """One row per municipality asked: its decision, the extra persons asked (of them minors), its
@@ -21,8 +23,6 @@ def round2_frame(result) -> pd.DataFrame:
 
 
 def round2_workbook_bytes(result) -> bytes:
-    from allocator.output.export import _tidy
-
     summary = pd.DataFrame([
         {"Hva": "Gap (anmodet − vedtatt)", "Personer": result.gap},
         {"Hva": "Av dem enslige mindreårige", "Personer": result.gap_minors},
@@ -44,8 +44,6 @@ def round2_workbook_bytes(result) -> bytes:
 
 def write_round2(result, path: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write the additional requests to .xlsx atomically; an existing file only with `overwrite`."""
-    from allocator.output.export import _write
-
     path = Path(path)
     _write(path, round2_workbook_bytes(result), overwrite)
     return path

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from allocator.labels import GROUP_LABELS, column_label, number
-from allocator.scenario.data import Scenario
+from allocator.scenario.data import KEY_RULE_NAMES, Scenario
 from allocator.scenario.write import settings_dict
 
 SECTION_LABELS = {
@@ -108,8 +108,6 @@ def _normal(flat: dict[tuple, Any]) -> dict[tuple, Any]:
     out = dict(flat)
     for path, value in flat.items():
         if path[0] == "key" and len(path) == 2 and isinstance(value, (int, float)) and not isinstance(value, bool):
-            from allocator.scenario.data import KEY_RULE_NAMES
-
             if path[1] not in KEY_RULE_NAMES:
                 del out[path]
                 out[(*path, "weight")] = value

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from allocator.labels import GROUP_LABELS
 from allocator.plan import Plan
+from allocator.scenario.data import GROUPS, QUARTERS
 
 COLOURS = {"allocation": "#1f4e79", "fair": "#e07b39", "up": "#2e7d32", "down": "#c62828"}
 
@@ -62,9 +64,6 @@ GROUP_COLOURS = {"adults": "#1f4e79", "families": "#4f8fc0", "minors": "#e07b39"
 
 def quarter_chart(plan: Plan) -> go.Figure:
     """County persons settled per quarter by group, with persons ready and the comparison pattern."""
-    from allocator.labels import GROUP_LABELS
-    from allocator.scenario.data import GROUPS, QUARTERS
-
     schedule = plan.schedule
     county = schedule.county_by_quarter()
     baseline = schedule.county_by_quarter(schedule.baseline).sum(axis=1)

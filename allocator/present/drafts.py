@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocator.files import atomic_write
+from allocator.output.store import saved_dir
 from allocator.problems import ScenarioError
 from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import RawTable
@@ -34,8 +35,6 @@ _ID = re.compile(r"[A-Za-z0-9_-]{8,40}")
 
 def drafts_dir() -> Path:
     """`ALLOCATOR_DRAFTS_DIR`, else `drafts/` beside the saved scenarios' folder."""
-    from allocator.output.store import saved_dir
-
     default = saved_dir().parent / "drafts"
     return Path(os.environ.get("ALLOCATOR_DRAFTS_DIR", default)).resolve()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allocator.labels import GROUP_LABELS, column_label, number
+from allocator.present.edits import set_request
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, MUNICIPALITIES_FILE, QUARTERS, SETTINGS_FILE, Scenario
 from allocator.scenario.readers import RawTable
@@ -182,8 +183,6 @@ def set_value(scenario: Scenario, field: Field, value: Any) -> Scenario:
             raise ScenarioError([Problem(SETTINGS_FILE, column="request", message=(
                 "anmodningen er gitt per fylke; endre den i tabellen «Anmodning per fylke», eller velg "
                 "«Del anmodningen på fylkene etter nøkkelen» for å gi én anmodning for hele landet"))])
-        from allocator.present.edits import set_request
-
         request = {g: get(scenario, f) for f in request_fields(scenario) for g in [f.path[1]]}
         request[path[1]] = int(value)
         return set_request(scenario, request)

@@ -20,6 +20,7 @@ from allocator.optimize.quarters import TARGET_MONTHS
 from allocator.output.report import holding_texts
 from allocator.plan import Plan
 from allocator.present import edits
+from allocator.present.changes import SETTING_LABELS
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import (
     GROUPS,
@@ -85,8 +86,6 @@ def plain_problem(problem: Problem) -> str:
         elif column.startswith(("quarters.", "incentives.")):
             what = {"quarters": "kvartalsplanen", "incentives": "insentivene"}[parts[0]]
         elif parts[0] in SETTINGS_SECTION_LABELS and len(parts) > 1:
-            from allocator.present.changes import SETTING_LABELS
-
             what = f"{SETTINGS_SECTION_LABELS[parts[0]]}, {SETTING_LABELS.get(parts[-1], parts[-1])}"
         elif column.startswith("["):
             what = ""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from allocator.analysis.year import STATUS_TEXT
+from allocator.present.mapview import _DEFAULT_WIDTH, ATTRIBUTION, _view, load_shapes
+
 #: Status → colour, the same in the table and on the map.
 STATUS_COLOURS: dict[str, str] = {
     "ja": "#2e7d32",
@@ -20,10 +23,7 @@ STATUS_COLOURS: dict[str, str] = {
 
 def status_map(status: Mapping[str, str], hover: Mapping[str, str] | None = None, height: int = 600):
     """A map of municipalities coloured by status (kommunenummer → status), or None without shapes."""
-    import plotly.graph_objects as go
-
-    from allocator.analysis.year import STATUS_TEXT
-    from allocator.present.mapview import _DEFAULT_WIDTH, ATTRIBUTION, _view, load_shapes
+    import plotly.graph_objects as go  # on demand: heavy to import (see allocator/__init__)
 
     shapes = load_shapes()
     if shapes is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocator.labels import number
+
 
 def _blank(value: float):
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else int(value)
@@ -60,8 +62,6 @@ def followup_frame(result, fylke: str | None = None) -> pd.DataFrame:
 
 def range_frame(result, fylke: str | None = None) -> pd.DataFrame:
     """Each municipality's number at the low, planning and high figure."""
-    from allocator.labels import number
-
     low, plan, high = (number(v) for v in result.figures)
     rows = [{"Kommunenr.": result.kommunenummer[k], "Kommune": result.names[k], "Fylke": result.counties[k],
              f"Lav ({low})": int(result.numbers[k, 0]), f"Plan ({plan})": int(result.numbers[k, 1]),

@@ -24,7 +24,7 @@ from allocator.columns import QUARTERS
 from allocator.whole import even_split
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
 GROUPS: tuple[str, ...] = ("adults", "families", "minors", "special_needs")
 
@@ -279,7 +279,7 @@ class MunicipalityTable:
 
     def frame(self) -> "pd.DataFrame":
         """A pandas copy: index kommunenummer, population as whole numbers, blanks as NaN / ""."""
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         data: dict[str, Any] = {}
         for name, values in self._columns.items():
@@ -291,7 +291,7 @@ class MunicipalityTable:
 
     @classmethod
     def from_frame(cls, frame: "pd.DataFrame") -> "MunicipalityTable":
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         columns: dict[str, Any] = {}
         for name in frame.columns:
@@ -456,7 +456,7 @@ class Scenario:
     # ---------------------------------------------------------------- the same as pandas (app, exports)
 
     def _series(self, values: np.ndarray, name: str | None = None) -> "pd.Series":
-        import pandas as pd
+        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
         return pd.Series(values, index=pd.Index(list(self.table.numbers), name="kommunenummer"), name=name)
 

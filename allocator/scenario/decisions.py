@@ -21,9 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
+from allocator.files import atomic_write
+from allocator.labels import number
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import MUNICIPALITIES_FILE
 from allocator.scenario.names import fold, name_index
-from allocator.scenario.yeardata import SUPPRESSED, _cell_value, year_columns
+from allocator.scenario.readers import RawTable, _table_from_cells, cell_text, parse_csv, read_workbook_sheets
+from allocator.scenario.validate import padded_kommunenummer, validate_scenario
+from allocator.scenario.write import municipalities_csv_text
+from allocator.scenario.yeardata import SUPPRESSED, _cell_value, year_columns, year_data
 
 #: The list's columns, by folded header → our name.
 LIST_HEADERS = {
@@ -58,8 +64,6 @@ class DecisionsResult:
 
     def lines(self) -> list[str]:
         def show(code: str, value: float) -> str:
-            from allocator.labels import number
-
             if np.isnan(value):
                 return "avventer" if code == "vedtak" else "tom"
             return number(value)
@@ -84,8 +88,6 @@ def _same(a: float, b: float) -> bool:
 def read_list(path: str | Path):
     """The list as a RawTable (CSV of any of the readers' forms, or the first sheet of an .xlsx,
     its header the first row that has a «Kommune» cell)."""
-    from allocator.scenario.readers import RawTable, _table_from_cells, cell_text, parse_csv, read_workbook_sheets
-
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(path.name, message=f"fant ikke filen (ventet den i {path.parent})")])
@@ -107,8 +109,6 @@ def read_list(path: str | Path):
 
 def read_decisions(scenario, path: str | Path, force: bool = False) -> DecisionsResult:
     """The scenario with the list's figures in its table (ScenarioError naming every problem)."""
-    from allocator.scenario.validate import padded_kommunenummer
-
     raw = read_list(path)
     file = raw.file
     problems: list[Problem] = list(raw.problems)
@@ -199,9 +199,6 @@ def read_decisions(scenario, path: str | Path, force: bool = False) -> Decisions
 
 
 def _apply(scenario, found, force, skipped_counties, skipped_sums, suppressed, file) -> DecisionsResult:
-    from allocator.scenario.validate import validate_scenario
-    from allocator.scenario.yeardata import year_data
-
     table = scenario.table
     names_of = year_columns(table.columns)
     old = year_data(scenario)
@@ -244,10 +241,6 @@ def _apply(scenario, found, force, skipped_counties, skipped_sums, suppressed, f
 
 def write_decisions(result: DecisionsResult, folder: str | Path) -> Path:
     """Write the scenario's municipalities.csv with the new figures, atomically."""
-    from allocator.files import atomic_write
-    from allocator.scenario.data import MUNICIPALITIES_FILE
-    from allocator.scenario.write import municipalities_csv_text
-
     path = Path(folder) / MUNICIPALITIES_FILE
     atomic_write(path, municipalities_csv_text(result.scenario).encode("utf-8"))
     return path

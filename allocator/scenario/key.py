@@ -29,7 +29,7 @@ import numpy as np
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
 
 def key_share_values(columns: dict[str, np.ndarray], key: Sequence[KeyTerm], rows: np.ndarray | None = None) -> np.ndarray:
@@ -150,7 +150,7 @@ def fair_share_array(scenario: Scenario) -> np.ndarray:
 
 def key_shares(scenario: Scenario) -> "pd.Series":
     """Each municipality's key share (sums to 1; within its county when the request is per county)."""
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     shares = key_share_array(scenario) if scenario.counties is None else within_county_shares(scenario)
     return pd.Series(shares, index=pd.Index(list(scenario.table.numbers), name="kommunenummer"), name="key_share")
@@ -158,7 +158,7 @@ def key_shares(scenario: Scenario) -> "pd.Series":
 
 def fair_shares(scenario: Scenario) -> "pd.DataFrame":
     """Fair share per municipality (rows) and group (columns), in persons (fractional)."""
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     return pd.DataFrame(fair_share_array(scenario), columns=list(GROUPS),
                         index=pd.Index(list(scenario.table.numbers), name="kommunenummer"))

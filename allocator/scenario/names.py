@@ -16,6 +16,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from allocator.scenario.national import national_table
+
 _HINT = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 
 
@@ -69,8 +71,6 @@ class NameIndex:
 
 def name_index(numbers, names, counties) -> NameIndex:
     """The index of a scenario's rows: their own names and the national table's official names."""
-    from allocator.scenario.national import national_table
-
     national = {row["kommunenummer"]: row for row in national_table()}
     index = NameIndex([f"{n} {name}" + (f" ({c})" if c else "") for n, name, c in zip(numbers, names, counties)],
                       [fold(c or national.get(n, {}).get("fylke", "")) for n, c in zip(numbers, counties)])

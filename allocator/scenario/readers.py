@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from allocator.columns import COLUMNS, header_names
+from allocator.labels import COLUMN_LABELS
 from allocator.problems import Problem, ScenarioError
 
 #: Columns read under their code whatever the header says (`Maks totalt` → max_total): the input
@@ -74,8 +75,6 @@ class RawTable:
 def _header_names() -> dict[str, str]:
     """Every accepted header (casefolded) → column code: the codes themselves, the Norwegian labels
     the app and the exports write (labels.COLUMN_LABELS), and common spellings (columns.COLUMNS)."""
-    from allocator.labels import COLUMN_LABELS
-
     names = {label.casefold(): code for code, label in COLUMN_LABELS.items() if code in KNOWN_COLUMNS}
     names.update(header_names())
     return names
@@ -370,7 +369,7 @@ def cell_text(value: Any) -> str:
 
 def read_workbook_sheets(source: str | Path | BinaryIO, label: str) -> dict[str, list[tuple[int, list[Any]]]]:
     """Every sheet of an .xlsx workbook as (sheet row, cell values), blank rows left out."""
-    import openpyxl
+    import openpyxl  # on demand: heavy to import (see allocator/__init__)
 
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
@@ -407,7 +406,7 @@ def workbook_cell_checks(source: str | Path | BinaryIO, label: str, sheets: dict
     saved value (a workbook written by a program that does not calculate: its value reads as
     blank, which in a limit column would be «no limit») is refused by cell; hidden rows and
     columns that hold values are used, and said in a note by row and column."""
-    import openpyxl
+    import openpyxl  # on demand: heavy to import (see allocator/__init__)
     from openpyxl.utils import get_column_letter
 
     if hasattr(source, "seek"):

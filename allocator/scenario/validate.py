@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from allocator.columns import BY_CODE, known_names, meant_column
+from allocator.labels import COLUMN_LABELS, column_label
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import (
     BASELINE_PATTERNS,
@@ -35,8 +37,10 @@ from allocator.scenario.data import (
     LIMIT_COLUMNS,
     MINOR_SPLIT_COLUMNS,
     MINOR_SUBGROUPS,
+    MUNICIPALITIES_FILE,
     REQUIRED_COLUMNS,
     SCHEDULE_LOCK_COLUMNS,
+    SETTINGS_FILE,
     TEXT_COLUMNS,
     Counties,
     Housing,
@@ -48,7 +52,11 @@ from allocator.scenario.data import (
     Quarters,
     Scenario,
 )
+from allocator.scenario.key import key_share_values
+from allocator.scenario.national import counties as national_counties
+from allocator.scenario.national import kommunenummer_notes
 from allocator.scenario.readers import RawTable, canonical_header
+from allocator.scenario.write import municipalities_csv_rows, settings_dict
 from allocator.whole import even_split, split_by_shares
 
 __all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
@@ -546,9 +554,6 @@ def check_column_names(raw: RawTable, key: tuple[KeyTerm, ...], problems: list[P
     """Refuse a header that is a misspelling of a known column («max_totall», «Maks total»): read
     as an extra column, its limits would silently be gone. And refuse the tool's own plan export
     given as the municipality table. A column the key names is the user's own on purpose."""
-    from allocator.columns import BY_CODE, known_names, meant_column
-    from allocator.labels import COLUMN_LABELS, column_label
-
     plan_names = {name.casefold(): name for code in _PLAN_ONLY for name in (code, COLUMN_LABELS.get(code, code))}
     found = [h for h in raw.header if h.casefold() in plan_names]
     if len(found) >= 2:
@@ -748,8 +753,6 @@ def _check_county_names(rows: _Rows, groups: dict[str, list[int]], county_reques
     """A county in the table that no request names and no county of Norway is called, but close to
     one («Agdar» beside «Agder»), is a typo that would make a county of its own: refused with the
     suggestion. A county with municipalities but no request (form 2) gets 0: said in a note."""
-    from allocator.scenario.national import counties as national_counties
-
     requested = list(county_requests or {})
     national = national_counties()
     for fylke, positions in groups.items():
@@ -844,8 +847,6 @@ def _own_request(scenario: Scenario) -> np.ndarray:
 def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key: tuple[KeyTerm, ...], counties: list[str]) -> dict[str, dict[str, int]]:
     """Form 3: each group of the national request split into county requests in proportion to the
     sum of the key shares of each county's municipalities (whole persons, largest remainders)."""
-    from allocator.scenario.key import key_share_values
-
     shares = key_share_values({t.column: table.numeric(t.column) for t in key}, key)
     of = table.text(COUNTY_COLUMN)
     weight = {fylke: float(sum(s for s, f in zip(shares, of) if f == fylke)) for fylke in counties}
@@ -894,8 +895,6 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
     rows = _Rows(raw, numbers)
     check_kommunenummer(rows, problems)
     if national_check:
-        from allocator.scenario.national import kommunenummer_notes
-
         notes += kommunenummer_notes(raw.file, numbers, raw.column("kommune"))
     parsed = check_counts(rows, problems)
     check_min_max(rows, parsed, problems)
@@ -952,9 +951,6 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
 
 def validate_scenario(scenario: Scenario) -> Scenario:
     """Re-run every check on an edited scenario (the app's edits), by its file form."""
-    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
-    from allocator.scenario.write import municipalities_csv_rows, settings_dict
-
     header, rows = municipalities_csv_rows(scenario)
     raw = RawTable.from_records(MUNICIPALITIES_FILE, header, rows)
     return build_scenario(settings_dict(scenario), raw, SETTINGS_FILE, MUNICIPALITIES_FILE, national_check=False)

@@ -27,7 +27,7 @@ from allocator.scenario.data import (
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
 
 def fingerprint(scenario: Scenario) -> str:
@@ -120,7 +120,7 @@ def municipalities_csv_rows(scenario: Scenario) -> tuple[list[str], list[list[st
 
 def municipalities_csv_frame(scenario: Scenario) -> "pd.DataFrame":
     """`municipalities_csv_rows` as a DataFrame of text."""
-    import pandas as pd
+    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
     header, rows = municipalities_csv_rows(scenario)
     return pd.DataFrame(rows, columns=header, dtype=object)
@@ -140,7 +140,7 @@ def municipalities_csv_text(scenario: Scenario) -> str:
 
 def save_scenario(scenario: Scenario, folder: str | os.PathLike) -> Path:
     """Write a scenario folder atomically: each file is written beside its target, then renamed."""
-    import tomli_w
+    import tomli_w  # on demand: heavy to import (see allocator/__init__)
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

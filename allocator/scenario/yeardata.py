@@ -27,6 +27,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.data import MUNICIPALITIES_FILE
+from allocator.scenario.validate import _THOUSANDS_OR_DECIMAL, parse_number
 
 QUARTER_COLUMNS: tuple[str, ...] = tuple(f"bosatt_q{q}" for q in (1, 2, 3, 4))
 YEAR_COLUMNS: tuple[str, ...] = ("anmodning", "anmodning_em", "vedtak", "vedtak_em", "kan_ta_flere", "bosatt", *QUARTER_COLUMNS)
@@ -169,8 +171,6 @@ def _cell_value(code: str, text: str) -> tuple[float, str | None]:
         if code == "bosatt" or code in QUARTER_COLUMNS:
             return np.nan, None
         return np.nan, "«:» (skjult tall under 5) kan ikke brukes her; skriv tallet"
-    from allocator.scenario.validate import _THOUSANDS_OR_DECIMAL, parse_number
-
     number = None if _THOUSANDS_OR_DECIMAL.fullmatch(cell) else parse_number(cell)
     if number is None or not number.is_integer() or not 0 <= number <= MAX_PERSONS:
         hint = " (tusenskille skrives med mellomrom: 1 474)" if re.fullmatch(r"[0-9]{1,3}(?:[.,][0-9]{3})+", cell) else ""
@@ -255,8 +255,6 @@ def check_year_columns(table, labels: Sequence[str], file: str, problems: list[P
 
 def year_data(scenario) -> YearData:
     """The scenario's year figures (ScenarioError if a cell is bad: an edited scenario in memory)."""
-    from allocator.scenario.data import MUNICIPALITIES_FILE
-
     data, problems = parse_year(scenario.table, file=MUNICIPALITIES_FILE)
     if problems:
         raise ScenarioError(problems)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.scenario.data import SETTINGS_FILE, Scenario
 from allocator.scenario.load import load_scenario
+from allocator.scenario.write import save_scenario
 
 from .access import (
     ACCESS_ENV,
@@ -219,7 +220,5 @@ def export_folder(stored: StoredScenario, folder: str | os.PathLike, version: in
                   actor: Actor | None = None) -> Path:
     """A saved scenario's version (default the current one) as an ordinary scenario folder."""
     if not stored.saved:
-        from allocator.scenario.write import save_scenario
-
         return save_scenario(load_stored(stored, actor), folder)
     return store().export_folder(current_actor(actor), stored.id, Path(folder), version)

@@ -28,7 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from allocator.scenario.data import COUNTY_COLUMN, MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
+from allocator.scenario.load import load_scenario
+from allocator.scenario.national import national_table
 from allocator.scenario.readers import parse_csv, parse_toml
+from allocator.scenario.validate import ScenarioError, build_scenario
 from allocator.scenario.write import municipalities_csv_text, save_scenario, settings_dict
 
 from .access import NATIONAL_OWNER, AccessDenied, Actor
@@ -120,8 +123,6 @@ def name_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _county_by_number() -> dict[str, str]:
-    from allocator.scenario.national import national_table
-
     return {row["kommunenummer"]: row["fylke"] for row in national_table()}
 
 
@@ -138,14 +139,12 @@ def owner_of(scenario: Scenario) -> str:
 
 def files_of(scenario: Scenario) -> tuple[str, str]:
     """The scenario as its two files' text: the exchange format, and what each version stores."""
-    import tomli_w
+    import tomli_w  # on demand: heavy to import (see allocator/__init__)
 
     return tomli_w.dumps(settings_dict(scenario)), municipalities_csv_text(scenario)
 
 
 def scenario_from_files(settings: str, rows: str) -> Scenario:
-    from allocator.scenario.validate import build_scenario
-
     parsed, notes = parse_toml(settings.encode("utf-8"), SETTINGS_FILE)
     table = parse_csv(rows.encode("utf-8"), MUNICIPALITIES_FILE)
     table.notes[:0] = notes
@@ -402,9 +401,6 @@ class Store:
 
     def _import_legacy(self, root: Path) -> None:
         """Scenarios saved as folders before the database (schema 0) become version 1 each."""
-        from allocator.scenario.load import load_scenario
-        from allocator.scenario.validate import ScenarioError
-
         if not root.is_dir():
             return
         who = Actor("ukjent (lagret før versjoner)", ())
