@@ -23,10 +23,10 @@ def violations(plan: Plan, scenario: Scenario) -> list[str]:
         found += grant_violations(plan, scenario)
         scenario = plan.scenario
     table = scenario.municipalities
-    allocation = plan.allocation
-    if set(allocation.index) != set(table.index):
+    if plan.persons.shape != (len(table), len(GROUPS)):
         found.append("the plan does not cover exactly the scenario's municipalities")
         return found
+    allocation = plan.allocation
     for g in GROUPS:
         settled = 0
         for number in table.index:

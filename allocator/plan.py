@@ -65,15 +65,7 @@ class Plan:
     def __init__(self, scenario: Scenario, persons=None, fair=None, solver: str = "", solve_seconds: float = 0.0,
                  total_seconds: float = 0.0, schedule=None, flows: tuple[Flow, ...] = (), received=None,
                  placeable_across_borders: int | None = None, timings: dict | None = None,
-                 minors_split: np.ndarray | None = None, grant: Any = None,
-                 allocation: "pd.DataFrame | None" = None, fair_share: "pd.DataFrame | None" = None):
-        numbers = list(scenario.table.numbers)
-        if allocation is not None:  # a DataFrame (kommunenummer × group), e.g. a tampered plan in a test
-            persons = allocation.reindex(numbers)[list(GROUPS)].to_numpy()
-            if len(allocation) != len(numbers) or set(allocation.index) != set(numbers):
-                object.__setattr__(self, "_allocation_frame", allocation)
-        if fair_share is not None:
-            fair = fair_share.reindex(numbers)[list(GROUPS)].to_numpy(dtype=float)
+                 minors_split: np.ndarray | None = None, grant: Any = None):
         values = dict(scenario=scenario, persons=np.asarray(persons), fair=np.asarray(fair, dtype=float), solver=solver,
                       solve_seconds=solve_seconds, total_seconds=total_seconds, schedule=schedule, flows=tuple(flows),
                       received=received, placeable_across_borders=placeable_across_borders, timings=dict(timings or {}),
@@ -313,9 +305,6 @@ class Plan:
         """Persons per municipality (rows, kommunenummer) and group (columns)."""
         import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
-        frame = self.__dict__.get("_allocation_frame")
-        if frame is not None:
-            return frame
         return pd.DataFrame(self.persons, columns=list(GROUPS), index=pd.Index(list(self.scenario.table.numbers), name="kommunenummer"))
 
     @cached_property
@@ -382,12 +371,6 @@ class Plan:
         summary = pd.DataFrame(rows)
         total = {"group": "total", **summary[["requested", "settled", "shortfall"]].sum().astype(int).to_dict()}
         return pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
-
-    def binding_summary(self) -> "pd.DataFrame":
-        """Per limit: how many municipalities are at it, and units used of available in the county."""
-        import pandas as pd  # on demand: heavy to import (see allocator/__init__)
-
-        return pd.DataFrame(self.binding_rows()).astype({"used": "Int64", "available": "Int64"})
 
     def binding_rows(self) -> list[dict[str, Any]]:
         counts = {code: sum(code in codes for codes in self.binding_codes) for code in LIMIT_ORDER}

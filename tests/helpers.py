@@ -256,3 +256,8 @@ def assert_caught(plan, fragment: str) -> None:
     except PlanViolation:
         return
     raise AssertionError("check_plan accepted a plan that breaks a rule")
+
+
+def with_allocation(plan, allocation):
+    """The plan with its persons replaced by a table (kommunenummer × group): a tampered plan for the checker."""
+    return plan.replace(persons=allocation.reindex(list(plan.scenario.table.numbers))[list(GROUPS)].to_numpy())

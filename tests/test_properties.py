@@ -11,14 +11,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check
+from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check, with_allocation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +48,7 @@ def _tampered(plan, changes: dict[tuple[int, str], float]):
     allocation = plan.allocation.astype(float).copy()
     for (position, group), delta in changes.items():
         allocation.iloc[position, GROUPS.index(group)] += delta
-    return dataclasses.replace(plan, allocation=allocation)
+    return with_allocation(plan, allocation)
 
 
 def test_the_valid_plan_is_at_its_limits(valid_plan):
@@ -89,11 +88,11 @@ def test_checker_catches_a_negative_number_of_persons(valid_plan):
     moved = allocation.at[number, "special_needs"] + 1
     allocation.at[number, "special_needs"] = -1
     allocation.at[plan.allocation.index[1], "special_needs"] += moved
-    assert_caught(dataclasses.replace(plan, allocation=allocation), "whole number of persons ≥ 0")
+    assert_caught(with_allocation(plan, allocation), "whole number of persons ≥ 0")
 
 
 def test_checker_catches_a_plan_missing_a_municipality(valid_plan):
-    plan = dataclasses.replace(valid_plan, allocation=valid_plan.allocation.iloc[1:])
+    plan = valid_plan.replace(persons=valid_plan.persons[1:])
     assert_caught(plan, "municipalities")
 
 

@@ -185,14 +185,6 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
     )
 
 
-def person_limits(scenario: Scenario):
-    """u_ig as a DataFrame (kommunenummer × group), for the app and the tests."""
-    import pandas as pd  # on demand: heavy to import (see allocator/__init__)
-
-    net = network(scenario)
-    return pd.DataFrame(net.upper, index=pd.Index(list(net.numbers), name="kommunenummer"), columns=list(GROUPS))
-
-
 @dataclass
 class AllocationModel:
     """A linear programme over x (and z) and the handles to read a plan back out of it."""

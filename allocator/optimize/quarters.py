@@ -301,12 +301,6 @@ def pattern_values(yearly: np.ndarray, shares: tuple[float, ...], ready_share: n
     return values
 
 
-def pattern_schedule(allocation: "pd.DataFrame", shares: tuple[float, ...]) -> "pd.DataFrame":
-    """A yearly plan split over quarters by fixed shares, per municipality and group."""
-    values = pattern_values(allocation[list(GROUPS)].to_numpy(), shares)
-    return _frame(list(allocation.index), values)
-
-
 def _frame(numbers: list[str], values: np.ndarray) -> "pd.DataFrame":
     """(n, G, Q) as the long table: (kommunenummer, quarter) rows, one column per group."""
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)

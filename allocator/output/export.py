@@ -58,7 +58,6 @@ SHEET_COUNTIES = "fylker"
 SHEET_FLOWS = "flyt mellom fylker"
 
 
-CSV_DIALECTS = ("excel", "plain")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Sheets that hold settings and names rather than figures: no thousands separators there (a year is 2026, not 2 026).
 _UNFORMATTED_SHEETS = (SHEET_SETTINGS, SHEET_KEY)
