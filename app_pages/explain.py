@@ -9,12 +9,16 @@ from allocator.analysis.diagnose import apply_diagnosis, diagnose
 from allocator.analysis.explain import UNIT_WORDS, explain
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.optimize.solve import SolveError
+from allocator.present.charts import THEME_COLOUR
 from allocator.problems import ScenarioError
 from allocator.scenario.data import Scenario
 from allocator.scenario.write import fingerprint
 
 from . import keys, state
 from .common import chart, summary_strip, table
+
+#: A meeting waits at most this long for the least change (the CLI allows the full DEFAULT_TIME_LIMIT).
+DIAGNOSE_TIME_LIMIT = 20.0
 
 
 @st.cache_resource(max_entries=100, show_spinner=False)
@@ -26,7 +30,7 @@ def _explanation(scenario_fingerprint: str, number_: str, _scenario: Scenario):
 def _diagnosis(scenario_fingerprint: str, _scenario: Scenario):
     # A meeting cannot wait a minute: after 20 s the best change found is shown, saying how far from
     # the least it may be (county cases take well under a second; national ones a few seconds).
-    return diagnose(_scenario, time_limit=20.0)
+    return diagnose(_scenario, time_limit=DIAGNOSE_TIME_LIMIT)
 
 
 def on_apply_diagnosis() -> None:
@@ -152,7 +156,7 @@ def _calibrate_panel(scenario: Scenario) -> None:
             st.caption("Avviket måles som " + "; ".join(formulas) + ", over alle kommunene.")
     figure = go.Figure()
     figure.add_scatter(x=calibration.real, y=calibration.fitted, mode="markers", text=list(calibration.names),
-                       hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": "#1f4e79"})
+                       hovertemplate="%{text}: faktisk %{x}, tilpasset %{y:.0f}<extra></extra>", marker={"color": THEME_COLOUR})
     top = float(max(calibration.real.max(), calibration.fitted.max()))
     figure.add_scatter(x=[0, top], y=[0, top], mode="lines", line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
     figure.update_layout(height=440, showlegend=False, xaxis_title=f"Faktisk ({column_label(calibration.against)}), personer",

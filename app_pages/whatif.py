@@ -11,6 +11,7 @@ import streamlit as st
 from allocator.labels import number
 from allocator.plan import Plan
 from allocator.present import fields
+from allocator.present.charts import THEME_COLOUR
 from allocator.scenario.data import Scenario
 from allocator.scenario.validate import parse_number
 from allocator.scenario.write import fingerprint
@@ -161,7 +162,7 @@ def _grant(scenario: Scenario, plan: Plan) -> None:
 
         millions = list(range(0, 201, 10))
         settled = settled_by_budget(scenario, [m * 1_000_000.0 for m in millions])
-        figure = go.Figure(go.Scatter(x=millions, y=settled, mode="lines+markers", line={"color": "#1f4e79"},
+        figure = go.Figure(go.Scatter(x=millions, y=settled, mode="lines+markers", line={"color": THEME_COLOUR},
                                       hovertemplate="%{x} mill. kr: %{y} bosatt<extra></extra>"))
         figure.update_layout(height=380, xaxis_title="Tilskudd (millioner kroner)", yaxis_title="Personer som kan bosettes")
         chart(norwegian(figure, "Personer som kan bosettes for hvert tilskudd (personer)"))

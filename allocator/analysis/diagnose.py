@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from allocator.labels import number
-from allocator.optimize.lp import INF, solve_in_parts
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT, INF, solve_in_parts
 from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 from allocator.scenario.data import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
@@ -232,7 +232,7 @@ def _fair_segments(fair_total: float) -> tuple[np.ndarray, np.ndarray]:
     return lengths, slopes
 
 
-def diagnose(scenario: Scenario, time_limit: float = 60.0) -> Diagnosis:
+def diagnose(scenario: Scenario, time_limit: float = DEFAULT_TIME_LIMIT) -> Diagnosis:
     """The least additions (and, as the last resort, relaxations of minimums and locks) with which
     everyone is placed; among those, the one whose plan is closest to the fair shares."""
     yearly = scenario.with_changes(quarters=None) if scenario.quarters is not None else scenario

@@ -28,7 +28,7 @@ import numpy as np
 
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, column_label, number
 from allocator.optimize import targets
-from allocator.optimize.lp import highs_available, new_highs, run_highs, solve_lp
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT, highs_available, new_highs, run_highs, solve_lp
 from allocator.optimize.model import AllocationModel, add_settled, allocation_model, build_settle_model, network
 from allocator.optimize.solve import SolveError, settle_most, solve, solver_run
 from allocator.plan import Plan
@@ -249,7 +249,7 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
     k = int(np.flatnonzero(net.rows == row)[0])
     settle = build_settle_model(net)
     if highs_available():
-        highs = new_highs(60.0)
+        highs = new_highs(DEFAULT_TIME_LIMIT)
         settle.lp.pass_to(highs)
         base = run_highs(highs, settle.lp)
     else:  # CBC gives no ranging: every unit is priced by solving again with it (exact, slower)
@@ -307,7 +307,7 @@ def _minor_place_values(scenario: Scenario, row: int, settled: int) -> dict[str,
         more = table.numeric(column).copy()
         more[row] += 1
         raised = scenario.with_changes(table=table.with_columns({column: more}), municipalities=None)
-        gained = settle_most(network(raised), solver_run("highs", 60.0), raised) - settled
+        gained = settle_most(network(raised), solver_run("highs", DEFAULT_TIME_LIMIT), raised) - settled
         values[column] = {"persons": float(gained), "fairness": 0.0, "persons_per_unit": 1.0}
     return values
 
@@ -324,7 +324,7 @@ class _FairSplit:
         self.shape = allocation_model("targets", net)
         add_settled(self.shape, settled)
         self.programme = targets.quadratic_programme(self.shape)
-        solution = self.programme.solve(60.0)
+        solution = self.programme.solve(DEFAULT_TIME_LIMIT)
         self.objective = float(solution.obj_val)
         self.x = np.asarray(solution.x)[self.shape.x]
         self.d = np.maximum(net.fair, targets.MIN_CURVATURE_SHARE)
@@ -364,7 +364,7 @@ class _FairSplit:
         column = self.shape.x[k, j]
         lp.set_bounds(np.array([column]), lp.col_lower[column], lp.col_upper[column] + delta)
         raised = targets.quadratic_programme(AllocationModel(lp, net, self.shape.x, self.shape.z))
-        return float(max(0.0, self.objective - raised.solve(60.0).obj_val))
+        return float(max(0.0, self.objective - raised.solve(DEFAULT_TIME_LIMIT).obj_val))
 
 
 def _lifted(scenario: Scenario, number: str, limit: str) -> Scenario:

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from allocator.optimize.lp import INF
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT, INF
 from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.run import settle_most, solver_run
 from allocator.plan import Plan
@@ -194,5 +194,5 @@ def settled_by_budget(scenario: Scenario, budgets: list[float]) -> list[int]:
     """The most persons that can be settled for each budget (the curve of persons against the grant)."""
     grant = scenario.housing_grant or HousingGrant(0.0, 1_000_000.0)
     net = network(scenario)
-    run = solver_run("highs", 60.0)
+    run = solver_run("highs", DEFAULT_TIME_LIMIT)
     return [_most_settled(net, scenario, HousingGrant(b, grant.per_dwelling, grant.max_per_municipality), run)[0] for b in budgets]

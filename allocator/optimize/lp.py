@@ -24,6 +24,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 INF = math.inf
+#: Seconds a solver may spend on one programme before it stops (the CLI's --time-limit default).
+DEFAULT_TIME_LIMIT = 60.0
 
 highspy = None  # imported on first use: the command line's --help must not pay for the solver
 
@@ -398,7 +400,7 @@ def run_highs(h, lp: LinearProgram) -> Solution:
     return Solution(status, detail, x, objective, seconds, row_dual, col_dual, gap)
 
 
-def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0, rel_gap: float = 0.0,
+def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = DEFAULT_TIME_LIMIT, rel_gap: float = 0.0,
              abs_gap: float = 1e-6, start: np.ndarray | None = None) -> Solution:
     """Solve with HiGHS (in memory, one hand-over) or CBC (through PuLP). `start`: a feasible
     solution HiGHS may begin a MIP from (HiGHS only). Without highspy, "highs" means CBC, the fallback
@@ -417,7 +419,7 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = 60.0,
     raise ValueError(f"unknown solver {solver!r}")
 
 
-def solve_in_parts(lp: LinearProgram, time_limit: float = 60.0, abs_gap: float = 1e-6,
+def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, abs_gap: float = 1e-6,
                    then: np.ndarray | None = None, then_time_limit: float | None = None) -> Solution:
     """Solve a programme part by part with HiGHS: its independent parts (counties that share no
     flows) one at a time. Why: a branch-and-bound over the whole works on all parts at once and can

@@ -17,7 +17,6 @@ from allocator.optimize.model import Network, build_settle_model
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import Scenario
 
-DEFAULT_TIME_LIMIT = 60.0
 SOLVERS = ("highs", "cbc")
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from allocator.optimize import targets
 from allocator.optimize.grant import buy_dwellings
-from allocator.optimize.lp import LinearProgram
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT, LinearProgram
 from allocator.optimize.model import (
     AllocationModel,
     Network,
@@ -28,7 +28,6 @@ from allocator.optimize.model import (
 )
 from allocator.optimize.quarters import schedule_plan
 from allocator.optimize.run import (
-    DEFAULT_TIME_LIMIT,
     SOLVERS,
     InfeasibleScenario,
     SolveError,

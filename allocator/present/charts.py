@@ -9,7 +9,9 @@ from allocator.labels import GROUP_LABELS
 from allocator.plan import Plan
 from allocator.scenario.data import GROUPS, QUARTERS
 
-COLOURS = {"allocation": "#1f4e79", "fair": "#e07b39", "up": "#2e7d32", "down": "#c62828"}
+#: The app's own colour (`.streamlit/config.toml` primaryColor; a test keeps the two the same).
+THEME_COLOUR = "#1f4e79"
+COLOURS = {"allocation": THEME_COLOUR, "fair": "#e07b39", "up": "#2e7d32", "down": "#c62828"}
 
 
 def norwegian(figure: go.Figure, title: str) -> go.Figure:
@@ -59,7 +61,7 @@ def difference_chart(side_by_side: pd.DataFrame, column: str) -> go.Figure:
     return norwegian(figure, f"{column} (personer per kommune)")
 
 
-GROUP_COLOURS = {"adults": "#1f4e79", "families": "#4f8fc0", "minors": "#e07b39", "special_needs": "#8e6c8a"}
+GROUP_COLOURS = {"adults": THEME_COLOUR, "families": "#4f8fc0", "minors": "#e07b39", "special_needs": "#8e6c8a"}
 
 
 def quarter_chart(plan: Plan) -> go.Figure:

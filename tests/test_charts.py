@@ -1,0 +1,13 @@
+"""The charts speak the app's colour."""
+
+import tomllib
+from pathlib import Path
+
+from allocator.present.charts import THEME_COLOUR
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_charts_use_the_theme_colour_of_the_app():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["theme"]["primaryColor"].lower() == THEME_COLOUR.lower()
