@@ -359,7 +359,7 @@ def _write_result(result, as_json: bool) -> None:
 
 def _explain(args: argparse.Namespace) -> int:
     from allocator.analysis.explain import explain
-    from allocator.scenario.validate import padded_kommunenummer
+    from allocator.scenario.table import padded_kommunenummer
 
     scenario = _load(args.scenario)
     _print_notes(scenario)

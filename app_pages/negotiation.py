@@ -17,7 +17,7 @@ from allocator.present import edits, fields
 from allocator.present.views import HOLDING_HELP, apply_editor_edits, editor_frame, editor_inputs
 from allocator.scenario.data import GROUPS, KeyTerm, Scenario
 from allocator.scenario.key import key_candidates, key_shares
-from allocator.scenario.validate import MAX_PERSONS
+from allocator.scenario.limits import MAX_PERSONS
 
 from . import keys, state
 from .common import summary_strip

@@ -20,7 +20,7 @@ from allocator.present.views import (
     timeliness_view,
 )
 from allocator.scenario.data import BASELINE_PATTERNS, GROUPS, QUARTERS, Quarters, Scenario
-from allocator.scenario.validate import MAX_PERSONS
+from allocator.scenario.limits import MAX_PERSONS
 
 from . import keys, state
 from .common import chart, summary_strip, table

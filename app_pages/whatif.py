@@ -12,8 +12,8 @@ from allocator.labels import number
 from allocator.plan import Plan
 from allocator.present import fields
 from allocator.present.charts import THEME_COLOUR
+from allocator.scenario.cells import parse_number
 from allocator.scenario.data import Scenario
-from allocator.scenario.validate import parse_number
 from allocator.scenario.write import fingerprint
 
 from . import state

@@ -17,17 +17,11 @@ from typing import Any
 from allocator.labels import GROUP_LABELS, column_label, number
 from allocator.present.edits import set_request
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.cells import parse_number
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, MUNICIPALITIES_FILE, QUARTERS, SETTINGS_FILE, Scenario
+from allocator.scenario.limits import MAX_EXPONENT, MAX_NOK, MAX_PERSONS, MAX_TIMELINESS_WEIGHT, MAX_WEIGHT
 from allocator.scenario.readers import RawTable
-from allocator.scenario.validate import (
-    MAX_EXPONENT,
-    MAX_NOK,
-    MAX_PERSONS,
-    MAX_TIMELINESS_WEIGHT,
-    MAX_WEIGHT,
-    build_scenario,
-    parse_number,
-)
+from allocator.scenario.validate import build_scenario
 from allocator.scenario.write import municipalities_csv_rows, settings_dict
 
 Path = tuple[Any, ...]

@@ -27,7 +27,8 @@ from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import MUNICIPALITIES_FILE
 from allocator.scenario.names import fold, name_index
 from allocator.scenario.readers import RawTable, _table_from_cells, cell_text, parse_csv, read_workbook_sheets
-from allocator.scenario.validate import padded_kommunenummer, validate_scenario
+from allocator.scenario.table import padded_kommunenummer
+from allocator.scenario.validate import validate_scenario
 from allocator.scenario.write import municipalities_csv_text
 from allocator.scenario.yeardata import SUPPRESSED, _cell_value, year_columns, year_data
 

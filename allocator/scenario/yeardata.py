@@ -27,8 +27,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from allocator.problems import Problem, ScenarioError
+from allocator.scenario.cells import _THOUSANDS_OR_DECIMAL, parse_number
 from allocator.scenario.data import MUNICIPALITIES_FILE
-from allocator.scenario.validate import _THOUSANDS_OR_DECIMAL, parse_number
 
 QUARTER_COLUMNS: tuple[str, ...] = tuple(f"bosatt_q{q}" for q in (1, 2, 3, 4))
 YEAR_COLUMNS: tuple[str, ...] = ("anmodning", "anmodning_em", "vedtak", "vedtak_em", "kan_ta_flere", "bosatt", *QUARTER_COLUMNS)
