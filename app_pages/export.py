@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from allocator.output import store
-from allocator.output.export import plan_csv_bytes, plan_workbook_bytes
+from allocator.output.tables import plan_csv_bytes
+from allocator.output.workbook import plan_workbook_bytes
 
 from . import state
 

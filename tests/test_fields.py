@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from allocator import load_scenario, solve
 from allocator.present import drafts, edits, fields
 from allocator.present import record as meeting_record
-from allocator.present.changes import _flatten, _normal, scenario_changes
+from allocator.present.changes import _normal, flatten_settings, scenario_changes
 from allocator.problems import ScenarioError
 from allocator.scenario.write import fingerprint, settings_dict
 
@@ -30,7 +30,7 @@ NUMERIC = [
 
 
 def _settings(scenario) -> dict:
-    return _normal(_flatten(settings_dict(scenario)))
+    return _normal(flatten_settings(settings_dict(scenario)))
 
 
 @settings(max_examples=examples(40), deadline=None)

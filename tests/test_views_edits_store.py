@@ -19,7 +19,7 @@ from helpers import SCENARIOS, make_scenario, municipalities_csv, scenario_toml
 from allocator import ScenarioError, load_scenario, solve
 from allocator.analysis.compare import fairness_figures, totals_side_by_side
 from allocator.output import store
-from allocator.output.export import plan_workbook_bytes
+from allocator.output.workbook import plan_workbook_bytes
 from allocator.present import edits
 from allocator.present.views import apply_editor_edits, editor_frame
 from allocator.scenario.upload import MAX_UPLOAD_BYTES, scenario_from_uploads

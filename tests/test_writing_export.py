@@ -18,17 +18,11 @@ from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, s
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
-from allocator.output import export
-from allocator.output.export import (
-    OutputExists,
-    WriteError,
-    csv_download,
-    plan_csv_bytes,
-    plan_downloads,
-    plan_workbook_bytes,
-    sweep_workbook_bytes,
-    write_plan,
-)
+from allocator.output import workbook
+from allocator.output.export import csv_download, plan_downloads
+from allocator.output.files import OutputExists, WriteError, write_plan
+from allocator.output.tables import plan_csv_bytes
+from allocator.output.workbook import plan_workbook_bytes, sweep_workbook_bytes
 from allocator.scenario.workbook import read_workbook
 from allocator.scenario.write import fingerprint, settings_dict
 
@@ -227,7 +221,7 @@ def _old_format_workbook(scenario, plan) -> bytes:
     """A workbook as exports wrote it before the headers were Norwegian: code headers everywhere."""
     settings = settings_dict(scenario)
     settings.pop("key")
-    rows = export._flatten("", settings)
+    rows = workbook.flatten_settings("", settings)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         plan.municipality_table().reset_index().to_excel(writer, sheet_name="plan", index=False)

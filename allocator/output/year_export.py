@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.output.export import _tidy, _write
+from allocator.output.files import _write
+from allocator.output.workbook import _tidy
 
 
 def round2_frame(result) -> pd.DataFrame:

@@ -92,12 +92,12 @@ def _value(value: Any) -> str:
     return SETTING_LABELS.get(str(value), str(value))
 
 
-def _flatten(settings: dict, prefix: tuple = ()) -> dict[tuple, Any]:
+def flatten_settings(settings: dict, prefix: tuple = ()) -> dict[tuple, Any]:
     flat: dict[tuple, Any] = {}
     for name, value in settings.items():
         path = (*prefix, name)
         if isinstance(value, dict):
-            flat.update(_flatten(value, path))
+            flat.update(flatten_settings(value, path))
         else:
             flat[path] = value
     return flat
@@ -116,7 +116,7 @@ def _normal(flat: dict[tuple, Any]) -> dict[tuple, Any]:
 
 
 def setting_changes(before: Scenario, after: Scenario) -> list[Change]:
-    old, new = _normal(_flatten(settings_dict(before))), _normal(_flatten(settings_dict(after)))
+    old, new = _normal(flatten_settings(settings_dict(before))), _normal(flatten_settings(settings_dict(after)))
     changes = []
     order = list(SECTION_LABELS)  # the request first, then the counties, the key …; derived values (readiness) after
     for path in sorted(set(old) | set(new), key=lambda p: (order.index(p[0]) if p[0] in order else len(order), [str(x) for x in p])):
