@@ -4,23 +4,33 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test bench clean
 
-$(STAMP): requirements.txt pyproject.toml
+# The app and the command line: the pinned run-time requirements, then this package (editable).
+$(RUN_STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	touch $(STAMP)
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps -e .
+	touch $@
 
-run: $(STAMP)
+# The tests and the benchmark: the pinned test tools on top.
+$(TEST_STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+run: $(RUN_STAMP)
 	$(PY) -m streamlit run app.py --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP)
+# lint-imports: the layers contract in pyproject.toml (imports only go down, no cycles)
+test: $(TEST_STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m benchmarks.run
 
 clean:

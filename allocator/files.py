@@ -7,7 +7,9 @@ write through here.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 
@@ -29,3 +31,11 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def slugify(name: str) -> str:
+    """A safe file name: ascii letters, digits and hyphens ("Vestland – plan B" → "vestland-plan-b")."""
+    text = name.strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:60].strip("-")

@@ -18,7 +18,7 @@ import pytest
 from helpers import SCENARIOS, solve_and_check
 
 from allocator import GROUPS, load_scenario
-from allocator.scenario import catalog
+from allocator.scenario import catalog, national
 from allocator.scenario.catalog import county_request, scenario_files, write_new_scenario
 from allocator.scenario.national import COUNTY_NAMES, NATIONAL, YEARS, CatalogError, national_table
 
@@ -27,7 +27,7 @@ SHARED = ("max_total", "small_dwellings", "family_dwellings", "minor_places", "s
 
 def county_file() -> dict[tuple[str, int], dict[str, str]]:
     """allocator/data/fylker.csv read independently of the catalog."""
-    with catalog.COUNTIES_FILE.open(encoding="utf-8", newline="") as handle:
+    with national.COUNTIES_FILE.open(encoding="utf-8", newline="") as handle:
         return {(r["fylke"], int(r["year"])): r for r in csv.DictReader(handle)}
 
 
@@ -50,7 +50,7 @@ def test_national_table_has_every_municipality_and_county():
 
 
 def test_national_table_file_format():
-    raw = catalog.NATIONAL_FILE.read_bytes()
+    raw = national.NATIONAL_FILE.read_bytes()
     assert b"\r" not in raw and b".0," not in raw and b".0\n" not in raw
     assert raw.decode("utf-8").splitlines()[0] == ",".join(catalog.NATIONAL_COLUMNS)
 
@@ -196,7 +196,7 @@ def test_unknown_county_is_refused_with_the_valid_names(name):
 
 def test_misspelt_county_gets_a_suggestion():
     with pytest.raises(CatalogError, match="Mente du «Vestland»"):
-        catalog.resolve_county("Vestlandet")
+        national.resolve_county("Vestlandet")
 
 
 @pytest.mark.parametrize(("name", "county"), [
@@ -205,7 +205,7 @@ def test_misspelt_county_gets_a_suggestion():
     ("Ostfold", "Østfold"), ("Oestfold", "Østfold"), ("NORGE", NATIONAL),
 ])
 def test_county_names_without_special_letters_are_accepted(name, county):
-    assert catalog.resolve_county(name) == county
+    assert national.resolve_county(name) == county
 
 
 def test_trondelag_without_the_special_letter_writes_trondelag():

@@ -34,7 +34,7 @@ OUT = REPO / "scenarios"
 
 sys.path.insert(0, str(REPO))  # run as a script from the repository root: make `allocator` importable
 
-from allocator import catalog  # noqa: E402
+from allocator.scenario import catalog, national  # noqa: E402
 from allocator.scenario.catalog import (  # noqa: E402
     GROUPS,
     HOUSING_TEXT,
@@ -83,11 +83,11 @@ def national_rows(source: list[dict[str, str]]) -> list[dict]:
         row = {}
         for column in catalog.NATIONAL_COLUMNS:
             cell = r[NATIONAL_SOURCE.get(column, column)]
-            row[column] = cell if column in catalog.TEXT_COLUMNS else whole(cell)
+            row[column] = cell if column in national.TEXT_COLUMNS else whole(cell)
         assert len(row["kommunenummer"]) == 4 and row["kommunenummer"].isdigit()
         rows.append(row)
     rows.sort(key=lambda row: row["kommunenummer"])
-    assert len(rows) == 357 and {r["fylke"] for r in rows} == set(catalog.COUNTY_NAMES)
+    assert len(rows) == 357 and {r["fylke"] for r in rows} == set(national.COUNTY_NAMES)
     return rows
 
 
@@ -100,9 +100,9 @@ def county_rows(source: list[dict[str, str]], municipalities: list[dict]) -> lis
     2026: the county request and its minors, both real.
     """
     by_county = {r["fylke"]: r for r in source}
-    assert list(by_county) == list(catalog.COUNTY_NAMES)
+    assert list(by_county) == list(national.COUNTY_NAMES)
     rows = []
-    for county in catalog.COUNTY_NAMES:
+    for county in national.COUNTY_NAMES:
         r = {k: int(v) for k, v in by_county[county].items() if k != "fylke"}
         em_2024 = sum(m["anmodning_em_2024"] or 0 for m in municipalities if m["fylke"] == county)
         t25, t26, m26 = r["anmodning_2025"], r["anmodning_2026"], r["anmodning_em_2026"]
@@ -122,11 +122,11 @@ def write_national_table() -> None:
     municipalities = national_rows(read_csv(DATA / "kommuner.csv"))
     counties = county_rows(read_csv(DATA / "fylker.csv"), municipalities)
     catalog.DATA.mkdir(exist_ok=True)
-    catalog.NATIONAL_FILE.write_text(csv_text(municipalities, catalog.NATIONAL_COLUMNS), encoding="utf-8")
-    catalog.COUNTIES_FILE.write_text(csv_text(counties, catalog.COUNTY_FILE_COLUMNS), encoding="utf-8")
-    catalog.clear_cache()
-    print(f"wrote {catalog.NATIONAL_FILE.relative_to(REPO)} ({len(municipalities)} municipalities) and "
-          f"{catalog.COUNTIES_FILE.relative_to(REPO)} ({len(counties)} county-years)")
+    national.NATIONAL_FILE.write_text(csv_text(municipalities, catalog.NATIONAL_COLUMNS), encoding="utf-8")
+    national.COUNTIES_FILE.write_text(csv_text(counties, catalog.COUNTY_FILE_COLUMNS), encoding="utf-8")
+    national.clear_cache()
+    print(f"wrote {national.NATIONAL_FILE.relative_to(REPO)} ({len(municipalities)} municipalities) and "
+          f"{national.COUNTIES_FILE.relative_to(REPO)} ({len(counties)} county-years)")
 
 
 # --------------------------------------------------------------------------- feasibility report
@@ -260,7 +260,7 @@ def write(folder: str, name: str, lines: list[str], req: dict[str, int], rows: l
 
 def main() -> None:
     write_national_table()
-    k = catalog.national_table()
+    k = national.national_table()
 
     for folder, county in (("vestland-2026", "Vestland"), ("trondelag-2026", "Trøndelag")):
         figures = catalog.county_request(county, 2026)
@@ -278,7 +278,7 @@ def main() -> None:
         write(folder, f"{county} 2026", lines, req, t, columns, "real, IMDi 2026 county request", extra)
 
     total, minors = 13000, 651  # national 2026 request (IMDi) = sum of the county requests
-    national = catalog.county_request(catalog.NATIONAL, 2026)
+    national = catalog.county_request(national.NATIONAL, 2026)
     assert (national["total"], national["minors"]) == (total, minors)
     req = split_request(total, minors)
     t, info = build_table(k, req)

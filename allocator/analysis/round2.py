@@ -230,11 +230,11 @@ def round2(scenario, fixed: Mapping[str, int] | None = None) -> Round2:
     total_room = np.where(eligible, np.minimum(total_room, offer_cap), 0.0)
     by_hand = np.zeros(n, dtype=bool)
     preset = np.zeros(n)
-    position = {number: k for k, number in enumerate(data.numbers)}
-    for number, persons in (fixed or {}).items():
-        if number in position:
-            by_hand[position[number]] = True
-            preset[position[number]] = max(0, int(persons))
+    position = {kommunenummer: k for k, kommunenummer in enumerate(data.numbers)}
+    for kommunenummer, persons in (fixed or {}).items():
+        if kommunenummer in position:
+            by_hand[position[kommunenummer]] = True
+            preset[position[kommunenummer]] = max(0, int(persons))
     tiers = [offered & ~by_hand, eligible & ~offered & ~by_hand]
     unit = int(scenario.key_rules.round_to or 1)
     least = int(scenario.key_rules.min_persons or 0)

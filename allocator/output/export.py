@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from allocator.output.store import slugify
+from allocator.files import slugify
 from allocator.output.tables import (
     plan_csv_bytes,
 )

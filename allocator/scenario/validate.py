@@ -64,6 +64,7 @@ from allocator.scenario.table import (
     resolve_key_columns,
 )
 from allocator.scenario.write import municipalities_csv_rows, settings_dict
+from allocator.scenario.yeardata import check_year_columns
 from allocator.whole import split_by_shares
 
 __all__ = ["Problem", "ScenarioError", "build_scenario", "validate_scenario"]
@@ -273,8 +274,6 @@ def build_scenario(settings: dict, raw: RawTable, settings_file: str, rows_file:
         if column not in columns and column != "kommunenummer":
             columns[column] = key_values[column] if column in key_values else _extra_column(rows.cells(column))
     table = MunicipalityTable(numbers, columns)
-    from allocator.scenario.yeardata import check_year_columns  # the settlement year's optional columns (own module)
-
     check_year_columns(table, rows.labels, raw.file, problems, notes)
 
     counties = None

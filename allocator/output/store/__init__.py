@@ -17,14 +17,13 @@ only after sign-in, no saved ones, no saves.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
-import unicodedata
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from allocator.files import slugify
 from allocator.scenario.data import SETTINGS_FILE, Scenario
 from allocator.scenario.load import load_scenario
 from allocator.scenario.write import save_scenario
@@ -60,14 +59,6 @@ DEFAULT_SCENARIO = "vestland-2026"
 
 def saved_dir() -> Path:
     return Path(os.environ.get("ALLOCATOR_SAVED_DIR", PROJECT_ROOT / "saved")).resolve()
-
-
-def slugify(name: str) -> str:
-    """A safe file name: ascii letters, digits and hyphens ("Vestland – plan B" → "vestland-plan-b")."""
-    text = name.strip().lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    return text[:60].strip("-")
 
 
 # --------------------------------------------------------------------------- who is asking

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from allocator.files import slugify
 from allocator.scenario.data import COUNTY_COLUMN, MUNICIPALITIES_FILE, SETTINGS_FILE, Scenario
 from allocator.scenario.load import load_scenario
 from allocator.scenario.national import national_table
@@ -282,8 +283,6 @@ class Store:
         Any other scenario with this name is replaced only with `replace=True` (`NameTaken`);
         replacing adds a version, the earlier ones stay.
         """
-        from . import slugify
-
         name = name.strip()
         if not slugify(name):
             raise ValueError("Navnet må inneholde minst én bokstav eller ett tall.")
