@@ -185,7 +185,7 @@ def _solve(args: argparse.Namespace) -> int:
     _print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
-        from allocator.output.files import OutputExists, WriteError, write_plan
+        from allocator.output.destination import OutputExists, WriteError, write_plan
 
         try:
             write_plan(plan, args.out, csv=args.csv or "excel", overwrite=args.force)
@@ -211,7 +211,7 @@ def _out_allowed(args: argparse.Namespace) -> bool:
     existing file unless --force, and its folder exists and is writable. Says why on stderr."""
     from pathlib import Path
 
-    from allocator.output.files import OutputExists, OutputRefused, check_output_path
+    from allocator.output.destination import OutputExists, OutputRefused, check_output_path
     from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
 
     try:
@@ -314,7 +314,7 @@ def _sweep(args: argparse.Namespace) -> int:
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
         points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))
     if args.out:
-        from allocator.output.files import OutputExists, WriteError, write_sweep
+        from allocator.output.destination import OutputExists, WriteError, write_sweep
 
         try:
             write_sweep(points, args.out, overwrite=args.force)
@@ -514,7 +514,7 @@ def _round2(args: argparse.Namespace) -> int:
     _print_notes(scenario)
     result = round2(scenario)
     if args.out:
-        from allocator.output.files import OutputExists, WriteError
+        from allocator.output.destination import OutputExists, WriteError
         from allocator.output.year_export import write_round2
 
         try:

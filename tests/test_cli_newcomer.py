@@ -133,7 +133,7 @@ def test_new_refuses_an_existing_folder_holding_other_files(tmp_path):
 
 
 def test_new_on_a_full_disk_says_so_in_norwegian_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
-    import allocator.catalog as catalog
+    import allocator.scenario.catalog as catalog
 
     def full(folder, files):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -12,7 +12,7 @@ from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, s
 
 from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
 from allocator.labels import GROUP_LABELS
-from allocator.output.files import write_plan
+from allocator.output.destination import write_plan
 from allocator.output.tables import plan_csv_bytes
 from allocator.output.workbook import plan_workbook_bytes
 from allocator.scenario.workbook import read_workbook

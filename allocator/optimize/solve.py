@@ -1,4 +1,8 @@
-"""Solve a scenario: stage 1 (settle as many as possible), stage 2 (as fair as possible) → `Plan`.
+"""The pipeline from a validated `Scenario` to its `Plan`, as named steps (`solve`):
+
+    the grant's dwellings (a new Scenario) → stage 1, the most persons the limits allow (run.py)
+    → minors needing care first → the fewest persons across county borders → the fair split in
+    whole persons (targets.py's QP, then the rounding model) → the quarterly schedule → write back.
 
 HiGHS (the `highspy` package, in process) is the default LP/MIP solver; CBC, shipped with PuLP, is
 the fallback when highspy is missing. Stage 2's real-valued targets are a quadratic programme
@@ -13,7 +17,7 @@ import time
 import numpy as np
 
 from allocator.optimize import targets
-from allocator.optimize.grant import buy_dwellings
+from allocator.optimize.grant import GrantResult, buy_dwellings
 from allocator.optimize.lp import DEFAULT_TIME_LIMIT, LinearProgram
 from allocator.optimize.model import (
     AllocationModel,
@@ -105,24 +109,46 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
     started = time.perf_counter()
     run = solver_run(solver, time_limit)
     run.record = record
-    grant = None
-    if scenario.housing_grant is not None:
-        scenario, grant = buy_dwellings(scenario, run, lambda s: solve(s, run.backend, run.time_limit, quarterly=False))  # the plan is made with the dwellings bought
+    scenario, grant = _buy_dwellings(scenario, run)
     net = network(scenario)
     settled = settle_most(net, run, scenario)
-    if net.minors_split is not None:  # stage 1c: minors needing care first, all that fit
-        solution = run.solve(build_care_model(net, settled).lp, "care")
-        run.require_optimal(solution, "løsning")
-        net = dataclasses.replace(net, care_settled=float(round(solution.objective)))
+    net = _care_first(net, settled, run)
     crossing = None
     if net.cross_border:
         net, crossing = fewest_crossing(net, settled, run)
+    persons, flow_values, minor_values = _fair_split(net, settled, crossing, run)
+    placeable = _placeable_across_borders(scenario, net, settled, run)
+    schedule = None
+    if scenario.quarters is not None and (quarterly or not schedule_optional(scenario)):
+        persons, minor_values, schedule = _schedule(scenario, net, settled, crossing, persons, minor_values, run)
+    return _write_back(scenario, net, run, persons, flow_values, minor_values, schedule, grant, placeable, started)
 
+
+def _buy_dwellings(scenario: Scenario, run: SolverRun) -> tuple[Scenario, GrantResult | None]:
+    """The grant's step before the plan: the scenario with the dwellings it buys (a new Scenario)."""
+    if scenario.housing_grant is None:
+        return scenario, None
+    return buy_dwellings(scenario, run, lambda s: solve(s, run.backend, run.time_limit, quarterly=False))
+
+
+def _care_first(net: Network, settled: int, run: SolverRun) -> Network:
+    """Stage 1c: with minors assessed one by one, the most minors needing care are placed first
+    (all that fit); the later stages keep that number."""
+    if net.minors_split is None:
+        return net
+    solution = run.solve(build_care_model(net, settled).lp, "care")
+    run.require_optimal(solution, "løsning")
+    return dataclasses.replace(net, care_settled=float(round(solution.objective)))
+
+
+def _fair_split(net: Network, settled: int, crossing: int | None, run: SolverRun) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Stage 2: the fair split in real numbers (the QP, by Clarabel), then in whole persons; where
+    Clarabel is missing, the piecewise-linear fair model in whole persons directly."""
     if targets.available():
         shape = allocation_model("targets", net)
         add_settled(shape, settled, crossing)
         try:
-            proportional, seconds = targets.proportional_targets(shape, time_limit, record)
+            proportional, seconds = targets.proportional_targets(shape, run.time_limit, run.record)
         except targets.TargetError as exc:
             raise SolveError(str(exc)) from None
         run.seconds += seconds
@@ -130,19 +156,29 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         fair_model = build_rounding_model(net, proportional, settled, crossing)
     else:
         fair_model = build_fair_model(net, settled, crossing)
-    persons, flow_values, minor_values = whole_persons(fair_model, run)
+    return whole_persons(fair_model, run)
 
-    placeable = None
-    if scenario.counties is not None and not net.cross_border and settled < scenario.total_request:
-        placeable = settle_most(network(scenario, cross_border=True), run, scenario) - settled
 
-    schedule = None
-    if scenario.quarters is not None and (quarterly or not schedule_optional(scenario)):
-        before = persons
-        persons, schedule = schedule_plan(scenario, net, settled, crossing, persons, run)
-        if minor_values is not None and not np.array_equal(before, persons):
-            minor_values = split_minors(net, persons, run)  # the yearly plan moved for timeliness
+def _placeable_across_borders(scenario: Scenario, net: Network, settled: int, run: SolverRun) -> int | None:
+    """With closed borders and persons left unplaced: how many more open borders would place."""
+    if scenario.counties is None or net.cross_border or settled >= scenario.total_request:
+        return None
+    return settle_most(network(scenario, cross_border=True), run, scenario) - settled
 
+
+def _schedule(scenario: Scenario, net: Network, settled: int, crossing: int | None, persons: np.ndarray,
+              minor_values: np.ndarray | None, run: SolverRun):
+    """Stage 3: the quarterly schedule (which may move the yearly plan for timeliness)."""
+    before = persons
+    persons, schedule = schedule_plan(scenario, net, settled, crossing, persons, run)
+    if minor_values is not None and not np.array_equal(before, persons):
+        minor_values = split_minors(net, persons, run)  # the yearly plan moved for timeliness
+    return persons, minor_values, schedule
+
+
+def _write_back(scenario: Scenario, net: Network, run: SolverRun, persons: np.ndarray, flow_values: np.ndarray,
+                minor_values: np.ndarray | None, schedule, grant, placeable: int | None, started: float) -> Plan:
+    """The model's values (model order, municipalities with a request) into the `Plan` (table order)."""
     table_persons = np.zeros_like(persons)
     table_persons[net.rows] = persons
     fair = np.zeros_like(net.fair)
@@ -168,7 +204,6 @@ def solve(scenario: Scenario, solver: str = "highs", time_limit: float = DEFAULT
         minors_split=minors,
         grant=grant,
     )
-
 
 
 def whole_persons(model: AllocationModel, run: SolverRun, stage: str = "round") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

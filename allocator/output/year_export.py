@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from allocator.output.files import _write
+from allocator.output.destination import _write
 from allocator.output.workbook import _tidy
 
 

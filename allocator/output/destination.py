@@ -1,4 +1,4 @@
-"""Writing an export to a path the user named: never over the scenario's own files, never over an
+"""Writing an export to a path the user named (`--out`): never over the scenario's own files, never over an
 existing file unless asked, the folder checked before any work, and every OS error told in Norwegian.
 """
 
