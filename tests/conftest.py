@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-TESTS = Path(__file__).resolve().parent
-try:  # `make` installs the package (pip install -e .); pytest puts this folder on the path for `helpers`
-    import allocator  # noqa: F401
-except ImportError:  # a checkout without `make`, tests started from another folder
-    sys.path.insert(0, str(TESTS.parent))
-
-from helpers import SCENARIOS, write_scenario  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
+from helpers import SCENARIOS, write_scenario  # `make` installs the package; pytest puts tests/ on the path
+from hypothesis import HealthCheck, settings
 
 # Hypothesis: a fast default for `make test`, and a long run for a deeper search
 # (`HYPOTHESIS_PROFILE=long make test`: every property test tries ten times as many examples,
