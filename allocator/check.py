@@ -10,6 +10,7 @@ import math
 
 from allocator.plan import Plan
 from allocator.scenario.data import GROUPS, RESOURCE_OF_GROUP, Scenario
+from allocator.whole import whole_floor
 
 
 class PlanViolation(AssertionError):
@@ -150,7 +151,7 @@ def county_violations(plan: Plan, scenario: Scenario) -> list[str]:
                 found.append(f"{c} {g}: settles {own + sent[c, g]} of its own request {request.get(g, 0)} "
                              f"({own} at home, {sent[c, g]} sent; received {received[c, g]})")
         if counties.cross_border and counties.max_share is not None:
-            allowed = math.floor(counties.max_share * sum(request.values()) + 1e-9)
+            allowed = whole_floor(counties.max_share * sum(request.values()))
             if sum(sent[c, g] for g in GROUPS) > allowed:
                 found.append(f"{c}: sends {sum(sent[c, g] for g in GROUPS)} persons across its border, max_share allows {allowed}")
     for figure in plan.county_figures:
@@ -228,7 +229,7 @@ def _isnan(value) -> bool:
 
 def _floor(value: float) -> float:
     """Whole persons a fractional capacity allows (NaN = no limit stays NaN)."""
-    return value if math.isnan(value) else float(math.floor(value + 1e-9))
+    return value if math.isnan(value) else float(whole_floor(value))
 
 
 def check_plan(plan: Plan, scenario: Scenario | None = None) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, Scenario
-from allocator.whole import split_by_shares
+from allocator.whole import split_by_shares, whole_ceil
 
 if TYPE_CHECKING:
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)
@@ -114,7 +114,7 @@ class Plan:
                     "minors": 1.0, "special_needs": 1.0}
         units = {}
         for j, (group, resource) in enumerate(RESOURCE_OF_GROUP.items()):
-            used = np.ceil(self.persons[:, j] / per_unit[group] - 1e-9).astype(int)
+            used = whole_ceil(self.persons[:, j] / per_unit[group]).astype(int)
             units[resource] = (used, self.scenario.resource_units(resource))
         return units
 

@@ -55,6 +55,7 @@ from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
 from allocator.scenario.data import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
 from allocator.scenario.validate import validate_scenario
+from allocator.whole import whole_floor
 
 G = len(GROUPS)
 #: Default of [costs] max_added_per_1000: persons the least change may bring to one municipality per
@@ -285,7 +286,7 @@ def diagnose(scenario: Scenario, time_limit: float = DEFAULT_TIME_LIMIT) -> Diag
                 # at 3.5·u half-persons and HiGHS needs seconds to prove the least change.
                 whole_groups.append(np.array([x[k, j], column]))
                 whole_coeffs.append(np.array([1.0, -math.ceil(per_unit[j])]))
-                whole_upper.append(math.floor(per_unit[j] * units[k] + 1e-9))
+                whole_upper.append(whole_floor(per_unit[j] * units[k]))
     lp.add_sum_rows("resource", resource_groups, -INF, np.array(resource_upper), coefficients=resource_coeffs)
     lp.add_sum_rows("resource_whole", whole_groups, -INF, np.array(whole_upper), coefficients=whole_coeffs)
     if net.minors_split is not None:
@@ -331,9 +332,9 @@ def diagnose(scenario: Scenario, time_limit: float = DEFAULT_TIME_LIMIT) -> Diag
     # (8) size: what one municipality can carry on top of its plan (or its fair share, if more), per
     # 1 000 inhabitants; persons beyond it cost EXCESS each, so they go there only when nothing else
     # places everyone. Two programmes with the same columns: `hard` (no excess) and `soft`.
-    carry = np.floor(added_per_1000(yearly) * yearly.table.numeric("population")[rows] / 1000 + 1e-9)
+    carry = whole_floor(added_per_1000(yearly) * yearly.table.numeric("population")[rows] / 1000)
     planned = plan.totals[rows] if plan is not None else np.zeros(n)
-    most = np.maximum(planned, np.floor(net.fair.sum(axis=1) + 1e-9)) + carry
+    most = np.maximum(planned, whole_floor(net.fair.sum(axis=1))) + carry
     excess = lp.add_columns("excess", n, 0.0, INF, integer=True, cost=excess_cost,
                             labels=lambda i: f"excess_{net.numbers[i]}")
     second = np.concatenate([second, np.zeros(len(excess))])  # the second step does not price them

@@ -35,6 +35,7 @@ from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
 from allocator.scenario.key import county_rows, key_share_values
+from allocator.whole import whole_floor
 
 #: The resource's own unit, in Norwegian.
 UNIT_WORDS = {"small_dwellings": "småbolig", "family_dwellings": "familiebolig", "minor_places": "plass for enslige mindreårige",
@@ -239,7 +240,7 @@ def _unit_step(scenario: Scenario, row: int, group: str) -> float:
     units = scenario.resource_units(resource)[row]
     per_unit = {"adults": scenario.housing.adults_per_small_dwelling,
                 "families": scenario.housing.persons_per_family_dwelling}.get(group, 1.0)
-    return math.floor((units + 1) * per_unit + 1e-9) - math.floor(units * per_unit + 1e-9)
+    return whole_floor((units + 1) * per_unit) - whole_floor(units * per_unit)
 
 
 def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]:

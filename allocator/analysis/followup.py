@@ -29,6 +29,7 @@ from allocator.analysis.year import county_positions, require_year
 from allocator.labels import number
 from allocator.scenario.data import GROUPS
 from allocator.scenario.yeardata import YearData
+from allocator.whole import whole_floor
 
 
 def schedule_shares(scenario) -> tuple[float, ...]:
@@ -116,7 +117,7 @@ def whole_schedule(agreed: np.ndarray, shares) -> np.ndarray:
     first (the earlier quarter on ties), as `split_by_shares` does for one number, for all at once."""
     shares = np.asarray(shares, dtype=float) / float(np.sum(shares))
     raw = agreed[:, None] * shares[None, :]
-    whole = np.floor(raw + 1e-9)
+    whole = whole_floor(raw)
     left = (agreed - whole.sum(axis=1)).astype(int)
     order = np.argsort(-(raw - whole) + 1e-12 * np.arange(len(shares))[None, :], axis=1, kind="stable")
     rank = np.empty_like(order)
@@ -135,10 +136,10 @@ def followup(scenario) -> Followup:
     reached = np.where(given.any(axis=1), given.shape[1] - np.argmax(given[:, ::-1], axis=1), 0)
     incentives = scenario.incentives
     bonus = np.nansum(settled * np.asarray(incentives.bonus, dtype=float)[None, :], axis=1)
-    allowed = np.floor(incentives.q4_threshold * agreed + 1e-9)
+    allowed = whole_floor(incentives.q4_threshold * agreed)
     q4 = np.nan_to_num(settled[:, 3])
     deduction = np.maximum(q4 - allowed, 0.0) * incentives.q4_deduction
     so_far = np.nansum(settled, axis=1)
-    projected = np.where(reached > 0, np.floor(so_far * 4 / np.maximum(reached, 1) + 1e-9), data.settled)
+    projected = np.where(reached > 0, whole_floor(so_far * 4 / np.maximum(reached, 1)), data.settled)
     return Followup(data, agreed, schedule, settled, reached.astype(float), bonus, deduction, projected,
                     scenario.quarters is not None)

@@ -35,6 +35,8 @@ import heapq
 
 import numpy as np
 
+from allocator.whole import whole_floor
+
 
 def _webster(weights: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: int) -> np.ndarray:
     """Σ = total exactly (the caller makes sure Σ lower ≤ total ≤ Σ upper), weights > 0."""
@@ -69,8 +71,8 @@ def apportion(weights, lower, upper, total: int) -> np.ndarray:
     """Whole numbers a with lower ≤ a ≤ upper and Σ a = total (clamped to what the bounds allow),
     by Webster's divisor method with bounds (see the module docstring). `upper` may be inf."""
     weights = np.asarray(weights, dtype=float)
-    lower = np.floor(np.asarray(lower, dtype=float) + 1e-9)
-    upper = np.maximum(np.floor(np.asarray(upper, dtype=float) + 1e-9), lower)
+    lower = whole_floor(np.asarray(lower, dtype=float))
+    upper = np.maximum(whole_floor(np.asarray(upper, dtype=float)), lower)
     n = len(weights)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -94,7 +96,7 @@ def apportion_in_units(weights, lower, upper, total: int, unit: int) -> np.ndarr
         return apportion(weights, lower, upper, total)
     lower = np.asarray(lower, dtype=float)
     upper = np.asarray(upper, dtype=float)
-    room_units = np.floor((upper - lower) / unit + 1e-9)
+    room_units = whole_floor((upper - lower) / unit)
     want_units = int(max(0.0, total - lower.sum()) // unit)
     units = apportion(weights, np.zeros(len(lower)), room_units, want_units)
     first = lower + units * unit

@@ -40,6 +40,7 @@ from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.run import settle_most, solver_run
 from allocator.plan import Plan
 from allocator.scenario.data import GROUPS, HousingGrant, Scenario
+from allocator.whole import whole_ceil, whole_floor
 
 ADULTS = GROUPS.index("adults")
 MILLION = 1_000_000.0
@@ -105,7 +106,7 @@ def _grant_model(net: Network, scenario: Scenario, grant: HousingGrant):
     bought = lp.add_columns("bought", len(limited), 0.0, min(cap, float(grant.dwellings)), integer=True,
                             labels=lambda k: f"b_{net.numbers[limited[k]]}")
     lp.add_sum_rows("adults_housing", [np.array([x[i, ADULTS], b]) for i, b in zip(limited, bought)], -INF,
-                    np.floor(per_adult * units[limited] + 1e-9), coefficients=[np.array([1.0, -per_adult])] * len(limited))
+                    whole_floor(per_adult * units[limited]), coefficients=[np.array([1.0, -per_adult])] * len(limited))
     lp.add_sum_rows("budget", [bought], -INF, np.array([grant.budget]), coefficients=[np.full(len(limited), grant.per_dwelling)])
     if per_adult != 1.0:  # with one adult per dwelling the whole b keep x whole (a network); else say so
         integer = lp.integer
@@ -150,7 +151,7 @@ def buy_dwellings(scenario: Scenario, run, plan_of: Callable[[Scenario], Plan]) 
     # Give back what the plan does not use: it settles nobody and makes nothing fairer
     plan = plan_of(bought_scenario.with_changes(housing_grant=None))
     per_adult = scenario.housing.adults_per_small_dwelling
-    used = np.ceil(plan.persons[:, ADULTS] / per_adult - 1e-9)
+    used = whole_ceil(plan.persons[:, ADULTS] / per_adult)
     for k, amount in zip(limited, amounts):
         row = net.rows[k]
         keep = int(min(amount, max(0.0, used[row] - original[row]))) if amount > 0 else 0

@@ -92,6 +92,7 @@ from allocator.optimize.geography import distance_km
 from allocator.optimize.lp import INF, LinearProgram
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, Scenario
 from allocator.scenario.key import fair_share_array
+from allocator.whole import whole_floor
 
 TIE_BREAK = 1e-4
 FLOW_TIE_BREAK = 1e-6
@@ -171,7 +172,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
     upper = np.minimum(np.minimum(resource_caps, reach), max_total[:, None]).astype(np.int64)
     max_sent = None
     if cross and counties.cross_border and counties.max_share is not None:
-        max_sent = np.floor(counties.max_share * requests.sum(axis=1) + 1e-9)
+        max_sent = whole_floor(counties.max_share * requests.sum(axis=1))
     split = care = None
     if scenario.minors_split:
         split = np.array([scenario.minors_split[g] for g in MINOR_SUBGROUPS], dtype=float)

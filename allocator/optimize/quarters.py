@@ -64,7 +64,7 @@ from allocator.optimize.model import Network, build_deviation_model, tie_break
 from allocator.optimize.run import InfeasibleScenario, SolveError, SolverRun
 from allocator.problems import Problem
 from allocator.scenario.data import GROUPS, QUARTERS, Scenario
-from allocator.whole import split_by_shares
+from allocator.whole import split_by_shares, whole_floor
 
 if TYPE_CHECKING:
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)
@@ -156,7 +156,7 @@ def add_schedule(lp: LinearProgram, scenario: Scenario, net: Network, yearly: np
     threshold = scenario.incentives.q4_threshold
     excess = lp.add_columns("e", n, 0.0, INF, cost=weight * Q4_WEIGHT)
     if fixed:
-        allowed = np.floor(threshold * yearly.sum(axis=1) + 1e-9)
+        allowed = whole_floor(threshold * yearly.sum(axis=1))
         lp.add_sum_rows("q4", [np.concatenate([s[i, :, 3], [excess[i]]]) for i in range(n)], -INF, allowed,
                         coefficients=[np.concatenate([np.ones(G), [-1.0]]) for _ in range(n)],
                         labels=lambda k: f"q4_{numbers[k]}")
@@ -289,7 +289,7 @@ def pattern_values(yearly: np.ndarray, shares: tuple[float, ...], ready_share: n
     if ready_share is None:
         return values
     for j in range(G):
-        allowed = np.floor(yearly[:, j, None] * np.asarray(ready_share[j])[None, :] + 1e-9).astype(np.int64)
+        allowed = whole_floor(yearly[:, j, None] * np.asarray(ready_share[j])[None, :]).astype(np.int64)
         allowed[:, -1] = yearly[:, j]
         carried = np.zeros(len(yearly), dtype=np.int64)
         settled = np.zeros(len(yearly), dtype=np.int64)
@@ -383,7 +383,7 @@ class Schedule:
         grants = np.einsum("kjq,j->kq", values, grant)
         persons = values.sum(axis=1)  # (n, Q)
         yearly = persons.sum(axis=1)
-        allowed = np.floor(incentives.q4_threshold * yearly + 1e-9)
+        allowed = whole_floor(incentives.q4_threshold * yearly)
         over = np.clip(persons[:, 3] - allowed, 0, None)
         out = {f"grant_q{q}": grants[:, q - 1] for q in QUARTERS}
         out["persons"] = yearly

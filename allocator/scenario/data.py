@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 
 from allocator.columns import QUARTERS
-from allocator.whole import even_split
+from allocator.whole import even_split, whole_floor
 
 if TYPE_CHECKING:
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)
@@ -420,7 +420,7 @@ class Scenario:
         else:
             persons = units
         # A small tolerance so 4 dwellings x 3.5 = 14.0 never floors to 13 through rounding error.
-        caps = np.floor(persons + 1e-9)
+        caps = whole_floor(persons)
         caps[np.isnan(caps)] = np.inf
         return caps
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, LIMIT_COLUMNS, SCHEDULE_LOCK_COLUMNS, KeyRules, KeyTerm, Scenario
+from allocator.whole import whole_floor
 
 if TYPE_CHECKING:
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)
@@ -109,7 +110,7 @@ def shaped_totals(shares: np.ndarray, total: float, population: np.ndarray, rule
     if rules.round_to and total > 0:
         unit = float(rules.round_to)
         units = totals / unit
-        whole = np.floor(units + 1e-9)
+        whole = whole_floor(units)
         remaining = int(round(total // unit - whole.sum()))
         order = sorted(range(len(units)), key=lambda k: (-(units[k] - whole[k]), k))
         for k in order[: max(0, remaining)]:
