@@ -110,11 +110,9 @@ class Plan:
     def resource_units(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Per resource: units used and units available (NaN = no limit), table order."""
         housing = self.scenario.housing
-        per_unit = {"adults": housing.adults_per_small_dwelling, "families": housing.persons_per_family_dwelling,
-                    "minors": 1.0, "special_needs": 1.0}
         units = {}
         for j, (group, resource) in enumerate(RESOURCE_OF_GROUP.items()):
-            used = whole_ceil(self.persons[:, j] / per_unit[group]).astype(int)
+            used = whole_ceil(self.persons[:, j] / housing.per_unit(group)).astype(int)
             units[resource] = (used, self.scenario.resource_units(resource))
         return units
 

@@ -264,7 +264,7 @@ def diagnose(scenario: Scenario, time_limit: float = DEFAULT_TIME_LIMIT) -> Diag
     # (1') demand: everyone is placed
     lp.set_row_bounds("demand", net.requests.ravel(), net.requests.ravel())
     # (4') resources, with additions where the municipality has a limit of that kind
-    per_unit = np.array([yearly.housing.adults_per_small_dwelling, yearly.housing.persons_per_family_dwelling, 1.0, 1.0])
+    per_unit = np.array([yearly.housing.per_unit(g) for g in GROUPS])
     resources = list(RESOURCE_OF_GROUP.values())
     added: list[tuple[int, int, int | str]] = []  # (column, model row, group or resource)
     resource_groups, resource_coeffs, resource_upper = [], [], []

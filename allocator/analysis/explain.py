@@ -238,8 +238,7 @@ def _unit_step(scenario: Scenario, row: int, group: str) -> float:
     """Persons that one more unit of the group's resource adds to the municipality's cap."""
     resource = RESOURCE_OF_GROUP[group]
     units = scenario.resource_units(resource)[row]
-    per_unit = {"adults": scenario.housing.adults_per_small_dwelling,
-                "families": scenario.housing.persons_per_family_dwelling}.get(group, 1.0)
+    per_unit = scenario.housing.per_unit(group)
     return whole_floor((units + 1) * per_unit) - whole_floor(units * per_unit)
 
 

@@ -106,30 +106,11 @@ def check_output_path(path: str | os.PathLike, protected: Iterable[str | os.Path
 
 def _write(path: Path, data: bytes, overwrite: bool) -> None:
     """Write atomically (readers see the old file or the new one); with `overwrite=False` never
-    replace a file, even one that appeared after the check (it is linked into place, not renamed)."""
+    replace a file, even one that appeared after the check."""
     try:
-        if overwrite:
-            atomic_write(path, data)
-            return
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for any file
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            try:
-                os.link(tmp, path)  # fails if the file exists
-            except FileExistsError:
-                raise OutputExists(f"{path} finnes fra før") from None
-            except OSError:  # a file system without hard links
-                if os.path.lexists(path):
-                    raise OutputExists(f"{path} finnes fra før") from None
-                os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    except OutputExists:
-        raise
+        atomic_write(path, data, replace=overwrite)
+    except FileExistsError:
+        raise OutputExists(f"{path} finnes fra før") from None
     except OSError as exc:
         error = WriteError(f"kunne ikke skrive {path}: {_reason(exc)}")
         error.errno = exc.errno

@@ -23,12 +23,12 @@ import io
 import math
 import os
 import re
-import secrets
 import textwrap
 import tomllib
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from allocator.files import atomic_write_all
 from allocator.scenario.national import (
     COUNTY_NAMES,
     NATIONAL,
@@ -545,23 +545,5 @@ def write_new_scenario(folder: str | os.PathLike, fylke: str, year: int = 2026, 
 
 
 def _write_files(folder: Path, files: Mapping[str, str]) -> None:
-    """Write every file to a temporary name first, then rename them all into place.
-
-    The temporary file is created with mode 0o666 so the kernel applies the user's umask (and any
-    default ACL), giving the files ordinary permissions rather than tempfile's private 0600.
-    """
-    temporary: dict[str, Path] = {}
-    try:
-        for name, text in files.items():
-            path = folder / f".{name}.{secrets.token_hex(6)}.tmp"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            temporary[name] = path
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, path in temporary.items():
-            os.replace(path, folder / name)
-    finally:
-        for path in temporary.values():
-            path.unlink(missing_ok=True)
+    """Every file written first, then all renamed into place (`files.atomic_write_all`)."""
+    atomic_write_all(folder, {name: text.encode("utf-8") for name, text in files.items()})

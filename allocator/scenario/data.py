@@ -138,6 +138,12 @@ class Housing:
     adults_per_small_dwelling: float = 1.0
     persons_per_family_dwelling: float = 3.5
 
+    def per_unit(self, group: str) -> float:
+        """Persons of `group` one unit of its resource houses: a small dwelling single adults, a
+        family dwelling persons in families, a place one person. The one home of this rule: the
+        model's limits, the plan's units used, explain's worth of one more unit and diagnose."""
+        return {"adults": self.adults_per_small_dwelling, "families": self.persons_per_family_dwelling}.get(group, 1.0)
+
 
 
 
@@ -413,14 +419,7 @@ class Scenario:
 
     def _resource_caps(self, group: str, quarter: int | None = None) -> np.ndarray:
         units = self.resource_units(RESOURCE_OF_GROUP[group], quarter)
-        if group == "adults":
-            persons = units * self.housing.adults_per_small_dwelling
-        elif group == "families":
-            persons = units * self.housing.persons_per_family_dwelling
-        else:
-            persons = units
-        # A small tolerance so 4 dwellings x 3.5 = 14.0 never floors to 13 through rounding error.
-        caps = whole_floor(persons)
+        caps = whole_floor(units * self.housing.per_unit(group))  # 4 dwellings × 3,5 = 14, never 13
         caps[np.isnan(caps)] = np.inf
         return caps
 

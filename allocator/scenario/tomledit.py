@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 import tomllib
 from pathlib import Path
 
+from allocator.files import atomic_write
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.readers import os_reason
 
@@ -97,17 +97,7 @@ def replace_table(path: str | os.PathLike, name: str, block: str) -> Path:
 
 def _write_keeping_mode(path: Path, data: bytes, mode: int, shown: Path) -> None:
     """Atomically (a temporary file beside it, renamed into place), with the original's mode."""
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        atomic_write(path, data, mode=mode)
     except OSError as exc:
         raise _refuse(shown, f"kunne ikke skrive {path.name}: {os_reason(exc)}") from None
