@@ -15,7 +15,8 @@ Workbooks written before the headers were Norwegian (field/value, column/weight,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from allocator.files import slugify
 from allocator.output.tables import (
@@ -30,29 +31,20 @@ from allocator.plan import Plan
 # --------------------------------------------------------------------------- the plan table
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @dataclass(frozen=True)
 class Download:
-    """A file the app offers: button text, content, file name, MIME type and a tooltip (bokmål)."""
+    """A file the app offers: button text, how to make its content (only when clicked), file name,
+    MIME type and a tooltip (bokmål)."""
 
     label: str
-    data: bytes
+    make: Callable[[], bytes] = field(compare=False)
     file_name: str
     mime: str
     help: str
+
+    @property
+    def data(self) -> bytes:
+        return self.make()
 
 
 def _file_stem(plan: Plan) -> str:
@@ -63,17 +55,17 @@ def csv_download(plan: Plan, dialect: str = "excel") -> Download:
     """The plan as CSV for a download button: `excel` (for Norwegian Excel) or `plain` (other tools)."""
     stem = _file_stem(plan)
     if dialect == "excel":
-        return Download("Last ned CSV", plan_csv_bytes(plan, "excel"), f"{stem}.csv", "text/csv",
-                        "For Excel: semikolon, desimalkomma og norske overskrifter.")
+        return Download("Last ned CSV for Excel", lambda: plan_csv_bytes(plan, "excel"), f"{stem}.csv", "text/csv",
+                        "Semikolon, desimalkomma og norske overskrifter, slik norsk Excel leser CSV.")
     if dialect == "plain":
-        return Download("Last ned CSV for andre verktøy", plan_csv_bytes(plan, "plain"), f"{stem}-komma.csv", "text/csv",
+        return Download("Last ned CSV (komma, punktum)", lambda: plan_csv_bytes(plan, "plain"), f"{stem}-komma.csv", "text/csv",
                         "For andre verktøy: komma, desimalpunktum og kolonnenavn som i JSON (kommunenummer, adults …).")
     raise ValueError(f"ukjent CSV-form «{dialect}»; bruk excel eller plain")
 
 
 def plan_downloads(plan: Plan) -> list[Download]:
     """Everything the export tab offers: the workbook, the CSV for Excel and the CSV for other tools."""
-    workbook = Download("Last ned Excel (.xlsx)", plan_workbook_bytes(plan), f"{_file_stem(plan)}.xlsx", XLSX_MIME,
+    workbook = Download("Last ned Excel (.xlsx)", lambda: plan_workbook_bytes(plan), f"{_file_stem(plan)}.xlsx", XLSX_MIME,
                         "Planen med sammendrag, forutsetninger, nøkkel og låser; kan lastes opp igjen og gir samme plan.")
     return [workbook, csv_download(plan, "excel"), csv_download(plan, "plain")]
 
@@ -81,85 +73,9 @@ def plan_downloads(plan: Plan) -> list[Download]:
 # --------------------------------------------------------------------------- the workbook's sheets
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------- writing files
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------- reading a workbook
-
-
-
-
-
-
-
-
-
-
 
 
