@@ -427,6 +427,8 @@ def test_national_controls_and_the_national_sweep(page, report):
     share = _input(page, "Høyst andel av anmodningen bosatt i andre fylker (%)")
     expect(share).to_be_enabled()
     _type(page, "Høyst andel av anmodningen bosatt i andre fylker (%)", "20")
+    _idle(page)  # the input with the new value replaces the one typed in: wait until only it is left
+    expect(share).to_have_count(1)
     expect(share).to_have_value("20")
 
     _view(page, "Hva om").click()
