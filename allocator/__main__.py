@@ -17,9 +17,19 @@ import signal
 import sys
 import traceback
 
+from allocator.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_OK,
+    SCENARIO_HELP,
+    load,
+    out_allowed,
+    print_notes,
+    print_problems,
+    write_result,
+)
 from allocator.cli.text import NorwegianFormatter, norwegian_argparse
-
-EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+from allocator.cli.year import decisions_command, followup_command, range_command, revise_command, round2_command, year_command, add_year_parsers
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +43,6 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_INVALID)
 
 
-SCENARIO_HELP = "scenariomappe (scenario.toml + municipalities.csv) eller en Excel-arbeidsbok (.xlsx) som appen lagrer"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,86 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--write", action="store_true",
                            help="skriv den tilpassede nøkkelen inn i scenario.toml (resten av filen beholdes; den gamle blir scenario.toml.bak)")
     calibrate.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
-    _year_parsers(commands)
+    add_year_parsers(commands)
     from allocator.cli.saved import add_parser
 
     add_parser(commands)
     return parser
 
 
-def _year_parsers(commands) -> None:
-    """The settlement year's commands: decisions, year, round2, revise, followup."""
-    decisions = commands.add_parser("decisions", help="les IMDis liste over anmodninger, vedtak og bosatte inn i scenariet")
-    decisions.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    decisions.add_argument("file", metavar="FIL", help="listen fra IMDi (CSV eller .xlsx med Fylke, Kommune, Anmodet, Vedtatt, Bosatte)")
-    decisions.add_argument("--force", action="store_true", help="erstatt vedtak som scenariet alt har")
-    year = commands.add_parser("year", help="årets status: anmodning, vedtak, gap per fylke og i alt")
-    year.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    year.add_argument("--pending", choices=("request", "zero"), default="request", metavar="VENTER",
-                      help="et vedtak som venter regnes som anmodningen (standard) eller som 0")
-    year.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
-    round2 = commands.add_parser("round2", help="tilleggsanmodningen som dekker gapet mellom anmodning og vedtak")
-    round2.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    round2.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
-    round2.add_argument("--out", metavar="FIL", help="skriv tilleggsanmodningene til FIL.xlsx")
-    round2.add_argument("--force", action="store_true", help="erstatt FIL om den finnes fra før")
-    revise = commands.add_parser("revise", help="endret behov midt i året: nye tall uten å ta tilbake det som er bosatt")
-    revise.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    revise.add_argument("--total", required=True, type=int, metavar="N", help="det nye nasjonale behovet (personer)")
-    revise.add_argument("--fylke", metavar="FYLKE", help="bare dette fylket, med sin del av N")
-    revise.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
-    followup = commands.add_parser("followup", help="oppfølging per kvartal: bosatt mot avtalen, bonus og trekk")
-    followup.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
-    followup.add_argument("--json", action="store_true", help="skriv resultatet som JSON på stdout")
 
 
-def _print_problems(title: str, exc) -> None:
-    from allocator.labels import number
-
-    print(f"{title} ({number(len(exc.problems))} feil):", file=sys.stderr)
-    for line in exc.lines():
-        print(f"  - {line}", file=sys.stderr)
 
 
-def _print_notes(scenario) -> None:
-    for note in scenario.notes:
-        print(f"Merk: {note}", file=sys.stderr)
 
 
-def _load(path: str, agreed_minimums: bool = True):
-    """A scenario from a folder, or from an Excel workbook (.xlsx) as the app reads an upload.
-    `agreed_minimums=False`: minimums that contradict each other are read, not refused (diagnose)."""
-    from pathlib import Path
-
-    from allocator.scenario.load import load_scenario
-
-    source = Path(path)
-    if source.suffix.lower() == ".xlsx" and not source.is_dir():
-        import io
-
-        from allocator.scenario.readers import read_file_bytes
-        from allocator.scenario.workbook import read_workbook
-
-        return read_workbook(io.BytesIO(read_file_bytes(source)), label=source.name)
-    if source.is_file():
-        from allocator.problems import Problem, ScenarioError
-
-        raise ScenarioError([Problem(str(source), message=(
-            "ventet en scenariomappe (med scenario.toml og municipalities.csv) eller en Excel-arbeidsbok (.xlsx), ikke en fil "
-            f"{source.suffix or 'uten filtype'}" + ("; gi mappen den ligger i" if source.name in ("scenario.toml", "municipalities.csv") else "")))])
-    return load_scenario(source, agreed_minimums=agreed_minimums)
 
 
-def _own_files(args: argparse.Namespace) -> tuple:
-    """The files of the scenario given (never written over by --out)."""
-    from pathlib import Path
-
-    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
-
-    source = Path(args.scenario)
-    if source.suffix.lower() == ".xlsx" and not source.is_dir():
-        return (source,)
-    return (source / SETTINGS_FILE, source / MUNICIPALITIES_FILE)
 
 
 def _solve(args: argparse.Namespace) -> int:
@@ -179,10 +123,10 @@ def _solve(args: argparse.Namespace) -> int:
     if args.csv and not (args.out or "").lower().endswith(".csv"):
         print("feil: --csv gjelder bare sammen med --out FIL.csv", file=sys.stderr)
         return EXIT_INVALID
-    if args.out and not _out_allowed(args):
+    if args.out and not out_allowed(args):
         return EXIT_INVALID
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
+    scenario = load(args.scenario)
+    print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
         from allocator.output.destination import OutputExists, WriteError, write_plan
@@ -206,34 +150,14 @@ def _solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _out_allowed(args: argparse.Namespace) -> bool:
-    """Before any solving: --out is not one of the scenario's own files (by any spelling), not an
-    existing file unless --force, and its folder exists and is writable. Says why on stderr."""
-    from pathlib import Path
-
-    from allocator.output.destination import OutputExists, OutputRefused, check_output_path
-    from allocator.scenario.data import MUNICIPALITIES_FILE, SETTINGS_FILE
-
-    try:
-        check_output_path(args.out, _own_files(args), overwrite=args.force)
-        if Path(args.out).name.casefold() in (MUNICIPALITIES_FILE, SETTINGS_FILE):
-            raise OutputRefused(f"{args.out}: en plan lagret som {Path(args.out).name} ville senere bli lest som en del av et "
-                                "scenario (uten kommunenes grenser); velg et annet filnavn, f.eks. plan.csv")
-    except OutputExists as exc:
-        print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
-        return False
-    except OutputRefused as exc:
-        print(f"feil: --out: {exc}", file=sys.stderr)
-        return False
-    return True
 
 
 def _validate(args: argparse.Namespace) -> int:
     from allocator.labels import count
     from allocator.optimize.solve import check_feasible
 
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
+    scenario = load(args.scenario)
+    print_notes(scenario)
     check_feasible(scenario)  # locks and minimums that cannot be met together: what solve would refuse
     print(f"{scenario.name}: gyldig ({count(len(scenario.table), 'kommune', 'kommuner')}, "
           f"{count(scenario.total_request, 'person', 'personer')} i anmodningen)")
@@ -284,7 +208,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from allocator.analysis.sweep import parse_totals, sweep, sweep_dict
 
     if args.range:
-        return _range(args)
+        return range_command(args)
 
     try:
         totals = parse_totals(args.totals)
@@ -305,10 +229,10 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"Merk: --workers {args.workers} er flere enn maskinens {count(cores, 'kjerne', 'kjerner')}; "
                   f"bruker {cores}.", file=sys.stderr)
             args.workers = cores
-    if args.out and not _out_allowed(args):
+    if args.out and not out_allowed(args):
         return EXIT_INVALID
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
+    scenario = load(args.scenario)
+    print_notes(scenario)
     from tqdm import tqdm  # on demand: heavy to import (see allocator/__init__)
 
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
@@ -339,8 +263,8 @@ def _consistency(args: argparse.Namespace) -> int:
     from allocator.analysis.consistency import consistency, consistency_text
     from allocator.optimize.solve import solve
 
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
+    scenario = load(args.scenario)
+    print_notes(scenario)
     result = consistency(solve(scenario), args.by)
     if args.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
@@ -349,25 +273,19 @@ def _consistency(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_result(result, as_json: bool) -> None:
-    """An answer (explain, diagnose, calibrate) on standard output: its JSON, or its Norwegian lines."""
-    if as_json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("\n".join(result.lines()) + "\n")
 
 
 def _explain(args: argparse.Namespace) -> int:
     from allocator.analysis.explain import explain
     from allocator.scenario.table import padded_kommunenummer
 
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
+    scenario = load(args.scenario)
+    print_notes(scenario)
     number = padded_kommunenummer(args.kommunenummer)
     if number not in scenario.table.position:
         print(f"feil: {_unknown_municipality(scenario, args.kommunenummer)}", file=sys.stderr)
         return EXIT_INVALID
-    _write_result(explain(scenario, number), args.json)
+    write_result(explain(scenario, number), args.json)
     return EXIT_OK
 
 
@@ -393,9 +311,9 @@ def _diagnose(args: argparse.Namespace) -> int:
 
     # Minimums and locks that contradict each other are what diagnose is for: read them, then say
     # which to relax (exit 0), instead of refusing the scenario as solve must
-    scenario = _load(args.scenario, agreed_minimums=False)
-    _print_notes(scenario)
-    _write_result(diagnose(scenario), args.json)
+    scenario = load(args.scenario, agreed_minimums=False)
+    print_notes(scenario)
+    write_result(diagnose(scenario), args.json)
     return EXIT_OK
 
 
@@ -408,7 +326,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from allocator.scenario.tomledit import check_replaceable
 
     scenario = load_scenario(args.scenario)
-    _print_notes(scenario)
+    print_notes(scenario)
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
     unknown = _unknown_columns(scenario, [args.against.strip(), *(columns or [])])
     if unknown:
@@ -430,7 +348,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         for problem in exc.problems:  # the file cannot be rewritten: not an invalid scenario
             print(f"feil: --write: {problem}", file=sys.stderr)
         return EXIT_INVALID
-    _write_result(calibration, args.json)
+    write_result(calibration, args.json)
     if args.write and not args.json:
         print(f"Skrev nøkkelen inn i {Path(args.scenario) / SETTINGS_FILE}")
     return EXIT_OK
@@ -456,101 +374,20 @@ def _saved(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def _range(args: argparse.Namespace) -> int:
-    from allocator.analysis.planrange import parse_range, plan_range
-
-    try:
-        figures = parse_range(args.range)
-    except ValueError as exc:
-        print(f"feil: --range: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    if args.out:
-        print("feil: --out gjelder bare sammen med --totals", file=sys.stderr)
-        return EXIT_INVALID
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
-    _write_result(plan_range(scenario, *figures), args.json)
-    return EXIT_OK
 
 
-def _decisions(args: argparse.Namespace) -> int:
-    from allocator.problems import ScenarioError
-    from allocator.scenario.decisions import read_decisions, write_decisions
-    from allocator.scenario.load import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    _print_notes(scenario)
-    try:
-        result = read_decisions(scenario, args.file, force=args.force)
-    except ScenarioError as exc:  # the list is what is wrong, not the scenario
-        _print_problems("Listen ble ikke lest inn, og ingenting er skrevet", exc)
-        return EXIT_INVALID
-    if result.changes:
-        path = write_decisions(result, args.scenario)
-    print("\n".join(result.lines()))
-    if result.changes:
-        print(f"Skrev {path}")
-    return EXIT_OK
 
 
-def _year(args: argparse.Namespace) -> int:
-    from allocator.analysis.year import year_state
-
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
-    _write_result(year_state(scenario, args.pending), args.json)
-    return EXIT_OK
 
 
-def _round2(args: argparse.Namespace) -> int:
-    from allocator.analysis.round2 import round2
-
-    if args.out and not args.out.lower().endswith(".xlsx"):
-        print(f"feil: --out {args.out}: ventet et filnavn som slutter på .xlsx", file=sys.stderr)
-        return EXIT_INVALID
-    if args.out and not _out_allowed(args):
-        return EXIT_INVALID
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
-    result = round2(scenario)
-    if args.out:
-        from allocator.output.destination import OutputExists, WriteError
-        from allocator.output.year_export import write_round2
-
-        try:
-            write_round2(result, args.out, overwrite=args.force)
-        except OutputExists as exc:
-            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
-            return EXIT_INVALID
-        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
-            print(f"feil: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-    _write_result(result, args.json)
-    if args.out and not args.json:
-        print(f"Skrev {args.out}")
-    return EXIT_OK
 
 
-def _revise(args: argparse.Namespace) -> int:
-    from allocator.analysis.revise import revise
-
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
-    _write_result(revise(scenario, args.total, args.fylke), args.json)
-    return EXIT_OK
 
 
-def _followup(args: argparse.Namespace) -> int:
-    from allocator.analysis.followup import followup
-
-    scenario = _load(args.scenario)
-    _print_notes(scenario)
-    _write_result(followup(scenario), args.json)
-    return EXIT_OK
 
 
 COMMANDS = {"calibrate": _calibrate, "diagnose": _diagnose, "explain": _explain, "solve": _solve, "validate": _validate, "new": _new, "sweep": _sweep, "consistency": _consistency,
-            "decisions": _decisions, "year": _year, "round2": _round2, "revise": _revise, "followup": _followup, "saved": _saved}
+            "decisions": decisions_command, "year": year_command, "round2": round2_command, "revise": revise_command, "followup": followup_command, "saved": _saved}
 
 
 class Interrupted(Exception):
@@ -575,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except ScenarioError as exc:
-        _print_problems("Ugyldig scenario", exc)
+        print_problems("Ugyldig scenario", exc)
         return EXIT_INVALID
     except OSError as exc:  # permission, full disk, a folder where a file should be: the user can fix it
         where = f"{exc.filename}: " if exc.filename else ""
