@@ -29,7 +29,15 @@ from allocator.cli.common import (
     write_result,
 )
 from allocator.cli.text import NorwegianFormatter, norwegian_argparse
-from allocator.cli.year import decisions_command, followup_command, range_command, revise_command, round2_command, year_command, add_year_parsers
+from allocator.cli.year import (
+    add_year_parsers,
+    decisions_command,
+    followup_command,
+    range_command,
+    revise_command,
+    round2_command,
+    year_command,
+)
 
 
 class _Parser(argparse.ArgumentParser):

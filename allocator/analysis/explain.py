@@ -34,7 +34,7 @@ from allocator.optimize.solve import SolveError, settle_most, solve, solver_run
 from allocator.plan import Plan
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import DATED_COLUMNS, GROUPS, RESOURCE_OF_GROUP, Scenario
-from allocator.scenario.key import county_rows, key_share_values
+from allocator.scenario.key import column_share, county_rows, key_share_values, term_shares
 from allocator.whole import whole_floor
 
 #: The resource's own unit, in Norwegian.
@@ -214,23 +214,17 @@ def key_contributions(scenario: Scenario, row: int) -> tuple[float, list[KeyCont
         rows = np.arange(len(table))
     columns = {t.column: table.numeric(t.column) for t in scenario.key}
     shares = key_share_values(columns, scenario.key, rows)
+    parts = term_shares(columns, scenario.key, rows)
+    normaliser = float(np.clip(sum(parts), 0.0, None).sum())
     position = int(np.flatnonzero(rows == row)[0])
-    raw_total = 0.0
-    raw_terms = []
-    for term in scenario.key:
+    contributions = []
+    for term, signed in zip(scenario.key, parts):
         values = columns[term.column][rows]
-        positive = values > 0
-        powered = np.where(positive, np.where(positive, values, 1.0) ** term.exponent, 0.0)
-        plain = np.where(positive, values, 0.0)
-        total = powered.sum()  # 0 only for a credit column with no load carried anywhere
-        share = powered[position] / total if total > 0 else 0.0
+        plain = np.where(values > 0, values, 0.0)
         before = plain[position] / plain.sum() if plain.sum() > 0 else 0.0
-        signed = (-term.weight if term.credit else term.weight) * (powered / total if total > 0 else powered)
-        raw_total = signed if isinstance(raw_total, float) else raw_total + signed
-        raw_terms.append((term, float(values[position]), float(before), float(share), float(signed[position])))
-    normaliser = float(np.clip(raw_total, 0.0, None).sum())
-    contributions = [KeyContribution(t.column, value, before, share, t.weight, t.exponent, t.credit, signed / normaliser)
-                     for t, value, before, share, signed in raw_terms]
+        share = column_share(values, term.exponent, term.credit)[position]
+        contributions.append(KeyContribution(term.column, float(values[position]), float(before), float(share), term.weight,
+                                             term.exponent, term.credit, float(signed[position]) / normaliser))
     return float(shares[position]), contributions
 
 

@@ -33,22 +33,32 @@ if TYPE_CHECKING:
     import pandas as pd  # on demand: heavy to import (see allocator/__init__)
 
 
-def key_share_values(columns: dict[str, np.ndarray], key: Sequence[KeyTerm], rows: np.ndarray | None = None) -> np.ndarray:
-    """Key shares (summing to 1) of the municipalities `rows` (all when None) from their key columns."""
-    raw = None
+def column_share(values: np.ndarray, exponent: float, credit: bool = False) -> np.ndarray:
+    """Each municipality's share of one key column after its exponent: value^exponent over the sum.
+    No value, no share (0 ** 0 would be 1); a credit column that is 0 everywhere (no load carried
+    yet) gives nobody a share, so it takes nothing off anyone."""
+    values = np.asarray(values, dtype=float)
+    powered = np.zeros_like(values)
+    positive = values > 0
+    powered[positive] = values[positive] ** exponent
+    total = powered.sum()
+    return powered / total if total > 0 or not credit else np.zeros_like(powered)
+
+
+def term_shares(columns: dict[str, np.ndarray], key: Sequence[KeyTerm], rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each term's signed part of the key: weight × column share (taken off for a credit column).
+    The key's formula has this one home: the fair shares and `explain`'s account of them."""
+    parts = []
     for term in key:
         values = np.asarray(columns[term.column], dtype=float)
-        if rows is not None:
-            values = values[rows]
-        powered = np.zeros_like(values)
-        positive = values > 0  # 0 ** 0 would be 1: no value, no share
-        powered[positive] = values[positive] ** term.exponent
-        total = powered.sum()
-        # a credit column that is 0 everywhere (no load carried yet) takes nothing off anyone
-        column_share = powered / total if total > 0 or not term.credit else np.zeros_like(powered)
-        term_share = (-term.weight if term.credit else term.weight) * column_share
-        raw = term_share if raw is None else raw + term_share
-    raw = np.clip(raw, 0.0, None)
+        share = column_share(values if rows is None else values[rows], term.exponent, term.credit)
+        parts.append((-term.weight if term.credit else term.weight) * share)
+    return parts
+
+
+def key_share_values(columns: dict[str, np.ndarray], key: Sequence[KeyTerm], rows: np.ndarray | None = None) -> np.ndarray:
+    """Key shares (summing to 1) of the municipalities `rows` (all when None) from their key columns."""
+    raw = np.clip(sum(term_shares(columns, key, rows)), 0.0, None)
     return raw / raw.sum()
 
 
