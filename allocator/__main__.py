@@ -178,9 +178,9 @@ def _new(args: argparse.Namespace) -> int:
     import shutil
     from pathlib import Path
 
+    from allocator.files import os_reason
     from allocator.scenario.catalog import ScenarioExists, write_new_scenario
     from allocator.scenario.national import CatalogError, resolve_county
-    from allocator.scenario.readers import os_reason
 
     if not args.folder.strip():
         print("feil: ventet et navn på mappen som skal lages, f.eks. mappe/vestland", file=sys.stderr)
@@ -409,8 +409,8 @@ def _interrupt(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     with norwegian_argparse():
         args = _parser().parse_args(argv)
+    from allocator.files import os_reason
     from allocator.problems import ScenarioError
-    from allocator.scenario.readers import os_reason
 
     caught = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
     previous = {number: signal.signal(number, _interrupt) for number in caught} if _main_thread() else {}

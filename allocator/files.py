@@ -6,6 +6,7 @@ write through here.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -75,3 +76,30 @@ def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return text[:60].strip("-")
+
+
+#: File-system errors in Norwegian (reading and writing): what a user can do something about.
+ERRNO_WORDS = {
+    errno.ENOSPC: "disken er full",
+    errno.EDQUOT: "lagringskvoten er brukt opp",
+    errno.EACCES: "ingen tilgang",
+    errno.EPERM: "ingen tilgang",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENOENT: "finnes ikke",
+    errno.EISDIR: "det er en mappe, ikke en fil",
+    errno.ENOTDIR: "en del av stien er en fil, ikke en mappe",
+    errno.ENAMETOOLONG: "navnet er for langt",
+    errno.ELOOP: "for mange symbolske lenker",
+    errno.EIO: "lese- eller skrivefeil på disken",
+}
+
+
+#: Writing a file the user named (`--out`): the same failures, said of writing.
+WRITING_WORDS = {errno.EACCES: "ingen skrivetilgang", errno.EPERM: "ingen skrivetilgang", errno.ENOENT: "mappen finnes ikke",
+                 errno.EISDIR: "det er en mappe", errno.ENAMETOOLONG: "filnavnet er for langt"}
+
+
+def os_reason(exc: OSError, writing: bool = False) -> str:
+    """Why a file operation failed, in Norwegian (never Python's English `[Errno 13] …`)."""
+    words = {**ERRNO_WORDS, **WRITING_WORDS} if writing else ERRNO_WORDS
+    return words.get(exc.errno, f"systemfeil {errno.errorcode.get(exc.errno, exc.errno)}" if exc.errno else "systemfeil")

@@ -4,13 +4,12 @@ existing file unless asked, the folder checked before any work, and every OS err
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 from pathlib import Path
 from typing import Iterable
 
-from allocator.files import atomic_write
+from allocator.files import atomic_write, os_reason
 from allocator.output.tables import (
     plan_csv_bytes,
 )
@@ -32,22 +31,6 @@ class OutputExists(OutputRefused):
 
 class WriteError(OSError):
     """Writing the file failed; the message names the file (never a temporary one) in Norwegian."""
-
-
-_ERRNO_WORDS = {
-    errno.ENOSPC: "disken er full",
-    errno.EDQUOT: "lagringskvoten er brukt opp",
-    errno.EACCES: "ingen skrivetilgang",
-    errno.EPERM: "ingen skrivetilgang",
-    errno.EROFS: "filsystemet er skrivebeskyttet",
-    errno.ENOENT: "mappen finnes ikke",
-    errno.EISDIR: "det er en mappe",
-    errno.ENAMETOOLONG: "filnavnet er for langt",
-}
-
-
-def _reason(exc: OSError) -> str:
-    return _ERRNO_WORDS.get(exc.errno, f"systemfeil {errno.errorcode.get(exc.errno, exc.errno)}" if exc.errno else "systemfeil")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -112,7 +95,7 @@ def _write(path: Path, data: bytes, overwrite: bool) -> None:
     except FileExistsError:
         raise OutputExists(f"{path} finnes fra før") from None
     except OSError as exc:
-        error = WriteError(f"kunne ikke skrive {path}: {_reason(exc)}")
+        error = WriteError(f"kunne ikke skrive {path}: {os_reason(exc, writing=True)}")
         error.errno = exc.errno
         raise error from None
 

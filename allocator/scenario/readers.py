@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import errno
 import functools
 import io
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from allocator.columns import COLUMNS, header_names
+from allocator.files import os_reason
 from allocator.labels import COLUMN_LABELS
 from allocator.problems import Problem, ScenarioError
 
@@ -135,25 +135,8 @@ def _count_outside_quotes(line: str, sep: str) -> int:
 # --------------------------------------------------------------------------- CSV
 
 
-#: File-system errors in Norwegian (reading and writing): what a user can do something about.
-ERRNO_WORDS = {
-    errno.ENOSPC: "disken er full",
-    errno.EDQUOT: "lagringskvoten er brukt opp",
-    errno.EACCES: "ingen tilgang",
-    errno.EPERM: "ingen tilgang",
-    errno.EROFS: "filsystemet er skrivebeskyttet",
-    errno.ENOENT: "finnes ikke",
-    errno.EISDIR: "det er en mappe, ikke en fil",
-    errno.ENOTDIR: "en del av stien er en fil, ikke en mappe",
-    errno.ENAMETOOLONG: "navnet er for langt",
-    errno.ELOOP: "for mange symbolske lenker",
-    errno.EIO: "lese- eller skrivefeil på disken",
-}
 
 
-def os_reason(exc: OSError) -> str:
-    """Why a file operation failed, in Norwegian (never Python's English `[Errno 13] …`)."""
-    return ERRNO_WORDS.get(exc.errno, f"systemfeil {errno.errorcode.get(exc.errno, exc.errno)}" if exc.errno else "systemfeil")
 
 
 def read_file_bytes(path: Path) -> bytes:

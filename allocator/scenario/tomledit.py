@@ -18,9 +18,8 @@ import stat
 import tomllib
 from pathlib import Path
 
-from allocator.files import atomic_write
+from allocator.files import atomic_write, os_reason
 from allocator.problems import Problem, ScenarioError
-from allocator.scenario.readers import os_reason
 
 _HEADER = re.compile(r"\s*\[")  # any table header ([x] or [[x]])
 
