@@ -14,17 +14,13 @@ from allocator.scenario.data import GROUPS
 PART_LABELS = {"request": "Anmodet", "settled": "Bosatt", "shortfall": "Underskudd", "received": "Mottatt", "sent": "Sendt"}
 
 
-def _signed(value: float) -> str:
-    """+4 / −3 with a real minus sign, and never −0."""
-    rounded = round(value)
-    return "0" if rounded == 0 else (f"+{number(rounded)}" if rounded > 0 else f"−{number(-rounded)}")
-
-
 def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
     """Per municipality, the limits that hold it back, most first, in plain Norwegian.
 
-    Short (the negotiation table): "familieboliger (−3), maks totalt (−1)". Long (the plan table):
-    "familieboliger: 14 av 14 brukt, holder igjen ca. 3 personer".
+    Short (the negotiation table): "familieboliger (3 færre), maks totalt (1 færre)", "avtalt minimum
+    (2 flere)": persons fewer or more than the municipality would get without the limit (not a change
+    from the last plan, which «Endring» shows). Long (the plan table): "familieboliger: 14 av 14
+    brukt, holder igjen ca. 3 personer".
     """
     table = plan.scenario.table
     reasons = table.text("lock_reason")
@@ -35,9 +31,8 @@ def holding_texts(plan: Plan, short: bool = True) -> dict[str, str]:
         parts = []
         for code, persons in held:
             up = code in plan.held_up[k]
-            amount = persons if up else -persons
             if short:
-                parts.append(f"{LIMIT_LABELS[code]} ({_signed(amount)})")
+                parts.append(f"{LIMIT_LABELS[code]} ({number(persons)} {'flere' if up else 'færre'})")
                 continue
             effect = f"holder {'oppe' if up else 'igjen'} ca. {number(persons)} {'person' if round(persons) == 1 else 'personer'}"
             if code in RESOURCE_LABELS:
