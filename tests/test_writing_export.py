@@ -95,13 +95,15 @@ def test_input_sheets_have_the_agreed_headers(vestland_plan):
     assert kommuner[:3] == ["Kommunenr.", "Kommune", "Innbyggere"]
     assert {"Maks totalt", "Småboliger", "Familieboliger K3", "Sentralitet", "Bosatt 2022", "Bosatt 2023",
             "Begrunnelse for lås"} <= set(kommuner)
-    # the settings' field names stay those of scenario.toml, and every field is explained in Norwegian
+    # the settings are named in Norwegian (read back to scenario.toml's names), and every one is explained
     settings = pd.read_excel(io.BytesIO(plan_workbook_bytes(vestland_plan)), sheet_name="innstillinger")
     fields = list(settings["Innstilling"])
-    assert {"name", "request.adults", "quarters.ready.adults", "incentives.grant.minors"} <= set(fields)
+    assert {"Navn", "Anmodning › enslige voksne", "Kvartaler › klare for bosetting › enslige voksne",
+            "Insentiver › integreringstilskudd › enslige mindreårige"} <= set(fields)
+    assert not [f for f in fields if "_" in f or "." in f], "no code names where a user reads"
     assert settings["Forklaring"].notna().all()
     explained = dict(zip(settings["Innstilling"], settings["Forklaring"]))
-    assert explained["request.adults"] == "Anmodning: enslige voksne (personer)"
+    assert explained["Anmodning › enslige voksne"] == "Anmodning: enslige voksne (personer)"
 
 
 def test_the_plan_sheet_and_csv_carry_groups_and_limits_as_words(vestland_plan):
@@ -284,7 +286,7 @@ def test_a_setting_typed_with_a_decimal_comma_as_text_reads_as_a_number():
     plan = solve(load_scenario(SCENARIOS / "demo-shortfall"))
     book = openpyxl.load_workbook(io.BytesIO(plan_workbook_bytes(plan)))
     for row in book["innstillinger"].iter_rows(min_row=2):
-        if row[0].value == "housing.persons_per_family_dwelling":
+        if row[0].value == "Boliger › personer per familiebolig":
             row[1].value = "3,2"
     out = io.BytesIO()
     book.save(out)

@@ -17,6 +17,7 @@ from allocator.output.tables import (
 )
 from allocator.plan import LIMIT_ORDER, Plan
 from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario
+from allocator.scenario.readers import KNOWN_COLUMNS
 from allocator.scenario.workbook import (
     KEY_HEADER,
     SETTINGS_HEADER,
@@ -24,6 +25,8 @@ from allocator.scenario.workbook import (
     SHEET_MUNICIPALITIES,
     SHEET_SETTINGS,
     _read_back,
+    setting_words,
+    value_words,
 )
 from allocator.scenario.write import settings_dict
 
@@ -114,14 +117,14 @@ def explain_setting(field: str) -> str:
         "name": "Scenarioets navn",
         "description": "Beskrivelse: hva som er reelle tall og hva som er illustrasjon, og kilder",
         "year": "Året anmodningen gjelder",
-        "counties.split": "«key»: den nasjonale anmodningen fordeles på fylkene etter fordelingsnøkkelen",
+        "counties.split": "«etter nøkkelen»: den nasjonale anmodningen fordeles på fylkene etter fordelingsnøkkelen",
         "counties.cross_border": "TRUE/SANN: et fylke kan bosette i andre fylker det det ikke får plass til selv",
         "counties.max_share": "Høyst denne andelen av et fylkes anmodning kan bosettes i andre fylker",
         "housing.adults_per_small_dwelling": "Enslige voksne per småbolig",
         "housing.persons_per_family_dwelling": "Personer per familiebolig",
         "quarters.timeliness_weight": ("0: årsfordelingen er like rettferdig som uten kvartaler; over 0: en person kan flyttes "
                                        "til en annen kommune når det sparer minst 1/vekt personkvartaler med venting"),
-        "quarters.baseline": ("Mønsteret planen sammenlignes med: «even» (jevnt), «backloaded» (10/20/30/40 %) "
+        "quarters.baseline": ("Mønsteret planen sammenlignes med: «jevnt», «sent i året» (10/20/30/40 %) "
                               "eller fire andeler"),
         "incentives.bonus": "Bonus per person bosatt i K1, K2, K3, K4 (kr; illustrativt, ingen slik ordning finnes)",
         "incentives.q4_threshold": "Andelen av kommunens årstall som kan bosettes i K4 uten trekk",
@@ -156,12 +159,13 @@ def settings_sheet(scenario: Scenario) -> pd.DataFrame:
     if rules:
         settings["key"] = rules
     settings.setdefault("description", "")
-    rows = [(field, value, explain_setting(field)) for field, value in flatten_settings("", settings)]
+    rows = [(setting_words(field), value_words(value), explain_setting(field)) for field, value in flatten_settings("", settings)]
     return pd.DataFrame(rows, columns=list(SETTINGS_HEADER))
 
 
 def key_sheet(scenario: Scenario) -> pd.DataFrame:
-    """The fair-share key: column (name in the scenario files), weight, exponent, credit, in words."""
+    """The fair-share key: column (as the sheet kommuner heads it; read back to its code), weight,
+    exponent, credit, in words."""
     headers = dict(zip(scenario.table.columns, municipality_headers(scenario.table.columns)))
     headers["population"] = column_label("population")
     rows = []
@@ -169,7 +173,10 @@ def key_sheet(scenario: Scenario) -> pd.DataFrame:
         words = f"Kolonnen «{headers.get(t.column, t.column)}» i arket {SHEET_MUNICIPALITIES}"
         if t.credit:
             words += "; trekkes fra (last kommunen alt bærer)"
-        rows.append((t.column, t.weight, t.exponent, t.credit, words))
+        # an input column by its Norwegian header (read back to its code); a column of the national table
+        # or a user's own keeps its name, which alone tells it from a user's column of the same label
+        shown = headers.get(t.column, t.column) if t.column in KNOWN_COLUMNS else t.column
+        rows.append((shown, t.weight, t.exponent, t.credit, words))
     return pd.DataFrame(rows, columns=list(KEY_HEADER))
 
 

@@ -11,8 +11,8 @@ import os
 import re
 from typing import BinaryIO
 
-from allocator.labels import DATA_COLUMN_LABELS
-from allocator.scenario.data import KEY_RULE_NAMES, Scenario
+from allocator.labels import DATA_COLUMN_LABELS, column_label
+from allocator.scenario.data import COST_KEYS, KEY_RULE_NAMES, Scenario
 from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table, workbook_cell_checks
 from allocator.scenario.validate import Problem, ScenarioError, build_scenario
 
@@ -22,6 +22,56 @@ SHEET_MUNICIPALITIES = "kommuner"
 #: Headers of the input sheets (read_workbook also reads the old code headers field/value, column/weight …).
 SETTINGS_HEADER = ("Innstilling", "Verdi", "Forklaring")
 KEY_HEADER = ("Kolonne", "Vekt", "Eksponent", "Fradrag", "Forklaring")
+
+
+#: The settings' names in the sheet «innstillinger», part by part in Norwegian («Anmodning › enslige
+#: voksne» for request.adults); read back to the codes of scenario.toml, and the codes themselves
+#: (as older workbooks wrote them) are read too. Cost keys are columns: their labels (labels.py).
+SETTING_WORDS: dict[str, str] = {
+    "name": "navn", "description": "beskrivelse", "year": "år",
+    "request": "anmodning", "adults": "enslige voksne", "families": "personer i familier", "minors": "enslige mindreårige",
+    "special_needs": "særskilte behov", "minors_care": "enslige mindreårige med omsorgsbehov",
+    "minors_other": "andre enslige mindreårige",
+    "counties": "fylkene", "split": "fordeling på fylkene", "cross_border": "på tvers av fylkesgrenser",
+    "max_share": "høyst andel i andre fylker",
+    "housing": "boliger", "adults_per_small_dwelling": "enslige voksne per småbolig",
+    "persons_per_family_dwelling": "personer per familiebolig",
+    "key": "nøkkelen", "min_population": "minste innbyggertall", "min_persons": "minst personer", "round_to": "rundes til",
+    "per_group": "hver gruppe for seg",
+    "quarters": "kvartaler", "ready": "klare for bosetting", "deadline": "frist i kvartaler", "timeliness_weight": "vekt på tid",
+    "baseline": "sammenligningsmønster",
+    "incentives": "insentiver", "bonus": "bonus per kvartal", "q4_threshold": "andel i K4 uten trekk", "q4_deduction": "trekk i K4",
+    "grant": "integreringstilskudd",
+    "costs": "kostnader", "max_added_per_1000": "høyst lagt til per 1 000 innbyggere",
+    "housing_grant": "boligtilskudd", "budget": "budsjett", "per_dwelling": "pris per bolig",
+    "max_per_municipality": "høyst per kommune",
+}
+#: Setting values that are codes: «even» and «backloaded» (quarters.baseline), «key» (counties.split).
+VALUE_WORDS: dict[str, str] = {"even": "jevnt", "backloaded": "sent i året", "key": "etter nøkkelen"}
+PATH = " › "
+
+
+def setting_words(field: str) -> str:
+    """A dotted settings field in the sheet's Norwegian: «Anmodning › enslige voksne»."""
+    words = PATH.join(SETTING_WORDS.get(part) or (column_label(part) if part in COST_KEYS else part) for part in field.split("."))
+    return words[:1].upper() + words[1:]
+
+
+def setting_parts(text: str) -> list[str]:
+    """A setting's name as the sheet writes it (in Norwegian, or as a dotted code) → its code's parts."""
+    by_word = {word.casefold(): code for code, word in SETTING_WORDS.items()}
+    by_word.update({column_label(code).casefold(): code for code in COST_KEYS})
+    parts = [p.strip() for p in text.split(PATH.strip())] if PATH.strip() in text else [p.strip().strip('"') for p in text.split(".")]
+    return [by_word.get(part.casefold(), part) for part in parts]
+
+
+def value_words(value: object) -> object:
+    return VALUE_WORDS.get(value, value) if isinstance(value, str) else value
+
+
+def _value_code(value: object) -> object:
+    codes = {word.casefold(): code for code, word in VALUE_WORDS.items()}
+    return codes.get(value.strip().casefold(), value) if isinstance(value, str) else value
 
 
 def _data_column_code(header: str) -> str | None:
@@ -87,18 +137,19 @@ def read_workbook(source: str | os.PathLike | BinaryIO, label: str = "arbeidsbok
     clashes: list[Problem] = []
     for line, cells in rows[1:]:
         cells = cells + [None] * (max(where.values()) + 1 - len(cells))
-        field, value = str(cells[where["field"]] or "").strip(), cells[where["value"]]
-        if not field or ((value is None or str(value).strip() == "") and field in ("description", "year")):
+        shown, value = str(cells[where["field"]] or "").strip(), cells[where["value"]]
+        *sections, name = setting_parts(shown) if shown else [""]
+        field = ".".join((*sections, name))
+        value = _value_code(value)
+        if not shown or ((value is None or str(value).strip() == "") and field in ("description", "year")):
             continue
-        *sections, name = field.split(".")
         target = settings
         for section in sections:
-            target = target.setdefault(section.strip('"'), {})
+            target = target.setdefault(section, {})
             if not isinstance(target, dict):
                 break
-        name = name.strip('"')
         if not isinstance(target, dict) or isinstance(target.get(name), dict):
-            clashes.append(Problem(settings_file, row=f"rad {line}", column=field,
+            clashes.append(Problem(settings_file, row=f"rad {line}", column=shown,
                                    message="innstillingen kolliderer med en annen rad: en innstilling kan ha en verdi "
                                            "eller innstillinger under seg, ikke begge"))
             continue
@@ -157,10 +208,14 @@ def _data_column_codes(header: list[str], key: dict | None) -> None:
             header[j] = code
             present.add(code)
     folded = {h.casefold() for h in header}
-    for name in list(key):
+    renamed = {}
+    for name in key:
         code = _read_back(str(name))
         if str(name).casefold() not in folded and code in present and code not in key:
-            key[code] = key.pop(name)
+            renamed[name] = code
+    entries = list(key.items())  # in their order: the key's terms keep theirs
+    key.clear()
+    key.update((renamed.get(name, name), value) for name, value in entries)
 
 
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
