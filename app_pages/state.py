@@ -252,31 +252,26 @@ def _commit(after: Scenario, what: str) -> None:
 
 
 def undo() -> None:
-    s = st.session_state
-    if not s[keys.UNDO]:
-        s[keys.NOTICE] = "Ingen endringer å angre."
-        return
-    step = s[keys.UNDO][-1]
-    s[keys.UNDO] = s[keys.UNDO][:-1]
-    s[keys.REDO] = [*s[keys.REDO], step]
-    s[keys.SCENARIO] = step.before
-    new_editors()
-    _keep_draft()
-    s[keys.NOTICE] = f"Angret: {step.what}."
+    _step_over(keys.UNDO, keys.REDO, lambda step: step.before, "Ingen endringer å angre.", "Angret")
 
 
 def redo() -> None:
+    _step_over(keys.REDO, keys.UNDO, lambda step: step.after, "Ingenting å gjøre om.", "Gjort om")
+
+
+def _step_over(source: str, target: str, scenario_of: Callable[[Step], Scenario], nothing: str, done: str) -> None:
+    """Move the last step from one list (undo or redo) to the other, and show the scenario it leads to."""
     s = st.session_state
-    if not s[keys.REDO]:
-        s[keys.NOTICE] = "Ingenting å gjøre om."
+    if not s[source]:
+        s[keys.NOTICE] = nothing
         return
-    step = s[keys.REDO][-1]
-    s[keys.REDO] = s[keys.REDO][:-1]
-    s[keys.UNDO] = [*s[keys.UNDO], step]
-    s[keys.SCENARIO] = step.after
+    step = s[source][-1]
+    s[source] = s[source][:-1]
+    s[target] = [*s[target], step]
+    s[keys.SCENARIO] = scenario_of(step)
     new_editors()
     _keep_draft()
-    s[keys.NOTICE] = f"Gjort om: {step.what}."
+    s[keys.NOTICE] = f"{done}: {step.what}."
 
 
 def _keep_draft() -> None:

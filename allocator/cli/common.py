@@ -91,3 +91,12 @@ def write_result(result, as_json: bool) -> None:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     else:
         sys.stdout.write("\n".join(result.lines()) + "\n")
+
+
+def answer(args, question) -> int:
+    """The shape of a command that asks one question of a scenario: read it (a folder or a
+    workbook), print its notes, write the answer as text or as JSON (`--json`)."""
+    scenario = load(args.scenario)
+    print_notes(scenario)
+    write_result(question(scenario), args.json)
+    return EXIT_OK

@@ -10,6 +10,7 @@ from allocator.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     SCENARIO_HELP,
+    answer,
     load,
     out_allowed,
     print_notes,
@@ -84,10 +85,7 @@ def decisions_command(args: argparse.Namespace) -> int:
 def year_command(args: argparse.Namespace) -> int:
     from allocator.analysis.year import year_state
 
-    scenario = load(args.scenario)
-    print_notes(scenario)
-    write_result(year_state(scenario, args.pending), args.json)
-    return EXIT_OK
+    return answer(args, lambda scenario: year_state(scenario, args.pending))
 
 
 def round2_command(args: argparse.Namespace) -> int:
@@ -122,16 +120,10 @@ def round2_command(args: argparse.Namespace) -> int:
 def revise_command(args: argparse.Namespace) -> int:
     from allocator.analysis.revise import revise
 
-    scenario = load(args.scenario)
-    print_notes(scenario)
-    write_result(revise(scenario, args.total, args.fylke), args.json)
-    return EXIT_OK
+    return answer(args, lambda scenario: revise(scenario, args.total, args.fylke))
 
 
 def followup_command(args: argparse.Namespace) -> int:
     from allocator.analysis.followup import followup
 
-    scenario = load(args.scenario)
-    print_notes(scenario)
-    write_result(followup(scenario), args.json)
-    return EXIT_OK
+    return answer(args, followup)
