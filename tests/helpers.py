@@ -261,3 +261,10 @@ def assert_caught(plan, fragment: str) -> None:
 def with_allocation(plan, allocation):
     """The plan with its persons replaced by a table (kommunenummer × group): a tampered plan for the checker."""
     return plan.replace(persons=allocation.reindex(list(plan.scenario.table.numbers))[list(GROUPS)].to_numpy())
+
+
+def wait_idle(page) -> None:
+    """Wait until the app has finished its run (Streamlit shows its status widget while running; a
+    click during a run may be dropped, and the old and new element can both be on the page)."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import wait_idle
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -309,11 +310,7 @@ def test_a_cell_typed_in_the_browser_changes_the_plan_and_a_bad_upload_keeps_it(
 # --------------------------------------------------------------------------- a meeting on a laptop
 
 
-def _idle(page) -> None:
-    """Wait until the app has finished its run (Streamlit shows its status widget while running; a
-    click during a run may be dropped, and the old and new element can both be on the page)."""
-    page.wait_for_timeout(300)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
+_idle = wait_idle
 
 
 def _metric(page, label: str):

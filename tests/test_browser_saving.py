@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import wait_idle
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -58,6 +59,7 @@ def _save(page, name: str) -> None:
         sidebar.get_by_text("Lagre scenario", exact=True).click()
     box.fill(name)
     box.press("Enter")
+    wait_idle(page)
     sidebar.get_by_role("button", name="Lagre for alle brukere").click()
 
 
@@ -86,6 +88,7 @@ def test_two_sessions_saving_one_name(app_url, browser):
     expect(bob.get_by_text("er lagret på nytt av")).to_be_visible(timeout=15_000)
     _save(bob, "Felles plan")
     expect(bob.get_by_text("«Felles plan» ble lagret av")).to_contain_text("etter at du åpnet versjon 1")
+    wait_idle(bob)  # a click while the page still runs may be dropped
     bob.get_by_role("button", name="Behold begge: lagre mitt som «Felles plan (2)»").click()
     expect(bob.get_by_text("Lagret som «Felles plan (2)».")).to_be_visible()
 
