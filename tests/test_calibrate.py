@@ -148,30 +148,55 @@ def test_a_key_that_cross_validates_worse_than_the_default_is_neither_written_no
         apply_calibration(scenario, noise)
 
 
-def test_a_fit_that_learns_noise_is_shrunk_back_to_the_default_key():
-    """Requests made by population^0.6 with noise, in three counties of 12, and two columns of pure
-    noise to fit: the cross-validation moves the key back toward population^0.6."""
+def noisy_counties(rules: KeyRules = KeyRules(), counties: int = 3, size: int = 12, sigma: float = 0.5, seed: int = 2):
+    """Requests made by population^0.6 with noise (lognormal `sigma`, shaped by `rules`), in
+    `counties` counties of `size` municipalities, and two columns of pure noise to fit."""
     from allocator.scenario.data import Counties
     from allocator.scenario.validate import validate_scenario
 
-    rng = np.random.default_rng(2)
-    n = 36
+    rng = np.random.default_rng(seed)
+    n = counties * size
     population = np.round(rng.lognormal(9, 1.1, n)).clip(300, 600_000)
     noise = {"x1": rng.uniform(1, 100, n), "x2": rng.uniform(1, 100, n)}
-    counties = np.repeat(["Agder", "Oslo", "Troms"], n // 3)
+    counties = np.repeat(["Agder", "Oslo", "Troms", "Innlandet", "Nordland", "Rogaland"][:counties], size)
     real = np.zeros(n)
     for county in sorted(set(counties)):
         rows = counties == county
-        share = population[rows] ** 0.6 / (population[rows] ** 0.6).sum()
-        real[rows] = np.round(200 * share * rng.lognormal(0, 0.5, rows.sum()))
+        share = population[rows] ** 0.6 / (population[rows] ** 0.6).sum() * rng.lognormal(0, sigma, rows.sum())
+        real[rows] = shaped_totals(share / share.sum(), 200, population[rows], rules)
     scenario = make_scenario(population.astype(int), {"adults": int(real.sum())}, extra_columns={**noise, "anmodning_tidligere": real})
     table = scenario.municipalities.copy()
     table["fylke"] = counties
     requests = {c: {"adults": int(real[counties == c].sum())} for c in sorted(set(counties))}
-    scenario = validate_scenario(scenario.with_changes(municipalities=table, counties=Counties(requests=requests)))
-    calibration = calibrate(scenario, "anmodning_tidligere", ["population", "x1", "x2"])
+    return validate_scenario(scenario.with_changes(municipalities=table, counties=Counties(requests=requests)))
+
+
+def test_a_fit_that_learns_noise_is_shrunk_back_to_the_default_key():
+    calibration = calibrate(noisy_counties(), "anmodning_tidligere", ["population", "x1", "x2"])
     assert calibration.shrinkage > 0 and calibration.generalises
     weights = {t.column: t.weight for t in calibration.key}
     assert weights["population"] >= 0.5 * sum(weights.values())
     assert calibration.cv_rel_l1 <= calibration.baselines["population^0.6"] + 1e-9
     assert any("mot innbyggertall^0,6" in line for line in calibration.lines())
+
+
+def test_the_columns_are_chosen_by_cross_validation_not_by_the_in_sample_fit():
+    """With the columns left to it, calibrate tries population alone and with each combination of
+    the others, and keeps the set that predicts the counties left out best: here population, as
+    the noise columns only fit the sample."""
+    calibration = calibrate(noisy_counties(counties=6, size=15, sigma=0.3, seed=0), "anmodning_tidligere")
+    tried = {tuple(c["columns"]): c for c in calibration.to_dict()["candidates"]}
+    assert set(tried) == {("population",), ("population", "x1"), ("population", "x2"), ("population", "x1", "x2")}
+    assert calibration.columns == ("population",) and [t.column for t in calibration.key] == ["population"]
+    assert calibration.to_dict()["cv_rel_l1"] == min(c["cv_rel_l1"] for c in tried.values())  # ties go to fewer columns
+    assert any("valgt ved kryssvalidering" in line for line in calibration.lines())
+
+
+def test_the_shape_rules_are_chosen_by_cross_validation():
+    """Requests with no one under 3 000 inhabitants and in multiples of 5 in every county: the rules
+    that predict the counties left out best are those."""
+    scenario = noisy_counties(KeyRules(3000, 0, 5), counties=6, size=15, sigma=0.3, seed=0)
+    calibration = calibrate(scenario, "anmodning_tidligere", ["population"])
+    assert calibration.rules.round_to == 5 and calibration.rules.min_population >= 2000
+    assert (calibration.fitted[scenario.table.numeric("population") < 3000] == 0).all()
+    assert calibrate(noisy_counties(counties=6, size=15, sigma=0.3, seed=0), "anmodning_tidligere", ["population"]).rules == KeyRules()

@@ -24,11 +24,13 @@ parameters learns noise, and predicted that county's next requests worse than po
 - a scenario whose municipalities are all in the national table (a county made with `new`) is
   calibrated on the whole table (one key for Norway, as the 2020 evaluation asked that similar
   municipalities be treated alike);
-- with two or more counties, the fit is cross-validated leaving one county out at a time (the
-  key refitted on the others from the full fit, with the same shape rules, and judged on the county
-  left out), and reported beside the in-sample error; the same folds choose how far to shrink the
-  key toward population^0.6 (SHRINKAGES); a key that cross-validates worse than population^0.6 is
-  marked as not generalising, and is neither written (`--write`) nor applied.
+- with two or more counties, the key's columns, its shape rules and how far it is shrunk toward
+  population^0.6 (SHRINKAGES) are chosen by leave-one-county-out cross-validation: each set of
+  columns (`_column_sets`) is fitted on all counties, refitted on all but one (from the full fit)
+  and judged on the county left out under every shape rule of the grid and every shrinkage; the
+  choice with the least cross-validated error is kept (ties to fewer columns) and reported beside
+  the in-sample error. A key that cross-validates worse than population^0.6 is marked as not
+  generalising, and is neither written (`--write`) nor applied.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Calibration:
     cv_rel_l1: float | None = None  # leave-one-county-out error of the fit (None with one county)
     shrinkage: float = 0.0  # how far the key was moved toward population^0.6, chosen by the cross-validation
     scope: str = ""  # "Norge" when fitted on the whole national table
+    tried: tuple["Candidate", ...] = ()  # the column sets the cross-validation chose among
 
     @property
     def generalises(self) -> bool:
@@ -115,7 +118,8 @@ class Calibration:
                 "against": self.against, "columns": list(self.columns), "furthest": self.furthest(),
                 "cv_rel_l1": None if self.cv_rel_l1 is None else round(self.cv_rel_l1, 5),
                 "generalises": self.generalises, "scope": self.scope or None, "shrinkage": self.shrinkage,
-                "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL}}
+                "directions": {c: ORDINAL[c] for c in self.columns if c in ORDINAL},
+                "candidates": [c.to_dict() for c in self.tried]}
 
     def lines(self) -> list[str]:
         terms = ", ".join(f"{column_label(t.column)} (vekt {number(t.weight, 2)}, eksponent {number(t.exponent, 2)})" for t in self.key)
@@ -138,6 +142,10 @@ class Calibration:
                    f"{number(100 * self.baselines['population^0.6'], 1)} %.")
         if self.cv_rel_l1 is not None:
             out.append(f"Kryssvalidert (ett fylke holdt utenfor om gangen): {number(100 * self.cv_rel_l1, 1)} %.")
+        if len(self.tried) > 1:
+            tried = "; ".join(f"{' + '.join(column_label(c) for c in t.columns)} {number(100 * t.cv_rel_l1, 1)} %"
+                              for t in self.tried)
+            out.append(f"Kolonnene og formreglene er valgt ved kryssvalidering; kolonnesett prøvd: {tried}.")
         if self.shrinkage:
             out.append(f"Nøkkelen er flyttet {number(100 * self.shrinkage)} % av veien mot innbyggertall^0,6, fordi det "
                        "traff best på fylker den ikke var tilpasset.")
@@ -154,7 +162,7 @@ class _Problem:
 
     def __init__(self, scenario: Scenario, against: str, columns: Sequence[str]):
         table = scenario.table
-        self.values = {c: table.numeric(c) for c in columns}
+        self.values = {c: table.numeric(c) for c in {*columns, *(["population"] if "population" in table else [])}}
         self.population = table.numeric("population")
         self.real = np.nan_to_num(table.numeric(against), nan=0.0)
         groups = county_rows(scenario) if scenario.counties is not None else {"": np.arange(len(table))}
@@ -175,9 +183,10 @@ class _Problem:
     def error(self, key: Sequence[KeyTerm], rules: KeyRules) -> float:
         return float(np.abs(self.predict(key, rules) - self.real).sum() / self.total)
 
-    def fast_error(self, key: Sequence[KeyTerm], min_population: float) -> float:
+    def fast_error(self, key: Sequence[KeyTerm], min_population: float, rows: np.ndarray | None = None) -> float:
         """`error` with only the population threshold, vectorised over all counties at once (the
-        inner loop of the fit: the other rules are judged afterwards on the fitted key)."""
+        inner loop of the fit: the other rules are judged afterwards on the fitted key); over the
+        municipalities `rows` (a mask; all when None), as a share of the whole table's requests."""
         county = self.county_index
         count = len(self.groups)
         raw = np.zeros_like(self.real)
@@ -193,7 +202,14 @@ class _Problem:
             raw = np.where(keep_county[county], kept, raw)
         sums = np.bincount(county, raw, count)
         fitted = raw / np.where(sums > 0, sums, 1.0)[county] * self.totals[county]
-        return float(np.abs(fitted - self.real).sum() / self.total)
+        missed = np.abs(fitted - self.real)
+        return float((missed if rows is None else missed[rows]).sum() / self.total)
+
+    def county_error(self, key: Sequence[KeyTerm], rules: KeyRules, county: int) -> float:
+        """Σ|fitted − real| over one county's municipalities, with every shape rule."""
+        rows, total = self.groups[county]
+        fitted = shaped_totals(key_share_values(self.values, key, rows), total, self.population[rows], rules)
+        return float(np.abs(fitted - self.real[rows]).sum())
 
 
 def default_columns(scenario: Scenario, against: str) -> list[str]:
@@ -247,8 +263,6 @@ def calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = 
 
 
 def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None = None) -> Calibration:
-    from scipy.optimize import differential_evolution, minimize  # on demand: heavy to import (see allocator/__init__)
-
     table = scenario.table
     problems = []
     if against not in table or not table.is_numeric(against):
@@ -275,41 +289,99 @@ def _calibrate(scenario: Scenario, against: str, columns: Sequence[str] | None =
     population_only = [KeyTerm("population", 1.0, 1.0)] if "population" in table else []
     baselines = {"population": fit.error(population_only, KeyRules()) if population_only else float("nan"),
                  "population^0.6": fit.error([KeyTerm("population", 1.0, 0.6)], KeyRules()) if population_only else float("nan")}
+    grid = _rule_grid(fit)
+    if len(fit.groups) < 2:  # one county: nothing to cross-validate on, the in-sample fit is all there is
+        key, rules = _fit(fit, chosen, grid)
+        return _calibration(fit, table, against, chosen, key, rules, baselines)
+    tried = []
+    for candidate in ([chosen] if columns else _column_sets(chosen)):
+        key, rules = _fit(fit, candidate, grid)
+        by_choice = _cross_validated(fit, candidate, key, rules, grid)
+        (rules, shrinkage), cv = min(by_choice.items(), key=lambda item: (item[1], item[0][1]))
+        key = _shrunk(key, shrinkage)
+        tried.append(Candidate(tuple(candidate), key, rules, shrinkage, fit.error(key, rules), cv))
+    best = min(tried, key=lambda c: (c.cv_rel_l1, len(c.columns)))
+    return _calibration(fit, table, against, best.columns, best.key, best.rules, baselines, cv=best.cv_rel_l1,
+                        shrinkage=best.shrinkage, tried=tuple(tried))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One set of key columns tried: its fitted key and shape rules, in-sample and cross-validated."""
+
+    columns: tuple[str, ...]
+    key: tuple[KeyTerm, ...]
+    rules: KeyRules
+    shrinkage: float
+    rel_l1: float
+    cv_rel_l1: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "rel_l1": round(self.rel_l1, 5), "cv_rel_l1": round(self.cv_rel_l1, 5)}
+
+
+def _calibration(fit: _Problem, table: Any, against: str, columns: Sequence[str], key: tuple[KeyTerm, ...],
+                 rules: KeyRules, baselines: dict[str, float], cv: float | None = None, shrinkage: float = 0.0,
+                 tried: tuple[Candidate, ...] = ()) -> Calibration:
+    return Calibration(key=key, rules=rules, rel_l1=fit.error(key, rules), baselines=baselines, real=fit.real,
+                       fitted=fit.predict(key, rules), numbers=table.numbers, names=table.text("kommune"), against=against,
+                       columns=tuple(columns), cv_rel_l1=cv, shrinkage=shrinkage, tried=tried)
+
+
+#: At most this many default columns are tried in every combination; with more, population alone,
+#: population with each other column, and all of them.
+ALL_SUBSETS_UP_TO = 4
+
+
+def _column_sets(columns: Sequence[str]) -> list[list[str]]:
+    """The sets of key columns the cross-validation chooses among. Population is in every set when
+    it is a column (the default key, which the fit is shrunk toward, is population^0.6); smaller
+    sets first, so that a tie goes to the simpler key."""
+    if "population" not in columns:
+        return [list(columns)]
+    others = [c for c in columns if c != "population"]
+    if len(columns) <= ALL_SUBSETS_UP_TO:
+        combos = [list(combo) for size in range(len(others) + 1) for combo in itertools.combinations(others, size)]
+    else:
+        combos = [[], *([c] for c in others), others]
+    return [["population", *combo] for combo in combos]
+
+
+def _rule_grid(fit: _Problem) -> list[KeyRules]:
+    """Every combination of shape rules worth judging: population thresholds below which most real
+    requests are 0, a minimum for those asked, rounding."""
     thresholds = [t for t in POPULATION_THRESHOLDS if t == 0 or (fit.real[fit.population < t] == 0).mean() > 0.5]
-    count = len(chosen)
+    return [KeyRules(float(threshold), minimum, rounding)
+            for threshold in thresholds for minimum, rounding in itertools.product(_minimums(fit.real), ROUNDING)]
+
+
+def _fit(fit: _Problem, columns: Sequence[str], grid: Sequence[KeyRules]) -> tuple[tuple[KeyTerm, ...], KeyRules]:
+    """The key over `columns` and the shape rules of `grid` with the least in-sample error."""
+    from scipy.optimize import differential_evolution, minimize  # on demand: heavy to import (see allocator/__init__)
+
+    count = len(columns)
     bounds = [(-4.0, 4.0)] * count + [(0.0, MAX_EXPONENT)] * count
     # A global search once (columns such as population and refugees settled are nearly collinear,
     # so a simplex alone stops in the wrong valley), then a simplex per threshold from its result.
-    found = differential_evolution(lambda theta: fit.fast_error(_terms(chosen, theta), 0.0), bounds, seed=2026,
+    found = differential_evolution(lambda theta: fit.fast_error(_terms(columns, theta), 0.0), bounds, seed=2026,
                                    maxiter=60, popsize=10, tol=1e-9, polish=False)
     best: tuple[float, tuple[KeyTerm, ...], KeyRules] | None = None
-    for threshold in thresholds:
+    for threshold in sorted({rules.min_population for rules in grid}):
         for start in (found.x, np.concatenate([np.zeros(count), np.full(count, 0.6)])):
-            result = minimize(lambda theta: fit.fast_error(_terms(chosen, theta), float(threshold)), start, method="Nelder-Mead",
+            result = minimize(lambda theta: fit.fast_error(_terms(columns, theta), threshold), start, method="Nelder-Mead",
                               options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 300 * len(start)})
-            key = _terms(chosen, result.x)
-            for minimum, rounding in itertools.product(_minimums(fit.real), ROUNDING):
-                rules = KeyRules(float(threshold), minimum, rounding)
-                error = fit.error(key, rules)
-                if best is None or error < best[0] - 1e-12:
-                    best = (error, key, rules)
-    error, key, rules = best
+            key = _terms(columns, result.x)
+            for rules in grid:
+                if rules.min_population == threshold:
+                    error = fit.error(key, rules)
+                    if best is None or error < best[0] - 1e-12:
+                        best = (error, key, rules)
+    _, key, rules = best
     kept = tuple(t for t in key if t.weight >= 0.01)  # a column the fit weighs at nothing is left out
     if kept and kept != key:
         total_weight = sum(t.weight for t in kept)
         key = tuple(KeyTerm(t.column, t.weight / total_weight, t.exponent) for t in kept)
-        error = fit.error(key, rules)
-    cv, shrinkage = None, 0.0
-    if len(fit.groups) >= 2:
-        by_shrinkage = _cross_validated(scenario, against, chosen, key, rules)
-        shrinkage = min(by_shrinkage, key=lambda s: (by_shrinkage[s], s))
-        cv = by_shrinkage[shrinkage]
-        if shrinkage:
-            key = _shrunk(key, shrinkage)
-            error = fit.error(key, rules)
-    return Calibration(key=key, rules=rules, rel_l1=error, baselines=baselines, real=fit.real, fitted=fit.predict(key, rules),
-                       numbers=table.numbers, names=table.text("kommune"), against=against, columns=tuple(chosen),
-                       cv_rel_l1=cv, shrinkage=shrinkage)
+    return key, rules
 
 
 #: Shrinkage toward the default key (population^0.6) tried by the cross-validation.
@@ -332,31 +404,28 @@ def _shrunk(key: Sequence[KeyTerm], shrinkage: float) -> tuple[KeyTerm, ...]:
     return tuple(out)
 
 
-def _cross_validated(scenario: Scenario, against: str, columns: Sequence[str], key: Sequence[KeyTerm],
-                     rules: KeyRules) -> dict[float, float]:
+def _cross_validated(fit: _Problem, columns: Sequence[str], key: Sequence[KeyTerm], rules: KeyRules,
+                     grid: Sequence[KeyRules]) -> dict[tuple[KeyRules, float], float]:
     """Leave one county out: refit the weights and exponents on the other counties (a simplex from
-    the full fit, the same shape rules), shrink the refitted key toward population^0.6 by each of
-    SHRINKAGES, predict the county left out; per shrinkage, the error over all of them."""
+    the full fit, with its population threshold), then judge every shape rule of `grid` and every
+    shrinkage toward population^0.6 (SHRINKAGES) on the county left out. Per (rules, shrinkage), the
+    error over all counties left out, as a share of all real requests."""
     from scipy.optimize import minimize  # on demand: heavy to import (see allocator/__init__)
 
-    fit = _Problem(scenario, against, columns)
     fitted = {t.column: t for t in key}
     weights = np.array([max(fitted[c].weight, 1e-6) if c in fitted else 1e-6 for c in columns])
     start = np.concatenate([np.log(weights), [fitted[c].exponent if c in fitted else 0.6 for c in columns]])
-    missed = dict.fromkeys(SHRINKAGES, 0.0)
-    for left_out, (rows, total) in enumerate(fit.groups):
+    missed = dict.fromkeys(itertools.product(grid, SHRINKAGES), 0.0)
+    for left_out in range(len(fit.groups)):
         others = fit.county_index != left_out
-
-        def error(theta: np.ndarray) -> float:
-            terms = _terms(columns, theta)
-            return float(np.abs(fit.predict(terms, rules)[others] - fit.real[others]).sum())
-
-        result = minimize(error, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-6, "maxiter": 60 * len(start)})
+        result = minimize(lambda theta: fit.fast_error(_terms(columns, theta), rules.min_population, others), start,
+                          method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-8, "maxiter": 100 * len(start)})
         refitted = _terms(columns, result.x)
         for shrinkage in SHRINKAGES:
-            predicted = fit.predict(_shrunk(refitted, shrinkage), rules)
-            missed[shrinkage] += float(np.abs(predicted[rows] - fit.real[rows]).sum())
-    return {shrinkage: value / fit.total for shrinkage, value in missed.items()}
+            shrunk = _shrunk(refitted, shrinkage)
+            for shape in grid:
+                missed[shape, shrinkage] += fit.county_error(shrunk, shape, left_out)
+    return {choice: value / fit.total for choice, value in missed.items()}
 
 
 def apply_calibration(scenario: Scenario, calibration: Calibration) -> Scenario:
