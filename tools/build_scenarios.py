@@ -258,6 +258,12 @@ def write(folder: str, name: str, lines: list[str], req: dict[str, int], rows: l
     report(name, frame(rows), req)
 
 
+def estimated(rows: list[dict]) -> list[str]:
+    """The description's line for municipalities whose max_total is an estimate (none: no line)."""
+    text = catalog.estimated_text(rows)
+    return [text] if text else []
+
+
 def main() -> None:
     write_national_table()
     k = national.national_table()
@@ -270,7 +276,7 @@ def main() -> None:
         t, info = build_table(kc, req)
         intro = (f"{county}s {len(kc)} kommuner med fylkets reelle anmodning for 2026 fra IMDi: "
                  f"{nok(total)} personer, {minors} av dem enslige mindreårige.")
-        lines = [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT, minors_text(info, minors), HOUSING_TEXT]
+        lines = [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT, *estimated(kc), minors_text(info, minors), HOUSING_TEXT]
         columns, extra = BUNDLED_COLUMNS, ""
         if county == "Vestland":  # the default scenario shows the quarterly plan too
             t, columns, extra = add_quarters(t, req)
@@ -278,8 +284,8 @@ def main() -> None:
         write(folder, f"{county} 2026", lines, req, t, columns, "real, IMDi 2026 county request", extra)
 
     total, minors = 13000, 651  # national 2026 request (IMDi) = sum of the county requests
-    national = catalog.county_request(national.NATIONAL, 2026)
-    assert (national["total"], national["minors"]) == (total, minors)
+    figures = catalog.county_request(national.NATIONAL, 2026)
+    assert (figures["total"], figures["minors"]) == (total, minors)
     req = split_request(total, minors)
     t, info = build_table(k, req)
     intro = (f"Alle {len(k)} kommuner som én pott, med hele landets anmodning for 2026 fra IMDi: "
@@ -287,7 +293,7 @@ def main() -> None:
              "behovet først per fylke; her kan en prøve én nasjonal nøkkel. `fylke` er med for "
              "oversikt.")
     columns = BUNDLED_COLUMNS[:2] + ["fylke"] + BUNDLED_COLUMNS[2:]
-    write("norge-2026", "Norge 2026", [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT,
+    write("norge-2026", "Norge 2026", [intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT, *estimated(k),
           minors_text(info, minors), HOUSING_TEXT], req, t, columns, "real, IMDi 2026 national request")
 
     # Demo: six real municipalities in inner Sogn, a made-up request, too few family dwellings
@@ -304,7 +310,7 @@ def main() -> None:
              f"og plasser for mindreårige: høyst {ok} av 300 kan bosettes, {300 - ok} blir "
              "udekket. Tallene sier ingenting om de virkelige kommunene.")
     write("demo-shortfall", "Demo: underdekning", [
-        intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT,
+        intro, "", SPLIT_TEXT, "", REAL_TEXT, MAX_TEXT, *estimated(kd),
         "- Oppdiktet: `minor_places` (Sogndal 6, Luster 2, ellers 0; til sammen 8 plasser for 20 "
         "mindreårige).",
         HOUSING_TEXT + " Unntak i denne demoen: familieboliger dekker bare 60 % av behovet."],
