@@ -268,3 +268,55 @@ def wait_idle(page) -> None:
     click during a run may be dropped, and the old and new element can both be on the page)."""
     page.wait_for_timeout(300)
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
+
+
+def independent_optimum(scenario) -> tuple[int, int]:
+    """(most persons settled, fewest persons across borders among such plans), by scipy milp.
+
+    Variables y[c, i, g]: persons of county c's request in group g settled in municipality i.
+    """
+    table = scenario.municipalities
+    counties = sorted(scenario.counties.requests)
+    numbers = list(table.index)
+    of = list(table["fylke"])
+    caps = own_limits(scenario)
+    cross = scenario.counties.cross_border
+    C, n, m = len(counties), len(numbers), len(GROUPS)
+    var = lambda c, i, g: (c * n + i) * m + g  # noqa: E731
+    size = C * n * m
+    upper = np.zeros(size)
+    for c, fylke in enumerate(counties):
+        for i in range(n):
+            for g in range(m):
+                allowed = cross or of[i] == fylke
+                upper[var(c, i, g)] = min(caps.iat[i, g], scenario.counties.requests[fylke][GROUPS[g]]) if allowed else 0
+    rows, lows, highs = [], [], []
+
+    def add(coefficients: dict[int, float], low: float, high: float) -> None:
+        row = np.zeros(size)
+        for k, v in coefficients.items():
+            row[k] = v
+        rows.append(row)
+        lows.append(low)
+        highs.append(high)
+
+    for c, fylke in enumerate(counties):
+        for g in range(m):
+            add({var(c, i, g): 1 for i in range(n)}, 0, scenario.counties.requests[fylke][GROUPS[g]])
+        if cross and scenario.counties.max_share is not None:
+            add({var(c, i, g): 1 for i in range(n) if of[i] != fylke for g in range(m)}, 0,
+                math.floor(scenario.counties.max_share * sum(scenario.counties.requests[fylke].values()) + 1e-9))
+    for i, number in enumerate(numbers):
+        for g in range(m):
+            add({var(c, i, g): 1 for c in range(C)}, 0, caps.iat[i, g])
+        low, high = table.at[number, "min_total"], table.at[number, "max_total"]
+        add({var(c, i, g): 1 for c in range(C) for g in range(m)}, 0 if math.isnan(low) else low, math.inf if math.isnan(high) else high)
+    constraints = LinearConstraint(np.array(rows), lows, highs)
+    first = milp(-np.ones(size), constraints=constraints, integrality=np.ones(size), bounds=Bounds(np.zeros(size), upper))
+    assert first.status == 0, first.message
+    settled = int(round(-first.fun))
+    crossing = np.array([1.0 if of[i] != counties[c] else 0.0 for c in range(C) for i in range(n) for g in range(m)])
+    second = milp(crossing, constraints=[constraints, LinearConstraint(np.ones(size), settled, settled)],
+                  integrality=np.ones(size), bounds=Bounds(np.zeros(size), upper))
+    assert second.status == 0, second.message
+    return settled, int(round(second.fun))

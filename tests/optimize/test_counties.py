@@ -24,79 +24,23 @@ import pytest
 from helpers import (
     assert_caught,
     examples,
-    make_scenario,
+    independent_optimum,
     municipalities_csv,
-    own_limits,
     run_cli,
     solve_and_check,
     with_allocation,
     write_scenario,
 )
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from scipy.optimize import Bounds, LinearConstraint, milp
+from strategies import national_scenarios
+from three_counties import COUNTY_REQUESTS, ROWS, TIGHT_AGDER, county_only, load, national
 
-from allocator import GROUPS, KeyTerm, ScenarioError, load_scenario
+from allocator import GROUPS, ScenarioError, load_scenario
 from allocator.check import violations
 from allocator.plan import Flow
-from allocator.scenario.data import Counties
 from allocator.scenario.key import key_share_array
-from allocator.scenario.validate import validate_scenario
 
 # --------------------------------------------------------------------------- builders
-
-ROWS = [
-    # kommunenummer, kommune, fylke, population
-    ("1101", "Aby", "Agder", 40000), ("1102", "Bby", "Agder", 12000), ("1103", "Cby", "Agder", 3000),
-    ("1201", "Dby", "Buskerud", 60000), ("1202", "Eby", "Buskerud", 9000), ("1203", "Fby", "Buskerud", 2500),
-    ("1204", "Gby", "Buskerud", 1800),
-    ("1301", "Hby", "Finnmark", 20000), ("1302", "Iby", "Finnmark", 5000), ("1303", "Jby", "Finnmark", 900),
-]
-COUNTY_REQUESTS = {
-    "Agder": {"adults": 40, "families": 30, "minors": 4, "special_needs": 3},
-    "Buskerud": {"adults": 55, "families": 42, "minors": 5, "special_needs": 4},
-    "Finnmark": {"adults": 20, "families": 14, "minors": 2, "special_needs": 1},
-}
-COLUMNS = ("kommunenummer", "kommune", "fylke", "population", "max_total", "min_total", "small_dwellings",
-           "family_dwellings", "minor_places", "special_places")
-
-
-def national(limits: dict[str, dict[str, object]] | None = None, requests=COUNTY_REQUESTS, cross_border: bool | None = None,
-             max_share: float | None = None, key: str = "population = 1.0") -> tuple[str, str]:
-    """TOML and CSV text of a three-county scenario with per-county requests (form 2)."""
-    lines = ['name = "Tre fylker"', ""]
-    for fylke, counts in requests.items():
-        lines.append(f'[request.counties."{fylke}"]')
-        lines += [f"{g} = {v}" for g, v in counts.items()]
-        lines.append("")
-    if cross_border is not None or max_share is not None:
-        lines.append("[counties]")
-        if cross_border is not None:
-            lines.append(f"cross_border = {'true' if cross_border else 'false'}")
-        if max_share is not None:
-            lines.append(f"max_share = {max_share}")
-        lines.append("")
-    lines += ["[key]", key, ""]
-    rows = [{"kommunenummer": n, "kommune": k, "fylke": f, "population": str(p)} for n, k, f, p in ROWS]
-    changes = {(number, column): value for number, cells in (limits or {}).items() for column, value in cells.items()}
-    return "\n".join(lines), municipalities_csv(rows=rows, columns=COLUMNS, changes=changes)
-
-
-def load(tmp_path, name: str = "s", **kwargs):
-    toml, csv = national(**kwargs)
-    return load_scenario(write_scenario(tmp_path / name, toml=toml, csv=csv))
-
-
-#: Agder's family dwellings are few: at most 3 × 3.5 = 10 persons in families of its 30.
-TIGHT_AGDER = {"1101": {"family_dwellings": 2}, "1102": {"family_dwellings": 1}, "1103": {"family_dwellings": 0}}
-
-
-def county_only(scenario, fylke: str):
-    """The scenario of one county on its own, as a county adviser would have it (one pool)."""
-    table = scenario.municipalities
-    rows = table[table["fylke"] == fylke].drop(columns=["fylke"])
-    return scenario.with_changes(municipalities=rows, request=dict(scenario.counties.requests[fylke]), counties=None)
-
 
 # --------------------------------------------------------------------------- form 2
 
@@ -223,89 +167,6 @@ def test_with_cross_border_off_nothing_moves_even_with_room_next_door(tmp_path):
 
 
 # --------------------------------------------------------------------------- random national cases
-
-COUNTY_NAMES = ("Agder", "Buskerud", "Finnmark", "Troms")
-
-
-@st.composite
-def national_scenarios(draw, cross: bool | None = None):
-    counties = draw(st.integers(2, 4))
-    rows = []
-    for c in range(counties):
-        for _ in range(draw(st.integers(1, 4))):
-            rows.append(COUNTY_NAMES[c])
-    n = len(rows)
-    populations = draw(st.lists(st.integers(500, 200_000), min_size=n, max_size=n))
-    requests = {COUNTY_NAMES[c]: {g: draw(st.integers(0, 30 if g in ("adults", "families") else 5)) for g in GROUPS}
-                for c in range(counties)}
-    limits = {}
-    for i in range(n):
-        cells = {}
-        for column, high in (("small_dwellings", 20), ("family_dwellings", 8), ("minor_places", 4), ("special_places", 3), ("max_total", 40)):
-            if draw(st.booleans()):
-                cells[column] = draw(st.integers(0, high))
-        limits[i] = cells
-    scenario = make_scenario(populations, {g: sum(r[g] for r in requests.values()) for g in GROUPS}, limits=limits,
-                             extra_columns={}, key=(KeyTerm("population", 1.0, draw(st.sampled_from([1.0, 0.6]))),))
-    table = scenario.municipalities.copy()
-    table["fylke"] = rows
-    cross_border = draw(st.booleans()) if cross is None else cross
-    max_share = draw(st.sampled_from([None, None, 0.1, 0.5])) if cross_border else None
-    counties_ = Counties(requests=requests, cross_border=cross_border, max_share=max_share)
-    return validate_scenario(scenario.with_changes(municipalities=table, counties=counties_))
-
-
-def independent_optimum(scenario) -> tuple[int, int]:
-    """(most persons settled, fewest persons across borders among such plans), by scipy milp.
-
-    Variables y[c, i, g]: persons of county c's request in group g settled in municipality i.
-    """
-    table = scenario.municipalities
-    counties = sorted(scenario.counties.requests)
-    numbers = list(table.index)
-    of = list(table["fylke"])
-    caps = own_limits(scenario)
-    cross = scenario.counties.cross_border
-    C, n, m = len(counties), len(numbers), len(GROUPS)
-    var = lambda c, i, g: (c * n + i) * m + g  # noqa: E731
-    size = C * n * m
-    upper = np.zeros(size)
-    for c, fylke in enumerate(counties):
-        for i in range(n):
-            for g in range(m):
-                allowed = cross or of[i] == fylke
-                upper[var(c, i, g)] = min(caps.iat[i, g], scenario.counties.requests[fylke][GROUPS[g]]) if allowed else 0
-    rows, lows, highs = [], [], []
-
-    def add(coefficients: dict[int, float], low: float, high: float) -> None:
-        row = np.zeros(size)
-        for k, v in coefficients.items():
-            row[k] = v
-        rows.append(row)
-        lows.append(low)
-        highs.append(high)
-
-    for c, fylke in enumerate(counties):
-        for g in range(m):
-            add({var(c, i, g): 1 for i in range(n)}, 0, scenario.counties.requests[fylke][GROUPS[g]])
-        if cross and scenario.counties.max_share is not None:
-            add({var(c, i, g): 1 for i in range(n) if of[i] != fylke for g in range(m)}, 0,
-                math.floor(scenario.counties.max_share * sum(scenario.counties.requests[fylke].values()) + 1e-9))
-    for i, number in enumerate(numbers):
-        for g in range(m):
-            add({var(c, i, g): 1 for c in range(C)}, 0, caps.iat[i, g])
-        low, high = table.at[number, "min_total"], table.at[number, "max_total"]
-        add({var(c, i, g): 1 for c in range(C) for g in range(m)}, 0 if math.isnan(low) else low, math.inf if math.isnan(high) else high)
-    constraints = LinearConstraint(np.array(rows), lows, highs)
-    first = milp(-np.ones(size), constraints=constraints, integrality=np.ones(size), bounds=Bounds(np.zeros(size), upper))
-    assert first.status == 0, first.message
-    settled = int(round(-first.fun))
-    crossing = np.array([1.0 if of[i] != counties[c] else 0.0 for c in range(C) for i in range(n) for g in range(m)])
-    second = milp(crossing, constraints=[constraints, LinearConstraint(np.ones(size), settled, settled)],
-                  integrality=np.ones(size), bounds=Bounds(np.zeros(size), upper))
-    assert second.status == 0, second.message
-    return settled, int(round(second.fun))
-
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(national_scenarios())

@@ -9,7 +9,7 @@ import pytest
 from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check, write_scenario
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_counties import TIGHT_AGDER, national
+from three_counties import TIGHT_AGDER, national
 
 from allocator import GROUPS, load_scenario
 from allocator.analysis.consistency import consistency

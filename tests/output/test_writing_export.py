@@ -19,8 +19,8 @@ from helpers import CSV_COLUMNS, SCENARIOS, municipalities_csv, scenario_toml, s
 from allocator import GROUPS, ScenarioError, load_scenario, solve
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.output import workbook
-from allocator.output.export import csv_download, plan_downloads
 from allocator.output.destination import OutputExists, WriteError, write_plan
+from allocator.output.export import csv_download, plan_downloads
 from allocator.output.tables import plan_csv_bytes
 from allocator.output.workbook import plan_workbook_bytes, sweep_workbook_bytes
 from allocator.scenario.workbook import read_workbook

@@ -20,14 +20,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import wait_idle
+from helpers import REPO, wait_idle
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
 )
 
-REPO = Path(__file__).resolve().parent.parent
 VESTLAND = REPO / "scenarios" / "vestland-2026"
 
 

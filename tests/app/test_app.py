@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from helpers import REPO
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -26,7 +26,6 @@ from allocator.scenario.data import GROUPS
 from allocator.scenario.upload import scenario_from_uploads
 from allocator.scenario.write import fingerprint
 
-REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
 VESTLAND = REPO / "scenarios" / "vestland-2026"
 BERGEN, KINN, ETNE = "4601", "4602", "4611"

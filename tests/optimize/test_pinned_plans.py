@@ -17,7 +17,7 @@ from helpers import SCENARIOS, solve_and_check
 
 from allocator import GROUPS, load_scenario
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 PINNED = json.loads((DATA / "pinned_plans.json").read_text(encoding="utf-8"))
 FOLDERS = {name: SCENARIOS / name for name in PINNED if (SCENARIOS / name).is_dir()} | {"synthetic-357": DATA / "synthetic-357"}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
 )
-TESTS = Path(__file__).resolve().parent
-for path in (TESTS.parent, TESTS):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
 
 ADVISER, STRANGER = "radgiver@ks.no", "ukjent@example.com"
 ACCESS = f'''

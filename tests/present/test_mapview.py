@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from helpers import REPO
 
 from allocator.present import mapview
 from allocator.present.mapview import load_shapes, municipality_map
 
-REPO = Path(__file__).resolve().parents[1]
 NORGE = REPO / "scenarios" / "norge-2026" / "municipalities.csv"
 
 # The 357 municipalities of 2024, used when the Norway scenario is not there.

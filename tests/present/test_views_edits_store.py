@@ -1,5 +1,5 @@
 """The app-support modules: table edits → scenario edits, locks, safe names for saved scenarios,
-uploads and the scenario comparison (the store itself: tests/test_store.py).
+uploads and the scenario comparison (the store itself: tests/output/test_store.py).
 
 These are the pieces the Streamlit page only wires together, so the rules a user relies on
 (a typed cap becomes a limit, a lock holds and can be released, a name becomes a safe file name,

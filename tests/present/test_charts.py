@@ -1,11 +1,10 @@
 """The charts speak the app's colour."""
 
 import tomllib
-from pathlib import Path
+
+from helpers import REPO
 
 from allocator.present.charts import THEME_COLOUR
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_charts_use_the_theme_colour_of_the_app():

@@ -20,11 +20,11 @@ import pytest
 from helpers import assert_caught, examples, make_scenario, max_settled, own_limits, solve_and_check, with_allocation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import scenarios
 
-from allocator import GROUPS, Housing, InfeasibleScenario, KeyTerm, solve
+from allocator import GROUPS, InfeasibleScenario, solve
 from allocator.check import violations
 from allocator.optimize import targets
-from allocator.scenario.data import RESOURCE_COLUMNS
 
 # --------------------------------------------------------------------------- the checker
 
@@ -97,51 +97,6 @@ def test_checker_catches_a_plan_missing_a_municipality(valid_plan):
 
 
 # --------------------------------------------------------------------------- random scenarios
-
-HOUSINGS = [Housing(), Housing(1.0, 3.0), Housing(1.5, 4.2), Housing(2.0, 2.5)]
-KEYS = [
-    (KeyTerm("population", 1.0),),
-    (KeyTerm("population", 1.0, exponent=0.6),),
-    (KeyTerm("population", 0.7), KeyTerm("bosatt", 0.3)),
-    (KeyTerm("population", 2.0), KeyTerm("bosatt", 1.0, credit=True)),
-]
-
-population = st.integers(1, 5).flatmap(lambda digits: st.integers(10 ** (digits - 1), 8 * 10**digits))
-request_count = st.one_of(st.just(0), st.integers(0, 40), st.integers(0, 900))
-limit_value = st.one_of(st.integers(0, 6), st.integers(0, 30))
-minimum = st.integers(0, 9).flatmap(lambda r: st.integers(0, 25) if r == 0 else st.none())  # 1 in 10 has one
-
-
-@st.composite
-def scenarios(draw, max_municipalities: int = 60):
-    n = draw(st.integers(1, max_municipalities))
-    numbers = [f"{x:04d}" for x in draw(st.lists(st.integers(1, 9999), min_size=n, max_size=n, unique=True))]
-    populations = draw(st.lists(population, min_size=n, max_size=n))
-    request = {g: draw(request_count) for g in GROUPS}
-    settled_before = draw(st.lists(st.integers(0, 2000), min_size=n, max_size=n))
-    settled_before[0] = max(settled_before[0], 1)  # a key column may not be 0 everywhere
-    blank_in_10 = draw(st.sampled_from([9, 5, 0]))  # how many limit cells in 10 are blank: open, mixed, tight
-    limits = {}
-    for i in range(n):
-        cells = {
-            c: None if draw(st.integers(0, 9)) < blank_in_10 else draw(limit_value)
-            for c in ("max_total", *RESOURCE_COLUMNS)
-        }
-        low = draw(minimum)
-        if low is not None and cells["max_total"] is not None:
-            low = min(low, cells["max_total"])  # min_total > max_total is refused by validation
-        cells["min_total"] = low
-        limits[i] = cells
-    return make_scenario(
-        populations,
-        request,
-        limits=limits,
-        key=draw(st.sampled_from(KEYS)),
-        housing=draw(st.sampled_from(HOUSINGS)),
-        numbers=numbers,
-        extra_columns={"bosatt": settled_before},
-    )
-
 
 PROPERTY_SETTINGS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

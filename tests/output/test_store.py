@@ -18,10 +18,9 @@ import textwrap
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-from helpers import SCENARIOS, examples
+from helpers import REPO, SCENARIOS, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_helpers import actor, county_scenario, postgres_missing, postgres_server
@@ -34,7 +33,6 @@ from allocator.output.store.database import SCHEMA_VERSION
 from allocator.output.store.repository import Store
 from allocator.scenario.write import fingerprint
 
-REPO = Path(__file__).resolve().parent.parent
 COUNTIES = ("Vestland", "Rogaland", "Agder")
 OWNERS = (*COUNTIES, "nasjonal")
 ADMIN = actor("admin")

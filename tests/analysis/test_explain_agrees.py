@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from helpers import REPO, SCENARIOS, examples
 from hypothesis import HealthCheck, assume, given, settings
-from test_properties import scenarios
+from strategies import scenarios
 
 from allocator import GROUPS, ScenarioError, load_scenario, solve
 from allocator.analysis.explain import explain

@@ -11,8 +11,8 @@ import numpy as np
 from helpers import SCENARIOS, examples, make_scenario, run_cli, solve_and_check
 from hypothesis import HealthCheck, given, settings
 from scipy.optimize import Bounds, LinearConstraint, milp
-from test_counties import county_only, national_scenarios
-from test_properties import scenarios
+from strategies import national_scenarios, scenarios
+from three_counties import county_only
 
 from allocator import GROUPS, solve
 from allocator.analysis.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import math
 
-from helpers import examples, solve_and_check
+from helpers import examples, independent_optimum, solve_and_check
 from hypothesis import HealthCheck, given, settings
-from test_counties import independent_optimum, national_scenarios
+from strategies import national_scenarios
 
 from allocator import ScenarioError
 from allocator.analysis.sweep import scaled

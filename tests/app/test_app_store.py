@@ -1,22 +1,21 @@
 """The app's save/open flow on the versioned store, the two modes and meeting mode, through AppTest.
 
 (The shared server's sign-in runs in a real browser against a local OpenID provider:
-tests/test_browser_signin.py.)
+tests/app/test_browser_signin.py.)
 """
 
 from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
+from helpers import REPO
 from streamlit.testing.v1 import AppTest
 
 from allocator.labels import GROUP_LABELS
 from allocator.output import store
 
-REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
 BERGEN = "4601"
 

@@ -10,7 +10,7 @@ import pytest
 from helpers import examples, make_scenario, municipalities_csv, run_cli, scenario_toml, solve_and_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import scenarios
+from strategies import scenarios
 
 from allocator import ScenarioError, load_scenario
 from allocator.analysis.diagnose import apply_diagnosis, diagnose
