@@ -34,19 +34,21 @@ OUT = REPO / "scenarios"
 
 sys.path.insert(0, str(REPO))  # run as a script from the repository root: make `allocator` importable
 
-from allocator.scenario import catalog, national  # noqa: E402
-from allocator.scenario.catalog import (  # noqa: E402
-    GROUPS,
+from allocator.scenario import catalog, catalog_text, illustrative, national  # noqa: E402
+from allocator.scenario.catalog_text import (  # noqa: E402
     HOUSING_TEXT,
-    KEY_EXPONENT,
     MAX_TEXT,
-    PERSONS_PER_FAMILY_DWELLING,
     REAL_TEXT,
     SPLIT_TEXT,
-    build_table,
     csv_text,
     minors_text,
     nok,
+)
+from allocator.scenario.illustrative import (  # noqa: E402
+    GROUPS,
+    KEY_EXPONENT,
+    PERSONS_PER_FAMILY_DWELLING,
+    build_table,
     split_request,
 )
 
@@ -81,7 +83,7 @@ def national_rows(source: list[dict[str, str]]) -> list[dict]:
     rows = []
     for r in source:
         row = {}
-        for column in catalog.NATIONAL_COLUMNS:
+        for column in illustrative.NATIONAL_COLUMNS:
             cell = r[NATIONAL_SOURCE.get(column, column)]
             row[column] = cell if column in national.TEXT_COLUMNS else whole(cell)
         assert len(row["kommunenummer"]) == 4 and row["kommunenummer"].isdigit()
@@ -122,7 +124,7 @@ def write_national_table() -> None:
     municipalities = national_rows(read_csv(DATA / "kommuner.csv"))
     counties = county_rows(read_csv(DATA / "fylker.csv"), municipalities)
     catalog.DATA.mkdir(exist_ok=True)
-    national.NATIONAL_FILE.write_text(csv_text(municipalities, catalog.NATIONAL_COLUMNS), encoding="utf-8")
+    national.NATIONAL_FILE.write_text(csv_text(municipalities, illustrative.NATIONAL_COLUMNS), encoding="utf-8")
     national.COUNTIES_FILE.write_text(csv_text(counties, catalog.COUNTY_FILE_COLUMNS), encoding="utf-8")
     national.clear_cache()
     print(f"wrote {national.NATIONAL_FILE.relative_to(REPO)} ({len(municipalities)} municipalities) and "
@@ -250,7 +252,7 @@ def add_quarters(rows: list[dict], req: dict[str, int]) -> tuple[list[dict], lis
 
 def write(folder: str, name: str, lines: list[str], req: dict[str, int], rows: list[dict],
           columns: list[str], minors_note: str, extra_toml: str = "") -> None:
-    text = catalog.county_toml(name, 2026, lines, req, minors_note, header=HEADER_BUNDLED) + extra_toml
+    text = catalog_text.county_toml(name, 2026, lines, req, minors_note, header=HEADER_BUNDLED) + extra_toml
     d = OUT / folder
     d.mkdir(parents=True, exist_ok=True)
     (d / "scenario.toml").write_text(text, encoding="utf-8")
@@ -260,7 +262,7 @@ def write(folder: str, name: str, lines: list[str], req: dict[str, int], rows: l
 
 def estimated(rows: list[dict]) -> list[str]:
     """The description's line for municipalities whose max_total is an estimate (none: no line)."""
-    text = catalog.estimated_text(rows)
+    text = catalog_text.estimated_text(rows)
     return [text] if text else []
 
 

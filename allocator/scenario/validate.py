@@ -31,12 +31,12 @@ from allocator.scenario.data import (
     SETTINGS_FILE,
     Counties,
     KeyTerm,
-    MunicipalityTable,
     Scenario,
 )
 from allocator.scenario.key import key_share_values
 from allocator.scenario.national import kommunenummer_notes
 from allocator.scenario.readers import RawTable
+from allocator.scenario.rows import MunicipalityTable
 from allocator.scenario.settings import (
     check_costs,
     check_counties_section,
