@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from allocator import binding as limits  # not `binding`: Plan has a property of that name
 from allocator.scenario.data import GROUPS, MINOR_SUBGROUPS, RESOURCE_OF_GROUP, Scenario
 from allocator.whole import split_by_shares, whole_ceil
 
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
     from allocator.optimize.quarters import Schedule
 
-#: Order in which binding limits are listed.
-LIMIT_ORDER = ("locked", "max_total", "min_total", "small_dwellings", "family_dwellings", "minor_places", "special_places")
 
 
 @dataclass(frozen=True)
@@ -118,65 +117,20 @@ class Plan:
 
     @cached_property
     def at_limit(self) -> dict[str, np.ndarray]:
-        """The one definition of "at its limit", read by `binding_codes`, `scale`, `holding` and
-        `explain` (so the table, `binding`, `limited_by`/`held_back` and Forklar cannot disagree).
-
-        Boolean masks in table order: `locked` (min_total = max_total, from the columns or from
-        four locked quarters, see Scenario.bounds), `max_total` and `min_total` (the total is at
-        that bound, a lock excluded), and `resources` (n, G): a group's dwellings or places used
-        up. The bounds are the scenario's effective ones (`Scenario.bounds`), so a schedule with all
-        four quarters locked is a lock here as in the model.
-        """
-        low, high = self.scenario.bounds()
-        total = self.totals
-        with np.errstate(invalid="ignore"):
-            locked = (low == high) & (total == high)
-            at_max = ~locked & (total >= high)
-            at_min = ~locked & (low > 0) & (total <= low)
-        resources = self.persons >= self.scenario.year_caps
-        return {"locked": locked, "max_total": at_max, "min_total": at_min, "resources": resources}
+        """The one definition of "at its limit" (`binding.at_limit`), read by `binding_codes`,
+        `scale`, `holding` and `explain`, so the table, `binding`, `limited_by`/`held_back` and
+        Forklar cannot disagree."""
+        return limits.at_limit(self.scenario, self.persons)
 
     @cached_property
     def binding_codes(self) -> list[list[str]]:
-        """Per municipality (table order), the limits it has reached (codes from LIMIT_ORDER).
-
-        From `at_limit`, with two limits left out as not news: a min_total less than half a person
-        above what the municipality would otherwise get (its fair share at its county's common
-        scale, `scale`: then the minimum holds nobody up), and a resource of 0 where the key would have
-        given less than half a person ("no minor places" is not news for a municipality whose fair
-        share of minors is 0.2), or in a group nobody requested.
-        """
-        limits = self.at_limit
-        requested = np.array([self.scenario.request[g] > 0 for g in GROUPS])
-        low, _ = self.scenario.bounds()
-        with np.errstate(invalid="ignore"):
-            at_min = limits["min_total"] & (low - (self.scale * self.fair).sum(axis=1) >= 0.5)
-        used_up = limits["resources"] & requested & ((self.persons > 0) | (self.fair >= 0.5))
-        columns = [limits["locked"], limits["max_total"], at_min, *used_up.T]
-        marks = np.column_stack(columns)
-        result: list[list[str]] = [[] for _ in range(len(self.totals))]
-        for k, j in zip(*np.nonzero(marks)):
-            result[k].append(LIMIT_ORDER[j])
-        return result
+        """Per municipality (table order), the limits it has reached (`binding.binding_codes`)."""
+        return limits.binding_codes(self.scenario, self.persons, self.fair, self.scale, self.at_limit)
 
     @cached_property
     def scale(self) -> np.ndarray:
-        """t_cg per municipality and group (table order): what the municipalities of its county that
-        no limit holds got, relative to their fair shares, in that group (1 when every one is held).
-        The fair split gives everyone not held this same scale, within one person."""
-        limits = self.at_limit
-        at_total = limits["locked"] | limits["max_total"] | limits["min_total"]
-        free = ~limits["resources"] & ~at_total[:, None]
-        of = self._county_array
-        scale = np.ones_like(self.fair)
-        for county in set(of):
-            rows = of == county
-            for j in range(len(GROUPS)):
-                chosen = rows & free[:, j]
-                fair = self.fair[chosen, j].sum()
-                if fair >= 1.0:
-                    scale[rows, j] = self.persons[chosen, j].sum() / fair
-        return scale
+        """Per municipality and group, its county's common scale of the fair shares (`binding.county_scale`)."""
+        return limits.county_scale(self.persons, self.fair, self.at_limit, self._county_array)
 
     @cached_property
     def _county_array(self) -> np.ndarray:
@@ -185,17 +139,7 @@ class Plan:
     @cached_property
     def holding(self) -> list[list[tuple[str, float]]]:
         """Per municipality (table order): the limits that hold it away from what it would otherwise
-        get, as (code, persons), the one that matters most first. Every code here is also in
-        `binding_codes` (a limit can hold only where the municipality is at it); whether it holds
-        the municipality back or up is in `held_up`.
-
-        "Otherwise" is the common scale of its county and group (`scale`) times its fair share: a
-        resource holds it back when it is used up and the municipality has at least half a person
-        less than that in the group; max_total (or a lock) when its total is there and at least half
-        a person below that; a minimum (or a lock) holds it up when it holds the total at least half
-        a person above it. Where persons of a group cannot be placed, every municipality at a limit
-        in that group holds some of them back: its part of the shortfall by the key.
-        """
+        get, as (code, persons), the one that matters most first (`binding.holding`)."""
         return [row for row, _ in self._holding]
 
     @cached_property
@@ -205,56 +149,10 @@ class Plan:
         return [up for _, up in self._holding]
 
     @cached_property
-    def _holding(self) -> list[tuple[list[tuple[str, float]], frozenset[str]]]:
-        limits = self.at_limit
-        binding = [set(codes) for codes in self.binding_codes]
-        expected = self.scale * self.fair
-        total = self.totals
-        gap = expected - self.persons
-        held = np.where(limits["resources"] & (gap >= 0.5), gap, 0.0)  # (n, G) resources
-        total_gap = expected.sum(axis=1) - total  # > 0: below what it would otherwise get
-        at_top = limits["locked"] | limits["max_total"]
-        at_bottom = limits["locked"] | limits["min_total"]
-        # Where a county and group fall short, every municipality at a limit there holds persons
-        # back: without its limit it would take some of those who cannot be placed. Its part of the
-        # shortfall, by the key, is what it holds back.
-        at_cap = limits["resources"]
-        of = self._county_array
-        short_total = np.zeros(len(total))
+    def _holding(self) -> list[limits.Holding]:
         short = {(c["fylke"], j): c["shortfall"][g] for c in self.county_figures for j, g in enumerate(GROUPS)} \
             if self.has_counties else {("", j): self.shortfall[g] for j, g in enumerate(GROUPS)}
-        for (county, j), missing in short.items():
-            if missing <= 0:
-                continue
-            rows = (of == county) & (at_cap[:, j] | at_top)
-            weights = self.fair[rows, j]
-            part = missing * weights / weights.sum() if weights.sum() > 0 else np.full(rows.sum(), missing / max(1, rows.sum()))
-            resource_held = at_cap[rows, j]
-            indices = np.flatnonzero(rows)
-            held[indices[resource_held], j] = np.maximum(held[indices[resource_held], j], part[resource_held])
-            short_total[indices[~resource_held]] += part[~resource_held]
-        held_back_total = np.maximum(total_gap, short_total)  # what a cap (or lock) holds back
-        held_up_total = -total_gap  # what a minimum (or lock) holds up: never the shortfall's number
-        capped = at_top & (held_back_total >= 0.5)
-        raised = at_bottom & ~capped & (held_up_total >= 0.5)
-        codes = list(RESOURCE_OF_GROUP.values())
-        held[held < 0.5] = 0.0
-        result = []
-        order = {code: k for k, code in enumerate(LIMIT_ORDER)}
-        for k in range(len(total)):
-            row: list[tuple[str, float]] = [(codes[j], float(held[k, j])) for j in np.flatnonzero(held[k])]
-            up: set[str] = set()
-            if capped[k]:
-                row.append(("locked" if limits["locked"][k] else "max_total", float(held_back_total[k])))
-            elif raised[k]:
-                code = "locked" if limits["locked"][k] else "min_total"
-                row.append((code, float(held_up_total[k])))
-                up.add(code)
-            row = [item for item in row if item[0] in binding[k]]
-            if len(row) > 1:
-                row.sort(key=lambda item: (-item[1], order[item[0]]))
-            result.append((row, frozenset(up) & {code for code, _ in row}))
-        return result
+        return limits.holding(self.persons, self.fair, self.scale, self.at_limit, self.binding_codes, self._county_array, short)
 
     @cached_property
     def binding(self) -> dict[str, list[str]]:
@@ -371,9 +269,9 @@ class Plan:
         return pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
 
     def binding_rows(self) -> list[dict[str, Any]]:
-        counts = {code: sum(code in codes for codes in self.binding_codes) for code in LIMIT_ORDER}
+        counts = {code: sum(code in codes for codes in self.binding_codes) for code in limits.LIMIT_ORDER}
         rows = []
-        for code in LIMIT_ORDER:
+        for code in limits.LIMIT_ORDER:
             row: dict[str, Any] = {"limit": code, "municipalities": counts[code], "used": None, "available": None}
             if code in self.resource_units:
                 used, available = self.resource_units[code]

@@ -26,10 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from allocator.binding import LIMIT_ORDER
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, number
 from allocator.optimize.apportion import apportion
 from allocator.optimize.solve import solve
-from allocator.plan import LIMIT_ORDER, Plan
+from allocator.plan import Plan
 from allocator.problems import ScenarioError
 from allocator.scenario.data import GROUPS, RESOURCE_OF_GROUP, Counties, Scenario
 from allocator.scenario.validate import validate_scenario

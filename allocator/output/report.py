@@ -7,8 +7,9 @@ adviser uses, not a column code.
 from __future__ import annotations
 
 from allocator.analysis.sweep import first_limits
+from allocator.binding import LIMIT_ORDER
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, RESOURCE_LABELS, count, number, table_text
-from allocator.plan import LIMIT_ORDER, Plan
+from allocator.plan import Plan
 from allocator.scenario.data import GROUPS
 
 PART_LABELS = {"request": "Anmodet", "settled": "Bosatt", "shortfall": "Underskudd", "received": "Mottatt", "sent": "Sendt"}

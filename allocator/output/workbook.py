@@ -10,12 +10,13 @@ from typing import Iterable
 import pandas as pd
 
 from allocator.analysis.sweep import sweep_tables
+from allocator.binding import LIMIT_ORDER
 from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
 from allocator.output.tables import (
     _whole_numbers,
     plan_table,
 )
-from allocator.plan import LIMIT_ORDER, Plan
+from allocator.plan import Plan
 from allocator.scenario.data import GROUPS, KEY_RULE_NAMES, QUARTERS, Scenario
 from allocator.scenario.readers import KNOWN_COLUMNS
 from allocator.scenario.workbook import (
