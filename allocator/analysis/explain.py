@@ -266,8 +266,7 @@ def marginal_values(scenario: Scenario, row: int) -> dict[str, dict[str, float]]
         # u = min(resource cap, what could come here, max_total): one more unit raises u only as far
         # as the request and max_total let it
         upper = net.upper[k, j]
-        reach = net.requests.sum(axis=0)[j] if net.cross_border else net.requests[net.county[k], j]
-        raised = min(net.resource_caps[k, j] + _unit_step(scenario, row, group), reach, net.high[k])
+        raised = min(net.resource_caps[k, j] + _unit_step(scenario, row, group), net.reach[k, j], net.high[k])
         delta = max(0.0, raised - upper)
         column = settle.x[k, j]
         rate = max(0.0, float(base.col_dual[column])) if base.col_dual is not None and bound_up is not None else None

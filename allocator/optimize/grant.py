@@ -98,8 +98,7 @@ def _grant_model(net: Network, scenario: Scenario, grant: HousingGrant):
     units = scenario.resource_units("small_dwellings")[net.rows]
     per_adult = scenario.housing.adults_per_small_dwelling
     limited = np.flatnonzero(np.isfinite(units))
-    reach = net.requests.sum(axis=0)[ADULTS] if net.cross_border else net.requests[net.county, ADULTS]
-    reach = np.broadcast_to(reach, (net.n,))
+    reach = net.reach[:, ADULTS]
     # the adults' bound is now (4b), a row with the dwellings to buy
     lp.set_bounds(x[limited, ADULTS], 0.0, np.minimum(reach[limited], net.high[limited]))
     cap = float(grant.max_per_municipality) if grant.max_per_municipality is not None else INF

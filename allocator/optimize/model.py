@@ -123,6 +123,7 @@ class Network:
     max_sent: np.ndarray | None  # K_c, or None without max_share
     fair: np.ndarray  # f_ig, (n, G)
     resource_caps: np.ndarray  # persons of g that i's own dwellings/places allow (inf = no limit), (n, G)
+    reach: np.ndarray  # the most persons of g that could come to i (Scenario.could_come), (n, G)
     minors_split: np.ndarray | None = None  # (R_care, R_other) when minors are assessed one by one
     care_caps: np.ndarray | None = None  # care places per municipality (inf = no limit)
     care_settled: float | None = None  # C*: the most minors needing care placed among plans settling S*
@@ -165,8 +166,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
         county = np.array([index[of[k]] for k in rows], dtype=np.int64)
         requests = np.array([[counties.requests[name].get(g, 0) for g in GROUPS] for name in names], dtype=float)
     cross = counties is not None and (counties.cross_border if cross_border is None else cross_border)
-    # What could come to i at most: its county's request, or the whole request across borders.
-    reach = requests.sum(axis=0)[None, :] if cross else requests[county]
+    reach = scenario.could_come(cross)[rows]
     max_total = np.where(np.isnan(high), np.inf, high)
     resource_caps = scenario.year_caps[rows]
     upper = np.minimum(np.minimum(resource_caps, reach), max_total[:, None]).astype(np.int64)
@@ -181,7 +181,7 @@ def network(scenario: Scenario, cross_border: bool | None = None) -> Network:
         numbers=numbers, rows=rows, upper=upper,
         low=np.where(np.isnan(low), 0.0, low), high=max_total,
         county=county, counties=names, requests=requests, cross_border=cross, max_sent=max_sent,
-        fair=fair_share_array(scenario)[rows], resource_caps=resource_caps, minors_split=split, care_caps=care,
+        fair=fair_share_array(scenario)[rows], resource_caps=resource_caps, reach=reach, minors_split=split, care_caps=care,
         total_weight=0.0 if scenario.key_rules.per_group else TOTAL_WEIGHT,
     )
 

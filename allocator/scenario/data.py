@@ -334,6 +334,20 @@ class Scenario:
         caps.setflags(write=False)
         return caps
 
+    def could_come(self, cross_border: bool | None = None) -> np.ndarray:
+        """Per municipality and group (table order), the most persons that could come to it: its
+        county's request, or the whole request with one pool or across borders (`cross_border`
+        overrides the scenario's setting: the model also asks without borders). The one home of
+        this rule: the model's bounds, the check of min_total, the grant and explain read it."""
+        counties = self.counties
+        if counties is None:
+            return np.tile(np.array([self.request[g] for g in GROUPS], dtype=float), (len(self.table), 1))
+        requests = {name: np.array([counties.requests[name].get(g, 0) for g in GROUPS], dtype=float) for name in counties.names}
+        if counties.cross_border if cross_border is None else cross_border:
+            return np.tile(sum(requests.values()), (len(self.table), 1))
+        nobody = np.zeros(len(GROUPS))
+        return np.array([requests.get(fylke, nobody) for fylke in self.county_of()]).reshape(len(self.table), len(GROUPS))
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """min_total and max_total per municipality (NaN = none), tightened by a locked quarterly schedule.
 

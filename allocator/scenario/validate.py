@@ -187,23 +187,13 @@ def check_agreed_minimums(scenario: Scenario, file: str, problems: list[Problem]
                 problems.append(Problem(file, column="min_total", message=(
                     f"i {fylke} er summen av min_total ({_fmt(county_min)}) større enn fylkets anmodning ({_fmt(asked)}); "
                     "senk min_total, øk fylkets anmodning eller tillat bosetting på tvers av fylkesgrenser")))
-    own_request = _own_request(scenario)
-    room = sum(np.minimum(scenario.person_caps(g), own_request[:, j]) for j, g in enumerate(GROUPS))
+    could_come = scenario.could_come()
+    room = sum(np.minimum(scenario.person_caps(g), could_come[:, j]) for j, g in enumerate(GROUPS))
     minimum = table.numeric("min_total")
     for k in np.flatnonzero(minimum > room):
         problems.append(Problem(file, label(k), "min_total", (
             f"min_total ({_fmt(minimum[k])}) er mer enn kommunen har plass til etter boliger og plasser "
             f"({_fmt(room[k])}); øk boliger/plasser eller senk min_total")))
-
-
-def _own_request(scenario: Scenario) -> np.ndarray:
-    """Per municipality and group, the most persons that could come to it: its county's request
-    (the whole request with one pool or across borders)."""
-    counties = scenario.counties
-    whole = np.array([scenario.request[g] for g in GROUPS], dtype=float)
-    if counties is None or counties.cross_border:
-        return np.tile(whole, (len(scenario.table), 1))
-    return np.array([[counties.requests.get(f, {}).get(g, 0) for g in GROUPS] for f in scenario.county_of()], dtype=float)
 
 
 def split_request_by_key(request: dict[str, int], table: MunicipalityTable, key: tuple[KeyTerm, ...], counties: list[str]) -> dict[str, dict[str, int]]:
