@@ -26,6 +26,7 @@ from allocator.cli.common import (
     out_allowed,
     print_notes,
     print_problems,
+    wrote_out,
 )
 from allocator.cli.questions import calibrate_command, consistency_command, diagnose_command, explain_command, sweep_command
 from allocator.cli.text import NorwegianFormatter, norwegian_argparse
@@ -124,15 +125,9 @@ def _solve(args: argparse.Namespace) -> int:
     print_notes(scenario)
     plan = solve(scenario, solver=args.solver, time_limit=args.time_limit)
     if args.out:
-        from allocator.output.destination import OutputExists, WriteError, write_plan
+        from allocator.output.destination import write_plan
 
-        try:
-            write_plan(plan, args.out, csv=args.csv or "excel", overwrite=args.force)
-        except OutputExists as exc:  # appeared while the plan was made: still not replaced
-            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
-            return EXIT_INVALID
-        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
-            print(f"feil: {exc}", file=sys.stderr)
+        if not wrote_out(args, lambda path, overwrite: write_plan(plan, path, csv=args.csv or "excel", overwrite=overwrite)):
             return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(plan.to_dict(), ensure_ascii=False) + "\n")

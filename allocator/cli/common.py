@@ -85,6 +85,23 @@ def out_allowed(args: argparse.Namespace) -> bool:
     return True
 
 
+def wrote_out(args: argparse.Namespace, write) -> bool:
+    """Write the answer to --out (`write(path, overwrite)`), after the work; False, with why on
+    stderr, when the file system refuses: a file that appeared meanwhile is still not replaced
+    without --force, and a full disk or a missing right is the user's to fix (exit 2)."""
+    from allocator.output.destination import OutputExists, WriteError
+
+    try:
+        write(args.out, args.force)
+    except OutputExists as exc:  # appeared while the answer was made
+        print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+        return False
+    except WriteError as exc:
+        print(f"feil: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def write_result(result, as_json: bool) -> None:
     """An answer (explain, diagnose, calibrate) on standard output: its JSON, or its Norwegian lines."""
     if as_json:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 
-from allocator.cli.common import EXIT_INVALID, EXIT_OK, load, out_allowed, print_notes, write_result
+from allocator.cli.common import EXIT_INVALID, EXIT_OK, load, out_allowed, print_notes, write_result, wrote_out
 from allocator.cli.year import range_command
 
 
@@ -51,15 +51,9 @@ def sweep_command(args: argparse.Namespace) -> int:
     with tqdm(total=len(totals), desc="Planlegger", unit="punkt", file=sys.stderr, disable=None, leave=False) as bar:
         points = sweep(scenario, totals, workers=args.workers, progress=lambda done, count: bar.update(done - bar.n))
     if args.out:
-        from allocator.output.destination import OutputExists, WriteError, write_sweep
+        from allocator.output.destination import write_sweep
 
-        try:
-            write_sweep(points, args.out, overwrite=args.force)
-        except OutputExists as exc:  # appeared while the sweep ran: still not replaced
-            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
-            return EXIT_INVALID
-        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
-            print(f"feil: {exc}", file=sys.stderr)
+        if not wrote_out(args, lambda path, overwrite: write_sweep(points, path, overwrite=overwrite)):
             return EXIT_INVALID
     if args.json:
         sys.stdout.write(json.dumps(sweep_dict(points), ensure_ascii=False) + "\n")

@@ -16,6 +16,7 @@ from allocator.cli.common import (
     print_notes,
     print_problems,
     write_result,
+    wrote_out,
 )
 
 
@@ -100,16 +101,9 @@ def round2_command(args: argparse.Namespace) -> int:
     print_notes(scenario)
     result = round2(scenario)
     if args.out:
-        from allocator.output.destination import OutputExists, WriteError
         from allocator.output.year_export import write_round2
 
-        try:
-            write_round2(result, args.out, overwrite=args.force)
-        except OutputExists as exc:
-            print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
-            return EXIT_INVALID
-        except WriteError as exc:  # a file-system error the user can fix (full disk, no access): exit 2
-            print(f"feil: {exc}", file=sys.stderr)
+        if not wrote_out(args, lambda path, overwrite: write_round2(result, path, overwrite=overwrite)):
             return EXIT_INVALID
     write_result(result, args.json)
     if args.out and not args.json:
