@@ -130,6 +130,18 @@ LIMIT_LABELS = {
 }
 
 
+#: What a unit of each resource (and a person of max_total) is called, one and many.
+UNIT_WORDS = {
+    "small_dwellings": ("småbolig", "småboliger"),
+    "family_dwellings": ("familiebolig", "familieboliger"),
+    "minor_places": ("plass for enslige mindreårige", "plasser for enslige mindreårige"),
+    "special_places": ("plass for særskilte behov", "plasser for særskilte behov"),
+    "minor_care_places": ("omsorgsplass for enslige mindreårige", "omsorgsplasser for enslige mindreårige"),
+    "minor_other_places": ("plass for enslige mindreårige med mindre behov", "plasser for enslige mindreårige med mindre behov"),
+    "max_total": ("person i maks totalt", "personer i maks totalt"),
+}
+
+
 def number(value: float, decimals: int = 0) -> str:
     """Norwegian number format: space between thousands, decimal comma (1 474; 3,5)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

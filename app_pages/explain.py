@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from allocator.analysis.diagnose import apply_diagnosis, diagnose
-from allocator.analysis.explain import UNIT_WORDS, explain
-from allocator.labels import GROUP_LABELS, LIMIT_LABELS, column_label
+from allocator.analysis.explain import explain
+from allocator.labels import GROUP_LABELS, LIMIT_LABELS, UNIT_WORDS, column_label
 from allocator.optimize.solve import SolveError
 from allocator.present.charts import THEME_COLOUR
 from allocator.problems import ScenarioError
@@ -94,7 +94,7 @@ def explanation_panel(scenario: Scenario, number_: str) -> None:
     table(terms)
     if explanation.marginal:
         worth = pd.DataFrame([{
-            "Én til av": UNIT_WORDS[r], "Flere bosatt i fylket": v["persons"],
+            "Én til av": UNIT_WORDS[r][0], "Flere bosatt i fylket": v["persons"],
             "Nærmere rimelig fordeling (fall i avstand)": v["fairness"],
         } for r, v in explanation.marginal.items()])
         with st.expander("Detaljer: hva én bolig eller plass til er verdt"):

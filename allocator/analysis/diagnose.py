@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from allocator.labels import number
+from allocator.labels import UNIT_WORDS, number
 from allocator.optimize.lp import DEFAULT_TIME_LIMIT, INF, solve_in_parts
 from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
@@ -71,16 +71,6 @@ RELAX_FACTOR = 1000
 FAIR_STEP_SECONDS = 0.5
 #: Breakpoints of the fairness step, as fractions of a municipality's fair total.
 FAIR_BREAKS = (0.0, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0)
-#: What a unit of each resource is called, one and many.
-UNIT_WORDS = {
-    "small_dwellings": ("småbolig", "småboliger"),
-    "family_dwellings": ("familiebolig", "familieboliger"),
-    "minor_places": ("plass for enslige mindreårige", "plasser for enslige mindreårige"),
-    "special_places": ("plass for særskilte behov", "plasser for særskilte behov"),
-    "minor_care_places": ("omsorgsplass for enslige mindreårige", "omsorgsplasser for enslige mindreårige"),
-    "minor_other_places": ("plass for enslige mindreårige med mindre behov", "plasser for enslige mindreårige med mindre behov"),
-    "max_total": ("person i maks totalt", "personer i maks totalt"),
-}
 
 
 @dataclass

@@ -94,10 +94,11 @@ def test_marginal_values_agree_with_solving_again_with_one_more_unit(scenario):
                 # is worth something exactly when solving again shows the split coming closer.
                 # Both are read from Clarabel's objective. Where a fair share of a hundredth of a
                 # person must take 14 (the objective then reaches 10^4–10^5), an error of 10^-5
-                # person in x moves it by about 10^-6 of its size: below that, noise.
+                # person in x moves it by about 10^-6 of its size (seen up to 1.2 × 10^-6 when two
+                # solves stop at different points within Clarabel's tolerances): below 3 × 10^-6, noise.
                 before = fair_split_distance(scenario, total)
                 fell = before - fair_split_distance(more, total)
-                noise = 1e-6 + 1e-6 * max(1.0, abs(before))
+                noise = 1e-6 + 3e-6 * max(1.0, abs(before))
                 assert fell <= value["fairness"] + 1e-5 + noise, (number, resource, value, fell)
                 if value["fairness"] > 10 * noise:
                     assert fell > noise, (number, resource, value, fell, before)
