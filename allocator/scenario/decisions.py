@@ -26,10 +26,11 @@ from allocator.labels import number
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import MUNICIPALITIES_FILE
 from allocator.scenario.names import fold, name_index
-from allocator.scenario.readers import RawTable, _table_from_cells, cell_text, parse_csv, read_workbook_sheets
+from allocator.scenario.readers import RawTable, parse_csv, table_from_cells
 from allocator.scenario.table import padded_kommunenummer
 from allocator.scenario.validate import validate_scenario
 from allocator.scenario.write import municipalities_csv_text
+from allocator.scenario.xlsx import cell_text, read_workbook_sheets
 from allocator.scenario.yeardata import SUPPRESSED, _cell_value, year_columns, year_data
 
 #: The list's columns, by folded header → our name.
@@ -103,7 +104,7 @@ def read_list(path: str | Path):
         (_, header), *data = rows
         width = max(len(header), *(len(v) for _, v in data)) if data else len(header)
         pad = lambda values: [cell_text(v) for v in values] + [""] * (width - len(values))  # noqa: E731
-        return _table_from_cells(path.name, pad(header), [(n, pad(v)) for n, v in data], "rad")
+        return table_from_cells(path.name, pad(header), [(n, pad(v)) for n, v in data], "rad")
     table: RawTable = parse_csv(path.read_bytes(), path.name)
     return table
 

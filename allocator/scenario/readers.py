@@ -2,7 +2,7 @@
 
 A municipality table may come as CSV from Norwegian Excel (semicolon-separated, Windows-1252 or
 UTF-8 with a byte-order mark, `301` for `0301`), as CSV from other tools (comma or tab), or as a
-sheet of an Excel workbook. Every reader here turns its input into the same `RawTable`: the
+sheet of an Excel workbook (xlsx.py). Every reader turns its input into the same `RawTable`: the
 header with known column names recognised (trimmed, any case, Norwegian or code names), the cells
 as text, and the file's own line (or sheet row) of each row, so that `validate.py` checks every
 value by one set of rules and points at the line a user sees in their editor.
@@ -23,7 +23,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from allocator.columns import COLUMNS, header_names
 from allocator.files import os_reason
@@ -207,14 +207,14 @@ def parse_csv(data: bytes, file: str) -> RawTable:
         raise ScenarioError([Problem(file, f"linje {reader.line_num}", message=_csv_error(str(exc)))]) from None
     if not records:
         raise ScenarioError([Problem(file, message="filen er tom; ventet en overskriftsrad og én rad per kommune")])
-    _header_below_title(records, file, "linje")
+    header_below_title(records, file, "linje")
     (header_line, header), *data_rows = records
-    table = _table_from_cells(file, header, data_rows, "linje", SEPARATORS[separator])
+    table = table_from_cells(file, header, data_rows, "linje", SEPARATORS[separator])
     table.notes[:0] = notes
     return table
 
 
-def _header_below_title(records: list[tuple[int, list[str]]], file: str, line_word: str) -> None:
+def header_below_title(records: list[tuple[int, list[str]]], file: str, line_word: str) -> None:
     """Refuse a table whose header is not its first line (a title or a note above it), naming the
     header's line: otherwise the title is read as the header and every column as unnamed."""
     def known(cells: list[Any]) -> int:
@@ -230,7 +230,7 @@ def _header_below_title(records: list[tuple[int, list[str]]], file: str, line_wo
                 f"slett {'radene' if line_word == 'rad' else 'linjene'} over overskriften (tittel eller merknader), så den blir første {line_word}"))])
 
 
-def _table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, list[str]]], line_word: str,
+def table_from_cells(file: str, header: list[str], data_rows: list[tuple[int, list[str]]], line_word: str,
                       separator_word: str | None = None) -> RawTable:
     """Check the header and each row's width; keep what can be read, report the rest."""
     problems: list[Problem] = []
@@ -332,9 +332,6 @@ def _csv_error(message: str) -> str:
     return "kunne ikke lese CSV-filen her (sjekk anførselstegn og skilletegn)"
 
 
-# --------------------------------------------------------------------------- Excel
-
-
 def cell_text(value: Any) -> str:
     """An Excel cell as the text a CSV would hold: 12 not 12.0, blank for empty."""
     if value is None:
@@ -348,88 +345,3 @@ def cell_text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
-
-
-def read_workbook_sheets(source: str | Path | BinaryIO, label: str) -> dict[str, list[tuple[int, list[Any]]]]:
-    """Every sheet of an .xlsx workbook as (sheet row, cell values), blank rows left out."""
-    import openpyxl  # on demand: heavy to import (see allocator/__init__)
-
-    try:
-        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a file that is not a workbook
-        raise ScenarioError([Problem(label, message="filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet; "
-                                                    "lagre den på nytt fra Excel som «Excel-arbeidsbok (.xlsx)»")]) from None
-    try:
-        sheets = {}
-        for sheet in book.worksheets:
-            rows = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if any(v is not None and str(v).strip() for v in values):
-                    rows.append((number, list(values)))
-            sheets[sheet.title] = rows
-        return sheets
-    finally:
-        book.close()
-
-
-def sheet_table(rows: list[tuple[int, list[Any]]], file: str) -> RawTable:
-    """A sheet's rows as a `RawTable` (first non-blank row = header), lines = sheet rows."""
-    if not rows:
-        raise ScenarioError([Problem(file, message="arket er tomt; ventet en overskriftsrad og én rad per kommune")])
-    _header_below_title(rows, file, "rad")
-    (_, header), *data = rows
-    width = max(len(header), *(len(values) for _, values in data)) if data else len(header)
-    pad = lambda values: [cell_text(v) for v in values] + [""] * (width - len(values))  # noqa: E731
-    return _table_from_cells(file, pad(header), [(number, pad(values)) for number, values in data], "rad")
-
-
-def workbook_cell_checks(source: str | Path | BinaryIO, label: str, sheets: dict[str, list[tuple[int, list[Any]]]],
-                         titles: tuple[str, ...]) -> tuple[list[Problem], list[str]]:
-    """What a workbook's values alone do not show, for the sheets read: a formula cell without a
-    saved value (a workbook written by a program that does not calculate: its value reads as
-    blank, which in a limit column would be «no limit») is refused by cell; hidden rows and
-    columns that hold values are used, and said in a note by row and column."""
-    import openpyxl  # on demand: heavy to import (see allocator/__init__)
-    from openpyxl.utils import get_column_letter
-
-    if hasattr(source, "seek"):
-        source.seek(0)
-    try:
-        formulas = openpyxl.load_workbook(source, read_only=False, data_only=False)
-    except Exception:  # already read once; a failure here is the same failure
-        return [], []
-    problems: list[Problem] = []
-    notes: list[str] = []
-    try:
-        for title in titles:
-            if title not in formulas.sheetnames:
-                continue
-            sheet, saved = formulas[title], dict(sheets.get(title, []))  # saved values (read_workbook_sheets)
-            where = f"{label}, ark {title}"
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f" and (cell.column > len(saved.get(cell.row, [])) or saved[cell.row][cell.column - 1] is None):
-                        problems.append(Problem(where, f"rad {cell.row}", cell.column_letter, (
-                            f"cellen {cell.coordinate} har en formel ({str(cell.value)[:40]}) uten lagret verdi; åpne arbeidsboken i Excel og "
-                            "lagre den på nytt (da lagres verdiene), eller skriv inn tallet")))
-            hidden_rows = [r for r, dim in sheet.row_dimensions.items() if dim.hidden and any(
-                c.value not in (None, "") for c in sheet[r])]
-            hidden_columns = []
-            for letter, dim in sheet.column_dimensions.items():
-                if dim.hidden:
-                    low, high = dim.min or 0, dim.max or 0
-                    span = range(low, high + 1) if low else [openpyxl.utils.column_index_from_string(letter)]
-                    for index in span:
-                        if index <= sheet.max_column and any(
-                                sheet.cell(r, index).value not in (None, "") for r in range(1, sheet.max_row + 1)):
-                            head = sheet.cell(1, index).value
-                            hidden_columns.append(get_column_letter(index) + (f" ({head})" if head not in (None, "") else ""))
-            if hidden_rows:
-                notes.append(f"{where}: {'rad' if len(hidden_rows) == 1 else 'radene'} {', '.join(map(str, hidden_rows[:10]))}"
-                             f"{' …' if len(hidden_rows) > 10 else ''} er skjult i Excel, men er med i planen.")
-            if hidden_columns:
-                notes.append(f"{where}: {'kolonne' if len(hidden_columns) == 1 else 'kolonnene'} {', '.join(hidden_columns[:10])}"
-                             f"{' …' if len(hidden_columns) > 10 else ''} er skjult i Excel, men er lest.")
-    finally:
-        formulas.close()
-    return problems, notes

@@ -13,8 +13,9 @@ from typing import BinaryIO
 
 from allocator.labels import DATA_COLUMN_LABELS, column_label
 from allocator.scenario.data import COST_KEYS, KEY_RULE_NAMES, Scenario
-from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header, read_workbook_sheets, sheet_table, workbook_cell_checks
+from allocator.scenario.readers import KNOWN_COLUMNS, canonical_header
 from allocator.scenario.validate import Problem, ScenarioError, build_scenario
+from allocator.scenario.xlsx import read_workbook_sheets, sheet_table, workbook_cell_checks
 
 SHEET_SETTINGS = "innstillinger"
 SHEET_KEY = "nøkkel"
