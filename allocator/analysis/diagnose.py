@@ -69,6 +69,10 @@ EXCESS_FACTOR = 100
 RELAX_FACTOR = 1000
 #: Seconds the fairness step may take per part (the best found by then; never worse than the first optimum).
 FAIR_STEP_SECONDS = 0.5
+#: The fairness step is tried on parts of at most this many columns (a county has up to about 1 000;
+#: the whole country as one part about 8 000, where the step never finished within its time and
+#: returned its start, after 1.1 s): a larger part keeps the first least change, on every machine.
+FAIR_STEP_MAX_COLUMNS = 3_000
 #: Breakpoints of the fairness step, as fractions of a municipality's fair total.
 FAIR_BREAKS = (0.0, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0)
 
@@ -98,6 +102,7 @@ class Diagnosis:
     total_cost: float | None = None
     infeasible: bool = False  # the agreed minimums and locks contradict each other as they are
     unproven_by: float | None = None  # stopped by the time limit: the least may be up to this much smaller
+    fairest_searched: bool = True  # False: a part too large for the fairness step kept the first least change
     after: list[dict[str, Any]] = field(default_factory=list)  # the plan after the change, where it changed
     beyond_size: list[str] = field(default_factory=list)  # municipalities given more than their size carries
     beyond_size_persons: int = 0  # persons beyond what their sizes carry, in all
@@ -132,6 +137,8 @@ class Diagnosis:
             out["total_cost"] = round(self.total_cost, 2)
         if self.unproven_by is not None:
             out["unproven_by"] = self.unproven_by
+        if not self.fairest_searched:
+            out["fairest_searched"] = False
         return out
 
     def lines(self) -> list[str]:
@@ -173,6 +180,9 @@ class Diagnosis:
             unit = "kr" if self.total_cost is not None else "enhet" if self.unproven_by == 1 else "enheter"
             out.append(f"Tidsgrensen stoppet søket: dette er den beste endringen som ble funnet, og den minste kan være "
                        f"inntil {number(self.unproven_by)} {unit} mindre.")
+        if not self.fairest_searched:
+            out.append("Blant like små endringer er det ikke søkt etter den som gir den mest rettferdige planen: "
+                       "problemet er for stort (hele landet som én del). Endringen er den minste, og den samme hver gang.")
         return out
 
 
@@ -344,17 +354,19 @@ def diagnose(scenario: Scenario, time_limit: float = DEFAULT_TIME_LIMIT) -> Diag
     # First with no municipality beyond what its size carries (e fixed at 0: HiGHS proves that
     # least change 5–7 times faster than with e free at its high cost); only when that cannot
     # place everyone without relaxing a minimum or lock (dearer than any e), again with e free.
-    solution = solve_in_parts(hard, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
+    solution = solve_in_parts(hard, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS,
+                              then_max_columns=FAIR_STEP_MAX_COLUMNS)
     relaxing = np.array([c for c, k in raised if locked_rows[k]] + [c for c, _ in lowered], dtype=np.int64)
     if solution.status == "infeasible" or (relaxing.size and np.nan_to_num(solution.x[relaxing]).max() > 0.5):
-        solution = solve_in_parts(soft, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS)
+        solution = solve_in_parts(soft, time_limit=time_limit, then=second, then_time_limit=FAIR_STEP_SECONDS,
+                                  then_max_columns=FAIR_STEP_MAX_COLUMNS)
     if np.isnan(solution.x).any():
         if solution.status == "time_limit":
             raise SolveError(f"Fant ingen endring som gjør planen mulig innen tidsgrensen på {number(time_limit)} sekunder.")
         raise SolveError(f"Fant ingen endring som gjør planen mulig (løseren svarte: {solution.detail}).")
     values = np.round(solution.x).astype(np.int64)
     names = table.text("kommune")
-    diagnosis = Diagnosis(shortfall=dict(shortfall), infeasible=infeasible)
+    diagnosis = Diagnosis(shortfall=dict(shortfall), infeasible=infeasible, fairest_searched=solution.untied_parts == 0)
     if solution.status != "optimal":  # stopped by the time limit: the best found, and how far it may be from the least
         # whole units (or steps) of cost: the least is at least the bound rounded up
         by = math.floor((solution.proven_gap or 0.0) + 1e-6) * step

@@ -333,6 +333,7 @@ class Solution:
     row_dual: np.ndarray | None = None
     col_dual: np.ndarray | None = None
     proven_gap: float | None = None  # MIP: |objective − best bound|
+    untied_parts: int = 0  # solve_in_parts: parts too large for the tie-break, left at their first optimum
 
     def values(self, lp: LinearProgram, family: str) -> np.ndarray:
         block = lp.columns[family]
@@ -433,7 +434,8 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = DEFAU
 
 
 def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, abs_gap: float = 1e-6,
-                   then: np.ndarray | None = None, then_time_limit: float | None = None) -> Solution:
+                   then: np.ndarray | None = None, then_time_limit: float | None = None,
+                   then_max_columns: int | None = None) -> Solution:
     """Solve a programme part by part with HiGHS: its independent parts (counties that share no
     flows) one at a time. Why: a branch-and-bound over the whole works on all parts at once and can
     spend seconds closing gaps that part by part close in milliseconds; the optimum is the same.
@@ -447,13 +449,15 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
     cases, ignoring the time limit; the restricted one takes under 2 s and came within 0.2 % of it.
 
     `then_time_limit` caps the seconds of each part's tie-break (the best found by then, which is
-    never worse than the first optimum it starts from).
+    never worse than the first optimum it starts from). `then_max_columns`: a part with more
+    columns keeps its first optimum (counted in `untied_parts`), so its answer does not depend on
+    how far a machine gets within the time limit.
 
     The status is the worst part's; `proven_gap` sums the parts' gaps on the first cost (0 when
     every part was proven optimal)."""
     x = np.full(lp.num_cols, np.nan)
     started = time.perf_counter()
-    status, detail, gap = "optimal", "Optimal", 0.0
+    status, detail, gap, untied = "optimal", "Optimal", 0.0, 0
 
     def left() -> float:
         return max(time_limit - (time.perf_counter() - started), 0.01)
@@ -472,6 +476,9 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
         second_cost = then[cols] if then is not None else None
         if second_cost is None or not second_cost.any():
             continue
+        if then_max_columns is not None and part.num_cols > then_max_columns:
+            untied += 1
+            continue
         priced = np.flatnonzero(part.cost)
         second = part.copy()
         second.add_rows("first_objective", -INF, first.objective + abs_gap + 1e-9 * abs(first.objective),
@@ -489,7 +496,7 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
         if not np.isnan(tie.x).any() and tie.status in ("optimal", "time_limit"):
             x[cols] = tie.x
     objective = float(np.dot(lp.cost, x)) if not np.isnan(x).any() else math.nan
-    return Solution(status, detail, x, objective, time.perf_counter() - started, proven_gap=gap)
+    return Solution(status, detail, x, objective, time.perf_counter() - started, proven_gap=gap, untied_parts=untied)
 
 
 def _fixed_alone(part: LinearProgram) -> bool:
