@@ -333,7 +333,7 @@ class Solution:
     row_dual: np.ndarray | None = None
     col_dual: np.ndarray | None = None
     proven_gap: float | None = None  # MIP: |objective − best bound|
-    untied_parts: int = 0  # solve_in_parts: parts too large for the tie-break, left at their first optimum
+    untied_parts: int = 0  # solve_in_parts: parts whose tie-break did not finish, left at their first optimum
 
     def values(self, lp: LinearProgram, family: str) -> np.ndarray:
         block = lp.columns[family]
@@ -434,8 +434,7 @@ def solve_lp(lp: LinearProgram, solver: str = "highs", time_limit: float = DEFAU
 
 
 def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, abs_gap: float = 1e-6,
-                   then: np.ndarray | None = None, then_time_limit: float | None = None,
-                   then_max_columns: int | None = None) -> Solution:
+                   then: np.ndarray | None = None, then_time_limit: float | None = None) -> Solution:
     """Solve a programme part by part with HiGHS: its independent parts (counties that share no
     flows) one at a time. Why: a branch-and-bound over the whole works on all parts at once and can
     spend seconds closing gaps that part by part close in milliseconds; the optimum is the same.
@@ -448,10 +447,10 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
     minute. Why restricted: the full tie-break spent 10–25 s in HiGHS's cut rounds on national
     cases, ignoring the time limit; the restricted one takes under 2 s and came within 0.2 % of it.
 
-    `then_time_limit` caps the seconds of each part's tie-break (the best found by then, which is
-    never worse than the first optimum it starts from). `then_max_columns`: a part with more
-    columns keeps its first optimum (counted in `untied_parts`), so its answer does not depend on
-    how far a machine gets within the time limit.
+    `then_time_limit` caps the seconds of each part's tie-break. A tie-break that does not finish
+    within it keeps the part's first optimum (counted in `untied_parts`), not the best found by
+    then: that would depend on how far a machine gets in the time, and the same scenario must give
+    the same answer everywhere.
 
     The status is the worst part's; `proven_gap` sums the parts' gaps on the first cost (0 when
     every part was proven optimal)."""
@@ -476,9 +475,6 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
         second_cost = then[cols] if then is not None else None
         if second_cost is None or not second_cost.any():
             continue
-        if then_max_columns is not None and part.num_cols > then_max_columns:
-            untied += 1
-            continue
         priced = np.flatnonzero(part.cost)
         second = part.copy()
         second.add_rows("first_objective", -INF, first.objective + abs_gap + 1e-9 * abs(first.objective),
@@ -493,8 +489,10 @@ def solve_in_parts(lp: LinearProgram, time_limit: float = DEFAULT_TIME_LIMIT, ab
         second.set_bounds(closed, 0.0, 0.0)
         tie_time = left() if then_time_limit is None else min(left(), then_time_limit)
         tie = solve_lp(second, time_limit=tie_time, start=first.x if highs_available() else None)
-        if not np.isnan(tie.x).any() and tie.status in ("optimal", "time_limit"):
+        if tie.status == "optimal" and not np.isnan(tie.x).any():
             x[cols] = tie.x
+        else:
+            untied += 1
     objective = float(np.dot(lp.cost, x)) if not np.isnan(x).any() else math.nan
     return Solution(status, detail, x, objective, time.perf_counter() - started, proven_gap=gap, untied_parts=untied)
 

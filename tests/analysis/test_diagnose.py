@@ -153,18 +153,18 @@ def test_ties_go_to_the_municipality_furthest_below_its_fair_share():
     assert addition.resource == "family_dwellings" and addition.add == 1 and addition.kommunenummer == "1002"
 
 
-def test_a_part_too_large_for_the_fairness_step_keeps_the_first_least_change_and_says_so(monkeypatch):
-    """The whole country as one part (about 8 000 columns) is over FAIR_STEP_MAX_COLUMNS: its fairest-
-    of-the-least step never finished within its time, so the answer is the first least change, the
-    same on every machine, and the answer says the fairest was not searched. Here a tiny limit makes
-    the two-municipality tie such a part: still the least change, no longer the fairest."""
+def test_a_fairness_step_that_does_not_finish_keeps_the_first_least_change_and_says_so(monkeypatch):
+    """The fairest-of-the-least step has FAIR_STEP_SECONDS per part (a county's takes hundredths of a
+    second, the whole country's 1.2–1.5 s). One that does not finish keeps the first least change,
+    the same on every machine, and the answer says the fairest was not found. Here no time at all
+    makes the two-municipality tie such a part: still the least change, no longer the fairest."""
     import allocator.analysis.diagnose as module
 
     scenario = make_scenario([5000, 5000], {"adults": 4, "families": 3},
                              limits={0: {"family_dwellings": 0, "small_dwellings": 4}, 1: {"family_dwellings": 0, "small_dwellings": 0}})
     searched = diagnose(scenario)
     assert searched.fairest_searched and "fairest_searched" not in searched.to_dict()
-    monkeypatch.setattr(module, "FAIR_STEP_MAX_COLUMNS", 1)
+    monkeypatch.setattr(module, "FAIR_STEP_SECONDS", 0.0)
     first = diagnose(scenario)
     assert not first.fairest_searched and first.to_dict()["fairest_searched"] is False
     assert first.total_added == searched.total_added == 1

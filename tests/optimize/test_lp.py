@@ -44,15 +44,16 @@ def test_solved_in_parts_is_solved_whole():
     assert in_parts.x.tolist() == [3.0, 3.0, 0.0, 2.0, 4.0, 0.0, 9.0]  # the fixed column 3 keeps its bound
 
 
-def test_a_part_too_large_for_the_tie_break_keeps_its_first_optimum():
+def test_a_tie_break_that_does_not_finish_keeps_the_first_optimum():
     """Two equally cheap ways to cover a row (x0 + x1 ≥ 2, both cost 1); the second cost prefers x1.
-    With the tie-break the part ends at x1 = 2; a part over `then_max_columns` keeps the first
-    optimum, the same as solving it alone, and is counted."""
+    With the tie-break the part ends at x1 = 2; a tie-break stopped by its time limit keeps the
+    first optimum (not whatever it had found by then, which would depend on the machine), the same
+    as solving the part alone, and is counted."""
     lp = LinearProgram("tie")
     lp.add_columns("x", 2, 0.0, 5.0, cost=[1.0, 1.0], integer=True)
     lp.add_rows("cover", [2.0], [INF], rows=[0, 0], cols=[0, 1], values=[1.0, 1.0])
     prefer_x1 = np.array([1.0, 0.0])
     tied = solve_in_parts(lp, then=prefer_x1)
     assert tied.x.tolist() == [0.0, 2.0] and tied.untied_parts == 0
-    untied = solve_in_parts(lp, then=prefer_x1, then_max_columns=1)
+    untied = solve_in_parts(lp, then=prefer_x1, then_time_limit=0.0)
     assert untied.untied_parts == 1 and np.array_equal(untied.x, solve_lp(lp).x) and untied.objective == 2.0
