@@ -36,7 +36,8 @@ from typing import Callable
 import numpy as np
 
 from allocator import Scenario, load_scenario, solve
-from allocator.optimize.lp import LinearProgram, new_highs
+from allocator.optimize.lp import LinearProgram
+from allocator.optimize.solvers import new_highs
 from allocator.scenario.data import Counties
 from allocator.scenario.validate import validate_scenario
 

@@ -50,9 +50,10 @@ from typing import Any
 import numpy as np
 
 from allocator.labels import UNIT_WORDS, number
-from allocator.optimize.lp import DEFAULT_TIME_LIMIT, INF, solve_in_parts
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT, INF
 from allocator.optimize.model import Network, allocation_model, network
 from allocator.optimize.solve import InfeasibleScenario, SolveError, solve
+from allocator.optimize.solvers import solve_in_parts
 from allocator.scenario.data import COST_KEYS, GROUPS, MINOR_SPLIT_COLUMNS, RESOURCE_OF_GROUP, Scenario
 from allocator.scenario.validate import validate_scenario
 from allocator.whole import whole_floor

@@ -16,9 +16,10 @@ import numpy as np
 
 from allocator.labels import UNIT_WORDS
 from allocator.optimize import targets
-from allocator.optimize.lp import DEFAULT_TIME_LIMIT, highs_available, new_highs, run_highs, solve_lp
+from allocator.optimize.lp import DEFAULT_TIME_LIMIT
 from allocator.optimize.model import AllocationModel, add_settled, allocation_model, build_settle_model, network
 from allocator.optimize.solve import SolveError, settle_most, solver_run
+from allocator.optimize.solvers import highs_available, new_highs, run_highs, solve_lp
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import GROUPS, RESOURCE_OF_GROUP, Scenario
 from allocator.whole import whole_floor

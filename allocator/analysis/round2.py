@@ -34,7 +34,8 @@ import numpy as np
 from allocator.analysis.year import county_positions, require_year, sums
 from allocator.labels import number
 from allocator.optimize.apportion import apportion_in_units
-from allocator.optimize.lp import INF, LinearProgram, solve_lp
+from allocator.optimize.lp import INF, LinearProgram
+from allocator.optimize.solvers import solve_lp
 from allocator.scenario.data import GROUPS
 from allocator.scenario.key import fair_share_array
 from allocator.scenario.yeardata import YearData

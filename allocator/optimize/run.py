@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from allocator.optimize.lp import LinearProgram, Solution, highs_available, solve_lp
+from allocator.optimize.lp import LinearProgram
 from allocator.optimize.model import Network, build_settle_model
+from allocator.optimize.solvers import Solution, highs_available, solve_lp
 from allocator.problems import Problem, ScenarioError
 from allocator.scenario.data import Scenario
 

@@ -16,8 +16,8 @@ from three_counties import county_only
 
 from allocator import GROUPS, solve
 from allocator.analysis.diagnose import ADDED_PER_1000, EXCESS_FACTOR, RELAX_FACTOR, apply_diagnosis, diagnose
-from allocator.optimize.lp import new_highs, run_highs
 from allocator.optimize.model import build_settle_model, network
+from allocator.optimize.solvers import new_highs, run_highs
 from allocator.scenario.data import RESOURCE_OF_GROUP
 
 DEMO = SCENARIOS / "demo-shortfall"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.optimize.lp import INF, LinearProgram, solve_in_parts, solve_lp
+from allocator.optimize.lp import INF, LinearProgram
+from allocator.optimize.solvers import solve_in_parts, solve_lp
 
 
 def separable() -> LinearProgram:

@@ -941,7 +941,7 @@ def test_a_schedule_stopped_at_its_time_limit_within_the_whole_person_gap_is_acc
     import sys
 
     from allocator import solve as solve_function  # noqa: F401
-    from allocator.optimize.lp import Solution
+    from allocator.optimize.solvers import Solution
 
     solve_module = sys.modules["allocator.optimize.solve"]
     real = solve_module.SolverRun.solve
