@@ -1,4 +1,4 @@
-"""Programmes as arrays (optimize/lp.py): split into independent parts, and solved part by part."""
+"""Programmes as arrays (optimize/lp.py) split into independent parts, and solved part by part (optimize/solvers.py)."""
 
 from __future__ import annotations
 
