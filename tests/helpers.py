@@ -22,6 +22,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from allocator import GROUPS, Housing, KeyTerm, Scenario, check_plan, solve
@@ -261,6 +262,13 @@ def assert_caught(plan, fragment: str) -> None:
 def with_allocation(plan, allocation):
     """The plan with its persons replaced by a table (kommunenummer × group): a tampered plan for the checker."""
     return plan.replace(persons=allocation.reindex(list(plan.scenario.table.numbers))[list(GROUPS)].to_numpy())
+
+
+#: Debian's Chromium, which the browser tests drive (CI installs it; without it they are skipped).
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
+)
 
 
 def wait_idle(page) -> None:

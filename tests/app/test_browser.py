@@ -20,12 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO, wait_idle
+from helpers import REPO, needs_chromium, wait_idle
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
-)
+pytestmark = needs_chromium
 
 VESTLAND = REPO / "scenarios" / "vestland-2026"
 
@@ -46,36 +43,28 @@ def app_url(app_server):
     return app_server.url
 
 
-def _browser_page(app_url, viewport: dict):
-    from playwright.sync_api import expect, sync_playwright
+def _browser_page(browser, app_url, viewport: dict):
+    from benchmarks.app_speed import PAGE_SCRIPT
 
-    from benchmarks.app_speed import CHROMIUM_ARGS, PAGE_SCRIPT
-
-    expect.set_options(timeout=30_000)  # a solve on a busy CI machine can take a while
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(locale="nb-NO", viewport=viewport)
-            context.add_init_script(PAGE_SCRIPT)
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(app_url)
-            yield page
-        finally:
-            browser.close()
+    context = browser.new_context(locale="nb-NO", viewport=viewport)
+    context.add_init_script(PAGE_SCRIPT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_url)
+    return page
 
 
 @pytest.fixture
-def page(app_url):
+def page(browser, app_url):
     """A Norwegian user's browser (locale nb-NO) on the app; the page is instrumented with the
     benchmark's PAGE_SCRIPT, which times the plan's arrival and what the grid's canvas draws."""
-    yield from _browser_page(app_url, {"width": 1600, "height": 1100})
+    return _browser_page(browser, app_url, {"width": 1600, "height": 1100})
 
 
 @pytest.fixture
-def laptop(app_url):
+def laptop(browser, app_url):
     """The same on a laptop on a projector: 1366 × 768."""
-    yield from _browser_page(app_url, {"width": 1366, "height": 768})
+    return _browser_page(browser, app_url, {"width": 1366, "height": 768})
 
 
 @pytest.fixture

@@ -3,15 +3,10 @@ elsewhere is told, and its save says so and keeps both."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from helpers import wait_idle
+from helpers import needs_chromium, wait_idle
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -20,21 +15,6 @@ def app_url():
 
     with AppServer() as server:
         yield server.url
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    from benchmarks.app_speed import CHROMIUM_ARGS
-
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _session(browser, url: str):

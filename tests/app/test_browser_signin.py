@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import pytest
+from helpers import needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (CI installs the Debian chromium package)"
-)
+pytestmark = needs_chromium
 
 ADVISER, STRANGER = "radgiver@ks.no", "ukjent@example.com"
 ACCESS = f'''
@@ -69,21 +66,6 @@ def server(tmp_path_factory):
                "NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
         with AppServer(env=env, args=("--secrets.files", str(secrets_file)), port=port) as app:
             yield app, saved
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import expect, sync_playwright
-
-    from benchmarks.app_speed import CHROMIUM_ARGS
-
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _page(browser, url: str):
