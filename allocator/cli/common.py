@@ -63,6 +63,11 @@ def own_files(args: argparse.Namespace) -> tuple:
     return (source / SETTINGS_FILE, source / MUNICIPALITIES_FILE)
 
 
+def _exists(exc: Exception) -> str:
+    """--out names a file that is there: what to do about it."""
+    return f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn"
+
+
 def out_allowed(args: argparse.Namespace) -> bool:
     """Before any solving: --out is not one of the scenario's own files (by any spelling), not an
     existing file unless --force, and its folder exists and is writable. Says why on stderr."""
@@ -77,7 +82,7 @@ def out_allowed(args: argparse.Namespace) -> bool:
             raise OutputRefused(f"{args.out}: en plan lagret som {Path(args.out).name} ville senere bli lest som en del av et "
                                 "scenario (uten kommunenes grenser); velg et annet filnavn, f.eks. plan.csv")
     except OutputExists as exc:
-        print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+        print(_exists(exc), file=sys.stderr)
         return False
     except OutputRefused as exc:
         print(f"feil: --out: {exc}", file=sys.stderr)
@@ -94,7 +99,7 @@ def wrote_out(args: argparse.Namespace, write) -> bool:
     try:
         write(args.out, args.force)
     except OutputExists as exc:  # appeared while the answer was made
-        print(f"feil: --out: {exc}; bruk --force for å erstatte den, eller velg et annet filnavn", file=sys.stderr)
+        print(_exists(exc), file=sys.stderr)
         return False
     except WriteError as exc:
         print(f"feil: {exc}", file=sys.stderr)
