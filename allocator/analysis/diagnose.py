@@ -36,7 +36,8 @@ plan's own measure (x − f)²/f on the municipality's total, piecewise linear b
 fractions of its fair total (exact at the breakpoints, an overestimate between them), so additions
 go where they let persons be placed in municipalities below their fair share, not pile into one.
 The first is always solved to proof (or the answer says how far from the least it may be when the
-time limit stops it); the second gets a restricted search (solvers.solve_in_parts) of at most
+time limit stops it), starting from restricted searches that usually reach the relaxation's bound
+(solvers._first_optimum); the second gets a restricted search (solvers.solve_in_parts) of at most
 FAIR_STEP_SECONDS per part, and a part whose search does not finish keeps the first least change
 (not a best-so-far that would depend on the machine). Counties that share no flows are solved one
 by one. The plan after the change (`plan_after`) is then made by `solve`,
