@@ -228,38 +228,43 @@ def _first_optimum(part: LinearProgram, left, abs_gap: float) -> Solution:
     The relaxation's optimum L bounds the cost from below, and so does its bound rounded up,
     B = ⌈L⌉ (the cost is whole; for the same reason HiGHS may stop once its bound is within less
     than a unit of its best solution). First, only the priced columns the relaxation uses (as in
-    RENS): a solution costing B is the optimum. Then the columns whose reduced cost r_j exceeds
-    B − L fixed at their lower bound: a solution costing at most B has Σ r_j (x_j − l_j) ≤ B − L, so
-    it cannot use them, and this search holds every solution of cost B. Its optimum is therefore
+    RENS; the others held at their lower bounds): a solution costing B is the optimum. Then the
+    columns whose reduced cost r_j exceeds B − L held at their lower bounds: a solution costing at
+    most B has Σ r_j (x_j − l_j) ≤ B − L, so it cannot move them, and this search holds every
+    solution of cost B. Its optimum is therefore
     the optimum if it costs B, and also if it costs B + 1 (nothing costs B). Otherwise the full
-    search starts from the best solution found."""
+    search starts from the best solution found. A proven optimum has `proven_gap` 0 (HiGHS's own
+    gap may be up to a unit), so that the gaps solve_in_parts adds up count only unproven parts."""
     if part.maximize or not part.integer.any() or not highs_available() or not _whole_objective(part):
         return solve_lp(part, time_limit=left(), abs_gap=abs_gap)
     gap = max(abs_gap, 1.0 - 1e-3)
     relaxed = part.copy()
     relaxed.set_integer(False)
     guide = solve_lp(relaxed, time_limit=left())
-    if guide.status != "optimal" or np.isnan(guide.x).any() or guide.col_dual is None:
-        return solve_lp(part, time_limit=left(), abs_gap=gap)  # infeasible or unbounded: the full search says which
-    bound = math.ceil(guide.objective - 1e-6)
-    priced = np.flatnonzero(part.cost)
-    lower = part.col_lower
-    at_lower = np.abs(guide.x - lower) <= 1e-9
-    unused = priced[guide.x[priced] <= 1e-6]
-    dear = np.flatnonzero(part.integer & at_lower & (guide.col_dual > bound - guide.objective + 1e-6))
     best = None
-    for fixed, proves in ((unused, bound), (dear, bound + 1)):
-        restricted = part.copy()
-        restricted.set_bounds(fixed, lower[fixed], lower[fixed])
-        found = solve_lp(restricted, time_limit=min(left(), RESTRICTED_SECONDS), abs_gap=gap)
-        if found.status != "optimal" or np.isnan(found.x).any():
-            continue
-        if found.objective <= proves + 1e-6:
-            found.proven_gap = 0.0
-            return found
-        if best is None or found.objective < best.objective:
-            best = found
-    return solve_lp(part, time_limit=left(), abs_gap=gap, start=None if best is None else best.x)
+    if guide.status == "optimal" and not np.isnan(guide.x).any() and guide.col_dual is not None:
+        bound = math.ceil(guide.objective - 1e-6)
+        priced = np.flatnonzero(part.cost)
+        lower = part.col_lower
+        at_lower = np.abs(guide.x - lower) <= 1e-6
+        unused = priced[at_lower[priced]]
+        dear = np.flatnonzero(part.integer & at_lower & (guide.col_dual > bound - guide.objective + 1e-6))
+        for fixed, proves in ((unused, bound), (dear, bound + 1)):
+            restricted = part.copy()
+            restricted.set_bounds(fixed, lower[fixed], lower[fixed])
+            found = solve_lp(restricted, time_limit=min(left(), RESTRICTED_SECONDS), abs_gap=gap)
+            if found.status != "optimal" or np.isnan(found.x).any():
+                continue
+            if found.objective <= proves + 1e-6:
+                found.proven_gap = 0.0
+                return found
+            if best is None or found.objective < best.objective:
+                best = found
+    # Otherwise (or when the relaxation is infeasible or unbounded) the full search, which says which.
+    full = solve_lp(part, time_limit=left(), abs_gap=gap, start=None if best is None else best.x)
+    if full.status == "optimal":
+        full.proven_gap = 0.0  # less than one whole unit from its bound: no cheaper solution exists
+    return full
 
 
 def _fixed_alone(part: LinearProgram) -> bool:

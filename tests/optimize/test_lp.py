@@ -104,7 +104,7 @@ def test_the_least_whole_cost_is_scipys(lp):
     if reference.status == 2:  # infeasible
         assert np.isnan(ours.x).any()
         return
-    assert reference.status == 0 and ours.status == "optimal"
+    assert reference.status == 0 and ours.status == "optimal" and ours.proven_gap == 0.0
     assert ours.objective == pytest.approx(reference.fun, abs=1e-6)
     assert np.all(ours.x >= lp.col_lower - 1e-6) and np.all(ours.x <= lp.col_upper + 1e-6)
     assert np.allclose(ours.x[lp.integer], np.round(ours.x[lp.integer]), atol=1e-6)
