@@ -231,10 +231,10 @@ def _first_optimum(part: LinearProgram, left, abs_gap: float) -> Solution:
     RENS; the others held at their lower bounds): a solution costing B is the optimum. Then the
     columns whose reduced cost r_j exceeds B − L held at their lower bounds: a solution costing at
     most B has Σ r_j (x_j − l_j) ≤ B − L, so it cannot move them, and this search holds every
-    solution of cost B. Its optimum is therefore
-    the optimum if it costs B, and also if it costs B + 1 (nothing costs B). Otherwise the full
-    search starts from the best solution found. A proven optimum has `proven_gap` 0 (HiGHS's own
-    gap may be up to a unit), so that the gaps solve_in_parts adds up count only unproven parts."""
+    solution of cost B. Its optimum is therefore the optimum if it costs B, and also if it costs
+    B + 1 (then nothing costs B). Otherwise the full search starts from the best solution found.
+    A proven optimum has `proven_gap` 0 (HiGHS's own gap may be up to a unit), so that the gaps
+    solve_in_parts adds up count only unproven parts."""
     if part.maximize or not part.integer.any() or not highs_available() or not _whole_objective(part):
         return solve_lp(part, time_limit=left(), abs_gap=abs_gap)
     gap = max(abs_gap, 1.0 - 1e-3)

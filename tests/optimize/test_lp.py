@@ -65,17 +65,17 @@ def test_a_tie_break_that_does_not_finish_keeps_the_first_optimum():
 
 @st.composite
 def whole_cost_programmes(draw) -> LinearProgram:
-    """Small minimum-cost programmes with whole costs on integer columns (as diagnose's least change):
-    covering rows with coefficients such as 2 and 3 (so the relaxation is fractional), some
-    free continuous columns and some fixed lower bounds, feasible or not."""
+    """Small minimum-cost programmes as diagnose's least change: whole costs on integer columns
+    (some with a lower bound of 1), continuous columns at no cost, rows with coefficients such as
+    2 and 3 (so the relaxation is fractional), equalities, ranges and open rows; feasible or not."""
     n = draw(st.integers(2, 7))
     integer = np.array([draw(st.booleans()) or k == 0 for k in range(n)])
     cost = np.where(integer, [draw(st.integers(0, 5)) for _ in range(n)], 0.0)
     lower = np.array([float(draw(st.integers(0, 1))) if integer[k] else 0.0 for k in range(n)])
     upper = lower + [draw(st.integers(0, 9)) for _ in range(n)]
     lp = LinearProgram("whole")
-    lp.add_columns("x", n, lower, upper, cost=cost, integer=False)
-    lp._integer = [integer]
+    for k in range(n):  # one family per column: integer and continuous columns interleaved
+        lp.add_columns(f"x{k}", 1, lower[k], upper[k], cost=cost[k], integer=bool(integer[k]))
     m = draw(st.integers(1, 4))
     rows, cols, values = [], [], []
     for r in range(m):
@@ -110,3 +110,19 @@ def test_the_least_whole_cost_is_scipys(lp):
     assert np.allclose(ours.x[lp.integer], np.round(ours.x[lp.integer]), atol=1e-6)
     activity = matrix @ ours.x
     assert np.all(activity >= lp.row_lower - 1e-6) and np.all(activity <= lp.row_upper + 1e-6)
+
+
+@pytest.mark.parametrize("cost_a, cost_b, least", [
+    (8.0, 7.0, 7.0),  # relaxation a = ¾ (6); both restricted searches find a = 1 (8): the full search finds b = 1
+    (4.0, 4.0, 4.0),  # relaxation 3; b's reduced cost 1 holds it at 0; a = 1 costs 3 + 1: proven there
+    (7.0, 6.0, 6.0),  # relaxation 5.25, bound 6; b's reduced cost ¾ = 6 − 5.25 keeps it free: b = 1 at 6
+])
+def test_the_least_whole_cost_outside_the_relaxations_columns_is_found(cost_a, cost_b, least):
+    """min cost_a·a + cost_b·b with 4a + 3b ≥ 3, a and b whole: the relaxation takes only a, so
+    the least change may lie outside the first restricted search, and each search may claim a
+    proof only where its rule gives one."""
+    lp = LinearProgram("outside")
+    lp.add_columns("x", 2, 0.0, 5.0, cost=[cost_a, cost_b], integer=True)
+    lp.add_rows("cover", [3.0], [INF], rows=[0, 0], cols=[0, 1], values=[4.0, 3.0])
+    solution = solve_in_parts(lp)
+    assert solution.status == "optimal" and solution.objective == least and solution.proven_gap == 0.0
