@@ -73,8 +73,28 @@ def offered(monkeypatch):
     return get
 
 
-def open_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+def app_test(**query: str) -> AppTest:
+    """The app, not yet run, with `query` as the address's parameters (e.g. mote=TOKEN)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def open_app(**query: str) -> AppTest:
+    """The app's first page (see `app_test`)."""
+    at = app_test(**query).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def new_scenario(at: AppTest, county: str, year: int | None = None) -> AppTest:
+    """Make a ready scenario from the sidebar («Lag scenario»), as a user would."""
+    at.sidebar.selectbox(key="new_county").set_value(county)
+    if year is not None:
+        at.sidebar.selectbox(key="new_year").set_value(year)
+    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
+    button.click().run()
     assert not at.exception, at.exception
     return at
 
@@ -511,11 +531,7 @@ def test_when_no_new_plan_can_be_made_the_quarters_view_shows_the_last_good_sche
 
 def test_a_new_scenario_for_any_county_is_made_from_the_sidebar():
     at = open_app()
-    at.sidebar.selectbox(key="new_county").set_value("Troms")
-    at.sidebar.selectbox(key="new_year").set_value(2025)
-    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
-    button.click().run()
-    assert not at.exception, at.exception
+    new_scenario(at, "Troms", 2025)
     scenario = at.session_state.scenario
     assert scenario.name == "Troms 2025" and set(scenario.county_of()) == {"Troms"}
     assert at.session_state.plan.scenario is scenario
@@ -524,10 +540,7 @@ def test_a_new_scenario_for_any_county_is_made_from_the_sidebar():
 
 def test_the_national_scenario_shows_counties_a_sweep_and_the_consistency_view():
     at = open_app()
-    at.sidebar.selectbox(key="new_county").set_value("Norge")
-    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
-    button.click().run()
-    assert not at.exception, at.exception
+    new_scenario(at, "Norge")
     assert at.session_state.plan.has_counties
     show(at, "Hva om")
     field(at, "Fra (personer)").input("10 000")
@@ -568,10 +581,7 @@ def test_forklar_explains_a_municipality_and_applies_the_least_change():
 
 def test_the_housing_grant_and_a_calibrated_key_from_the_app():
     at = open_app()
-    at.sidebar.selectbox(key="new_county").set_value("Vestland")
-    at.sidebar.selectbox(key="new_year").set_value(2024)
-    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
-    button.click().run()
+    new_scenario(at, "Vestland", 2024)
     show(at, "Forklar")
     [run] = [b for b in at.button if b.key == "calibrate_run"]
     run.click().run()

@@ -12,11 +12,11 @@ import time
 import pytest
 from helpers import REPO
 from streamlit.testing.v1 import AppTest
+from test_app import app_test, click, open_app
 
 from allocator.labels import GROUP_LABELS
 from allocator.output import store
 
-APP = REPO / "app.py"
 BERGEN = "4601"
 
 
@@ -27,22 +27,6 @@ def saved_dir(tmp_path, monkeypatch):
     monkeypatch.delenv(store.DATABASE_ENV, raising=False)
     monkeypatch.chdir(REPO)
     return tmp_path / "saved"
-
-
-def open_app(**query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    [button] = [b for b in at.button if b.label == label]
-    button.click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def click_starting(at: AppTest, start: str) -> AppTest:
@@ -219,9 +203,7 @@ def server(tmp_path, monkeypatch):
     monkeypatch.setenv("ALLOCATOR_ACCESS", str(access))
 
     def open_as(email: str | None, **query) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        for key, value in query.items():
-            at.query_params[key] = value
+        at = app_test(**query)
         at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                               "client_id": "bosetting", "client_secret": "test",
                               "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}

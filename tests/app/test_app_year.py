@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from test_app import open_app, show
+from test_app import new_scenario, open_app, show
 
 
 @pytest.fixture(scope="module")
 def year_2024():
     at = open_app()
-    at.sidebar.selectbox(key="new_county").set_value("Vestland")
-    at.sidebar.selectbox(key="new_year").set_value(2024)
-    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
-    button.click().run()
-    assert not at.exception, at.exception
+    new_scenario(at, "Vestland", 2024)
     return show(at, "Året")
 
 
@@ -58,10 +54,7 @@ def test_every_part_of_the_year_renders(year_2024, part):
 
 def test_imdis_list_uploaded_in_the_year_view():
     at = open_app()
-    at.sidebar.selectbox(key="new_county").set_value("Troms")
-    at.sidebar.selectbox(key="new_year").set_value(2026)
-    [button] = [b for b in at.sidebar.button if b.label == "Lag scenario"]
-    button.click().run()
+    new_scenario(at, "Troms", 2026)
     show(at, "Året")
     assert any("ingen tall for året" in i.value for i in at.info)
     listing = "Fylke;Kommune;Anmodet;Vedtatt;Bosatte\nTroms;Tromsø;300;250;40\nTroms;Hárstták;100;avventer vedtak;:\n"
